@@ -1,0 +1,176 @@
+//! The `quire` command line: commands, flags and their dispatch.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use quire_migration::MigratorTrait;
+
+use crate::auth::Role;
+use crate::config::{DatabaseArgs, ServeConfig};
+use crate::telemetry::LogFormat;
+use crate::tokens::RoleName;
+use crate::{app, db, graphql, seed, tokens};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "quire",
+    version,
+    about = "A small, fast headless CMS with a GraphQL API"
+)]
+pub struct Cli {
+    /// Log line format.
+    #[arg(
+        long,
+        env = "QUIRE_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve the API until SIGINT or SIGTERM.
+    Serve {
+        #[command(flatten)]
+        config: ServeConfig,
+        /// Load this example site (from the examples dir) before serving; loading is idempotent.
+        #[arg(long, env = "QUIRE_SEED_EXAMPLE")]
+        seed_example: Option<String>,
+        /// Where the example sites live.
+        #[arg(long, env = "QUIRE_EXAMPLES_DIR", default_value = "examples")]
+        examples_dir: PathBuf,
+    },
+    /// Apply, revert or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Load an example site into the database; running it twice changes nothing.
+    Seed {
+        /// Which example site.
+        #[arg(long, default_value = "lls")]
+        example: String,
+        /// Where the example sites live.
+        #[arg(long, env = "QUIRE_EXAMPLES_DIR", default_value = "examples")]
+        examples_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Up,
+    /// Revert the last migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TokenRole {
+    Editor,
+    Admin,
+}
+
+impl From<TokenRole> for Role {
+    fn from(role: TokenRole) -> Self {
+        match role {
+            TokenRole::Editor => Role::Editor,
+            TokenRole::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it alone on the last line; only its hash is stored.
+    Create {
+        #[arg(long, value_enum)]
+        role: TokenRole,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Serve {
+            config,
+            seed_example,
+            examples_dir,
+        } => {
+            let app = app::App::build(config).await?;
+            if let Some(example) = seed_example {
+                seed::load(app.db(), &examples_dir.join(example)).await?;
+            }
+            for url in app.urls() {
+                println!("{url}");
+            }
+            app.run_until(app::shutdown_signal()).await
+        }
+        Command::Migrate { action, database } => {
+            let db = db::Db::connect(&database.url(), 2).await?;
+            match action.unwrap_or(MigrateAction::Up) {
+                MigrateAction::Up => quire_migration::Migrator::up(db.conn(), None).await?,
+                MigrateAction::Down => quire_migration::Migrator::down(db.conn(), Some(1)).await?,
+                MigrateAction::Status => quire_migration::Migrator::status(db.conn()).await?,
+            }
+            Ok(())
+        }
+        Command::Seed {
+            example,
+            examples_dir,
+            database,
+        } => {
+            let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
+            let report = seed::load(&db, &examples_dir.join(&example)).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Token {
+            action:
+                TokenCommand::Create {
+                    role,
+                    name,
+                    database,
+                },
+        } => {
+            let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
+            let created = tokens::create(&db, &name, role.into())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))
+                .context("creating the token")?;
+            println!(
+                "Created {} token {:?} ({})",
+                created.token.role_name(),
+                name,
+                created.id()
+            );
+            println!("{}", created.secret);
+            Ok(())
+        }
+    }
+}

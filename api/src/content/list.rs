@@ -1,0 +1,352 @@
+//! Lists with filters, ordering and keyset pagination. Cursors carry the sort value and the
+//! id of an item, so a page never skips or repeats an item and the database never scans
+//! past an OFFSET.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use quire_entity::{content_item, content_tag};
+use sea_orm::prelude::Expr;
+use sea_orm::sea_query::{ExprTrait, Func, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{ContentType, Item, Status, Viewer};
+use crate::error::{ApiError, ApiResult};
+
+use content_item::Column;
+
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Editors only; the public always gets published items.
+    pub statuses: Option<Vec<Status>>,
+    /// `Some(None)`: top-level pages only.
+    pub parent: Option<Option<Uuid>>,
+    pub tag: Option<String>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    pub featured: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortField {
+    PublishedAt,
+    CreatedAt,
+    UpdatedAt,
+    Title,
+    Position,
+    Path,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Sort {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// `first`/`after` or `last`/`before`, checked.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub backward: bool,
+    pub limit: u64,
+    pub cursor: Option<Cursor>,
+}
+
+impl Window {
+    pub fn from_args(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<Window> {
+        if first.is_some() && last.is_some() {
+            return Err(ApiError::bad_input(
+                "last",
+                "give `first` or `last`, not both",
+            ));
+        }
+        if after.is_some() && before.is_some() {
+            return Err(ApiError::bad_input(
+                "before",
+                "give `after` or `before`, not both",
+            ));
+        }
+        let backward = last.is_some() || (before.is_some() && first.is_none());
+        let (size, size_field) = if backward {
+            (last, "last")
+        } else {
+            (first, "first")
+        };
+        let limit = match size {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if n < 0 => {
+                return Err(ApiError::bad_input(
+                    size_field,
+                    format!("`{size_field}` must not be negative"),
+                ));
+            }
+            Some(n) if n as u64 > MAX_PAGE_SIZE => {
+                return Err(ApiError::bad_input(
+                    size_field,
+                    format!("`{size_field}` is at most {MAX_PAGE_SIZE}"),
+                ));
+            }
+            Some(n) => n as u64,
+        };
+        let (cursor, cursor_field) = if backward {
+            (before, "before")
+        } else {
+            (after, "after")
+        };
+        let cursor = match cursor {
+            None => None,
+            Some(raw) => Some(
+                Cursor::decode(&raw)
+                    .ok_or_else(|| ApiError::bad_input(cursor_field, "this cursor is not valid"))?,
+            ),
+        };
+        if let Some(stray) = if backward {
+            first.map(|_| "first")
+        } else {
+            None
+        } {
+            return Err(ApiError::bad_input(stray, "use `last` with `before`"));
+        }
+        Ok(Window {
+            backward,
+            limit,
+            cursor,
+        })
+    }
+}
+
+/// An opaque position in a list: the sort field, the item's value for it, and its id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "f")]
+    field: SortField,
+    #[serde(rename = "v")]
+    value: serde_json::Value,
+    id: Uuid,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(raw: &str) -> Option<Cursor> {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).ok()?).ok()
+    }
+}
+
+pub struct ListPage {
+    pub items: Vec<(Cursor, Item)>,
+    pub has_previous_page: bool,
+    pub has_next_page: bool,
+}
+
+/// Where a query's rows come from: kind, viewer and filter, without ordering or window.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub viewer: Viewer,
+    pub kind: ContentType,
+    pub filter: Filter,
+}
+
+impl Scope {
+    fn condition(&self) -> ApiResult<Condition> {
+        let f = &self.filter;
+        let mut cond = Condition::all()
+            .add(self.viewer.condition())
+            .add(Column::ContentType.eq(self.kind));
+        if let Some(statuses) = &f.statuses {
+            cond = cond.add(Column::Status.is_in(statuses.iter().copied()));
+        }
+        match f.parent {
+            Some(Some(parent)) => cond = cond.add(Column::ParentId.eq(parent)),
+            Some(None) => cond = cond.add(Column::ParentId.is_null()),
+            None => {}
+        }
+        if let Some(tag) = &f.tag {
+            let tagged = Query::select()
+                .column(content_tag::Column::ContentId)
+                .from(content_tag::Entity)
+                .and_where(content_tag::Column::Tag.eq(tag.trim().to_lowercase()))
+                .to_owned();
+            cond = cond.add(Column::Id.in_subquery(tagged));
+        }
+        if let Some(after) = f.published_after {
+            cond = cond.add(Column::PublishedAt.gte(after));
+        }
+        if let Some(before) = f.published_before {
+            cond = cond.add(Column::PublishedAt.lt(before));
+        }
+        if let Some(featured) = f.featured {
+            cond = cond.add(Column::Featured.eq(featured));
+        }
+        Ok(cond)
+    }
+
+    /// Every row in scope has a publication time: the public's lists, or a filter on
+    /// `PUBLISHED` alone. Then the publication-time sort can use its index directly.
+    fn only_published(&self) -> bool {
+        self.viewer == Viewer::Public
+            || matches!(&self.filter.statuses, Some(s) if !s.is_empty() && s.iter().all(|s| *s == Status::Published))
+    }
+
+    fn sort_key(&self, field: SortField) -> SimpleExpr {
+        match field {
+            SortField::PublishedAt if self.only_published() => {
+                Expr::col(Column::PublishedAt).into()
+            }
+            // Drafts have no publication time yet: they sort by when they were created.
+            SortField::PublishedAt => {
+                Func::coalesce([Expr::col(Column::PublishedAt), Expr::col(Column::CreatedAt)])
+                    .into()
+            }
+            SortField::CreatedAt => Expr::col(Column::CreatedAt).into(),
+            SortField::UpdatedAt => Expr::col(Column::UpdatedAt).into(),
+            SortField::Title => Expr::col(Column::Title).into(),
+            SortField::Position => Expr::col(Column::Position).into(),
+            SortField::Path => Expr::col(Column::Path).into(),
+        }
+    }
+
+    pub async fn count(&self, conn: &impl ConnectionTrait) -> ApiResult<u64> {
+        Ok(content_item::Entity::find()
+            .filter(self.condition()?)
+            .count(conn)
+            .await?)
+    }
+
+    pub async fn list(
+        &self,
+        conn: &impl ConnectionTrait,
+        sort: Sort,
+        window: &Window,
+    ) -> ApiResult<ListPage> {
+        let key = self.sort_key(sort.field);
+        // Walking backward reads the list in reverse, then flips the page.
+        let descending = sort.descending != window.backward;
+        let order = if descending { Order::Desc } else { Order::Asc };
+        let mut query = content_item::Entity::find().filter(self.condition()?);
+        if let Some(cursor) = &window.cursor {
+            if cursor.field != sort.field {
+                let field = if window.backward { "before" } else { "after" };
+                return Err(ApiError::bad_input(
+                    field,
+                    "this cursor belongs to another ordering",
+                ));
+            }
+            let value = cursor_value(sort.field, &cursor.value)
+                .ok_or_else(|| ApiError::bad_input("after", "this cursor is not valid"))?;
+            let past = |expr: SimpleExpr, v: sea_orm::Value| {
+                if descending { expr.lt(v) } else { expr.gt(v) }
+            };
+            let id_past = if descending {
+                Column::Id.lt(cursor.id)
+            } else {
+                Column::Id.gt(cursor.id)
+            };
+            query = query.filter(
+                Condition::any()
+                    .add(past(key.clone(), value.clone()))
+                    .add(Condition::all().add(key.clone().eq(value)).add(id_past)),
+            );
+        }
+        let mut rows = query
+            .order_by(key, order.clone())
+            .order_by(Column::Id, order)
+            .limit(window.limit + 1)
+            .all(conn)
+            .await?;
+        let has_more = rows.len() as u64 > window.limit;
+        rows.truncate(window.limit as usize);
+        if window.backward {
+            rows.reverse();
+        }
+        let items = rows
+            .into_iter()
+            .map(|item| (cursor_for(sort.field, &item), item))
+            .collect();
+        let has_cursor = window.cursor.is_some();
+        Ok(ListPage {
+            items,
+            has_previous_page: if window.backward {
+                has_more
+            } else {
+                has_cursor
+            },
+            has_next_page: if window.backward {
+                has_cursor
+            } else {
+                has_more
+            },
+        })
+    }
+}
+
+fn cursor_for(field: SortField, item: &Item) -> Cursor {
+    let value = match field {
+        SortField::PublishedAt => serde_json::json!(item.published_at.unwrap_or(item.created_at)),
+        SortField::CreatedAt => serde_json::json!(item.created_at),
+        SortField::UpdatedAt => serde_json::json!(item.updated_at),
+        SortField::Title => serde_json::json!(item.title),
+        SortField::Position => serde_json::json!(item.position),
+        SortField::Path => serde_json::json!(item.path),
+    };
+    Cursor {
+        field,
+        value,
+        id: item.id,
+    }
+}
+
+fn cursor_value(field: SortField, value: &serde_json::Value) -> Option<sea_orm::Value> {
+    match field {
+        SortField::PublishedAt | SortField::CreatedAt | SortField::UpdatedAt => {
+            let at: DateTime<Utc> = serde_json::from_value(value.clone()).ok()?;
+            Some(at.into())
+        }
+        SortField::Title | SortField::Path => Some(value.as_str()?.to_string().into()),
+        SortField::Position => Some(i32::try_from(value.as_i64()?).ok()?.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_defaults_and_limits() {
+        let w = Window::from_args(None, None, None, None).unwrap();
+        assert_eq!((w.backward, w.limit), (false, DEFAULT_PAGE_SIZE));
+        assert!(Window::from_args(Some(101), None, None, None).is_err());
+        assert!(Window::from_args(Some(100), None, None, None).is_ok());
+        assert!(Window::from_args(None, None, Some(101), None).is_err());
+        assert!(Window::from_args(Some(-1), None, None, None).is_err());
+        assert!(Window::from_args(Some(1), None, Some(1), None).is_err());
+        assert!(Window::from_args(None, Some("garbage".into()), None, None).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let cursor = Cursor {
+            field: SortField::Title,
+            value: serde_json::json!("A"),
+            id: Uuid::now_v7(),
+        };
+        let back = Cursor::decode(&cursor.encode()).unwrap();
+        assert_eq!(back.id, cursor.id);
+        assert_eq!(back.field, SortField::Title);
+    }
+}

@@ -1,0 +1,90 @@
+//! Reading single items and batches (for DataLoaders). Every query adds the viewer's
+//! visibility condition.
+
+use std::collections::HashMap;
+
+use quire_entity::content_item::{self, Column};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::{ContentType, Item, Viewer};
+use crate::error::ApiResult;
+
+fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
+    content_item::Entity::find().filter(viewer.condition())
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    viewer: Viewer,
+    kind: Option<ContentType>,
+    id: Uuid,
+) -> ApiResult<Option<Item>> {
+    let mut query = visible(viewer).filter(Column::Id.eq(id));
+    if let Some(kind) = kind {
+        query = query.filter(Column::ContentType.eq(kind));
+    }
+    Ok(query.one(conn).await?)
+}
+
+pub async fn find_by_slug(
+    conn: &impl ConnectionTrait,
+    viewer: Viewer,
+    kind: ContentType,
+    slug: &str,
+) -> ApiResult<Option<Item>> {
+    Ok(visible(viewer)
+        .filter(Column::ContentType.eq(kind))
+        .filter(Column::Slug.eq(slug))
+        .one(conn)
+        .await?)
+}
+
+/// Finds a page by path; leading and trailing slashes are ignored.
+pub async fn find_by_path(
+    conn: &impl ConnectionTrait,
+    viewer: Viewer,
+    path: &str,
+) -> ApiResult<Option<Item>> {
+    Ok(visible(viewer)
+        .filter(Column::ContentType.eq(ContentType::Page))
+        .filter(Column::Path.eq(path.trim_matches('/')))
+        .one(conn)
+        .await?)
+}
+
+/// Many items by id, in one query.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    viewer: Viewer,
+    ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Item>> {
+    let rows = visible(viewer)
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|item| (item.id, item)).collect())
+}
+
+/// The child pages of many pages, in one query, each list in sibling order.
+pub async fn children_of(
+    conn: &impl ConnectionTrait,
+    viewer: Viewer,
+    parent_ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, Vec<Item>>> {
+    let rows = visible(viewer)
+        .filter(Column::ContentType.eq(ContentType::Page))
+        .filter(Column::ParentId.is_in(parent_ids.iter().copied()))
+        .order_by_asc(Column::Position)
+        .order_by_asc(Column::Title)
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?;
+    let mut out: HashMap<Uuid, Vec<Item>> = HashMap::new();
+    for row in rows {
+        if let Some(parent) = row.parent_id {
+            out.entry(parent).or_default().push(row);
+        }
+    }
+    Ok(out)
+}

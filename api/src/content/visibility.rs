@@ -1,0 +1,25 @@
+//! Who may see what. Every read of content adds [`Viewer::condition`].
+
+use sea_orm::{ColumnTrait, Condition};
+
+use super::{Status, now};
+use quire_entity::content_item::Column;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    /// Sees published items whose publication time has come.
+    Public,
+    /// Editors and admins: see every item.
+    Staff,
+}
+
+impl Viewer {
+    pub fn condition(self) -> Condition {
+        match self {
+            Viewer::Public => Condition::all()
+                .add(Column::Status.eq(Status::Published))
+                .add(Column::PublishedAt.lte(now())),
+            Viewer::Staff => Condition::all(),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! One error type for the API, turned into a GraphQL error with `extensions.code` in one
+//! place. Internal errors are logged with their cause and reach clients as "internal error".
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, SqlErr};
+
+/// Deliberately not `Display`: async-graphql converts every `Display` type into an error
+/// without a code, and this type must go through [`From<ApiError>`] instead.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthenticated(&'static str),
+    Forbidden(&'static str),
+    BadUserInput { field: String, message: String },
+    NotFound(String),
+    Conflict(String),
+    Internal(anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("{what} not found"))
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// Maps a unique-constraint violation on one of `constraints` (index name, or the
+    /// `table.column` SQLite names instead) to a field error; anything else is internal.
+    pub fn from_db_unique(err: DbErr, constraints: &[(&str, &str, &str)]) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+            for (index, sqlite_column, field) in constraints {
+                if detail.contains(index) || detail.contains(sqlite_column) {
+                    return ApiError::bad_input(*field, format!("this {field} is already in use"));
+                }
+            }
+        }
+        ApiError::from(err)
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        ApiError::Internal(err)
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        let code = err.code();
+        let (message, field) = match err {
+            ApiError::Unauthenticated(m) | ApiError::Forbidden(m) => (m.to_string(), None),
+            ApiError::BadUserInput { field, message } => (message, Some(field)),
+            ApiError::NotFound(m) | ApiError::Conflict(m) => (m, None),
+            ApiError::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                ("internal error".to_string(), None)
+            }
+        };
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(err: ApiError) -> (String, Option<String>) {
+        let gql: async_graphql::Error = err.into();
+        let ext = gql.extensions.expect("extensions");
+        let code = ext.get("code").map(|v| v.to_string()).unwrap_or_default();
+        let field = ext.get("field").map(|v| v.to_string());
+        (code, field)
+    }
+
+    #[test]
+    fn every_variant_sets_its_code() {
+        let cases = [
+            (ApiError::Unauthenticated("x"), "\"UNAUTHENTICATED\""),
+            (ApiError::Forbidden("x"), "\"FORBIDDEN\""),
+            (ApiError::bad_input("slug", "x"), "\"BAD_USER_INPUT\""),
+            (ApiError::not_found("page"), "\"NOT_FOUND\""),
+            (ApiError::Conflict("x".into()), "\"CONFLICT\""),
+            (
+                ApiError::Internal(anyhow::anyhow!("secret")),
+                "\"INTERNAL_SERVER_ERROR\"",
+            ),
+        ];
+        for (err, expected) in cases {
+            assert_eq!(code_of(err).0, expected);
+        }
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        assert_eq!(
+            code_of(ApiError::bad_input("slug", "x")).1.as_deref(),
+            Some("\"slug\"")
+        );
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let gql: async_graphql::Error =
+            ApiError::Internal(anyhow::anyhow!("SELECT * FROM secret")).into();
+        assert_eq!(gql.message, "internal error");
+    }
+}

@@ -1,0 +1,207 @@
+//! Relay connections over content lists, and the generic resolvers that every content
+//! type's queries and mutations share.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, Object};
+
+use super::context;
+use super::ids;
+use super::types::{ContentObject, ContentOrder};
+use crate::content::changes::Changes;
+use crate::content::list::{Filter, Scope, Window};
+use crate::content::{Status, read, write};
+use crate::error::ApiResult;
+
+pub type ContentConnection<T> = Connection<String, T, TotalCount, EmptyFields>;
+
+/// The size of the whole list, computed only when asked for.
+pub struct TotalCount {
+    scope: Scope,
+}
+
+#[Object]
+impl TotalCount {
+    /// How many items match the filter, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(self.scope.count(context::db(ctx)?.conn()).await?)
+    }
+}
+
+/// The arguments every list takes.
+pub struct ListArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+    pub order_by: Option<ContentOrder>,
+}
+
+pub async fn list<T: ContentObject>(
+    ctx: &Context<'_>,
+    filter: Filter,
+    args: ListArgs,
+) -> ApiResult<ContentConnection<T>> {
+    let window = Window::from_args(args.first, args.after, args.last, args.before)?;
+    let sort = match args.order_by {
+        Some(order) => order.to_sort(T::KIND)?,
+        None => T::DEFAULT_SORT,
+    };
+    let scope = Scope {
+        viewer: context::viewer(ctx)?,
+        kind: T::KIND,
+        filter,
+    };
+    let page = scope.list(context::db(ctx)?.conn(), sort, &window).await?;
+    let mut connection = Connection::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        TotalCount { scope },
+    );
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(cursor, item)| Edge::new(cursor.encode(), T::from(item))),
+    );
+    Ok(connection)
+}
+
+pub async fn find_by_slug<T: ContentObject>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
+    let found = read::find_by_slug(
+        context::db(ctx)?.conn(),
+        context::viewer(ctx)?,
+        T::KIND,
+        slug,
+    )
+    .await?;
+    Ok(found.map(T::from))
+}
+
+pub async fn find_by_id<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<T>> {
+    let Some((type_name, uuid)) = ids::decode(id) else {
+        return Ok(None);
+    };
+    if type_name != T::NAME {
+        return Ok(None);
+    }
+    let found = read::find(
+        context::db(ctx)?.conn(),
+        context::viewer(ctx)?,
+        Some(T::KIND),
+        uuid,
+    )
+    .await?;
+    Ok(found.map(T::from))
+}
+
+/// An input that turns into field changes (it may need to decode ids).
+pub trait IntoChanges {
+    fn into_changes(self) -> ApiResult<Changes>;
+}
+
+pub async fn create<T: ContentObject>(ctx: &Context<'_>, input: impl IntoChanges) -> ApiResult<T> {
+    context::actor(ctx)?.require_editor()?;
+    let item = write::create(context::db(ctx)?, T::KIND, input.into_changes()?).await?;
+    Ok(T::from(item))
+}
+
+pub async fn update<T: ContentObject>(
+    ctx: &Context<'_>,
+    id: &ID,
+    input: impl IntoChanges,
+    expected_version: Option<i32>,
+) -> ApiResult<T> {
+    context::actor(ctx)?.require_editor()?;
+    let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
+    let changes = input.into_changes()?;
+    let item = write::update(context::db(ctx)?, T::KIND, uuid, changes, expected_version).await?;
+    Ok(T::from(item))
+}
+
+pub async fn delete<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResult<ID> {
+    context::actor(ctx)?.require_editor()?;
+    let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
+    write::delete(context::db(ctx)?, T::KIND, uuid).await?;
+    Ok(id.clone())
+}
+
+pub async fn set_status<T: ContentObject>(
+    ctx: &Context<'_>,
+    id: &ID,
+    status: Status,
+) -> ApiResult<T> {
+    context::actor(ctx)?.require_editor()?;
+    let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
+    Ok(T::from(
+        write::set_status(context::db(ctx)?, T::KIND, uuid, status).await?,
+    ))
+}
+
+/// Declares a content type's five mutations (create, update, delete, publish, unpublish),
+/// each a thin call into the generic resolvers above.
+macro_rules! content_mutations {
+    (
+        $mutation:ident for $ty:ident ($create_input:ty, $update_input:ty) {
+            $(#[doc = $create_doc:tt])* $create:ident;
+            $(#[doc = $update_doc:tt])* $update:ident;
+            $(#[doc = $delete_doc:tt])* $delete:ident;
+            $(#[doc = $publish_doc:tt])* $publish:ident;
+            $(#[doc = $unpublish_doc:tt])* $unpublish:ident;
+        }
+    ) => {
+        #[derive(Default)]
+        pub struct $mutation;
+
+        #[async_graphql::Object]
+        impl $mutation {
+            $(#[doc = $create_doc])*
+            async fn $create(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                input: $create_input,
+            ) -> async_graphql::Result<$ty> {
+                Ok(crate::graphql::connection::create::<$ty>(ctx, input).await?)
+            }
+
+            $(#[doc = $update_doc])*
+            async fn $update(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                id: async_graphql::ID,
+                input: $update_input,
+                #[graphql(desc = "The version you last read; if the item has changed since, the update fails with CONFLICT and changes nothing.")]
+                expected_version: Option<i32>,
+            ) -> async_graphql::Result<$ty> {
+                Ok(crate::graphql::connection::update::<$ty>(ctx, &id, input, expected_version).await?)
+            }
+
+            $(#[doc = $delete_doc])*
+            async fn $delete(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                id: async_graphql::ID,
+            ) -> async_graphql::Result<async_graphql::ID> {
+                Ok(crate::graphql::connection::delete::<$ty>(ctx, &id).await?)
+            }
+
+            $(#[doc = $publish_doc])*
+            async fn $publish(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                id: async_graphql::ID,
+            ) -> async_graphql::Result<$ty> {
+                Ok(crate::graphql::connection::set_status::<$ty>(ctx, &id, crate::content::Status::Published).await?)
+            }
+
+            $(#[doc = $unpublish_doc])*
+            async fn $unpublish(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                id: async_graphql::ID,
+            ) -> async_graphql::Result<$ty> {
+                Ok(crate::graphql::connection::set_status::<$ty>(ctx, &id, crate::content::Status::Draft).await?)
+            }
+        }
+    };
+}
+
+pub(crate) use content_mutations;

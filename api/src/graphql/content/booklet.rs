@@ -1,0 +1,171 @@
+//! `Booklet`: a downloadable publication, such as a PDF.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
+
+use super::{asset_patch, asset_ref, patch, statuses};
+use crate::content::ContentType;
+use crate::content::changes::Changes;
+use crate::content::list::{Filter, Sort, SortField};
+use crate::error::ApiResult;
+use crate::graphql::connection::{
+    self, ContentConnection, IntoChanges, ListArgs, content_mutations,
+};
+use crate::graphql::context;
+use crate::graphql::loaders::AssetById;
+use crate::graphql::types::asset::Asset;
+use crate::graphql::types::{ContentOrder, ContentStatus, content_object};
+
+content_object! {
+    /// A downloadable publication.
+    Booklet {
+        kind: ContentType::Booklet,
+        label: "booklet",
+        sort: Sort { field: SortField::PublishedAt, descending: true },
+        shape: document
+    }
+    {
+        /// The file to download.
+        async fn file(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
+            let Some(id) = self.0.file_id else { return Ok(None) };
+            Ok(context::loader(ctx)?.load_one(AssetById(id)).await?.map(Asset))
+        }
+
+        /// A cover image.
+        async fn cover(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
+            let Some(id) = self.0.cover_id else { return Ok(None) };
+            Ok(context::loader(ctx)?.load_one(AssetById(id)).await?.map(Asset))
+        }
+    }
+}
+
+/// Which booklets to list.
+#[derive(InputObject, Default)]
+pub struct BookletFilter {
+    /// Only items with one of these statuses (editors; the public sees published items only).
+    status: Option<Vec<ContentStatus>>,
+}
+
+#[derive(Default)]
+pub struct BookletQuery;
+
+#[Object]
+impl BookletQuery {
+    /// One booklet by slug.
+    async fn booklet(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<Booklet>> {
+        Ok(connection::find_by_slug(ctx, &slug).await?)
+    }
+
+    /// Booklets, newest first unless `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn booklets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<BookletFilter>,
+        order_by: Option<ContentOrder>,
+    ) -> async_graphql::Result<ContentConnection<Booklet>> {
+        let filter = Filter {
+            statuses: statuses(filter.unwrap_or_default().status),
+            ..Filter::default()
+        };
+        let args = ListArgs {
+            first,
+            after,
+            last,
+            before,
+            order_by,
+        };
+        Ok(connection::list::<Booklet>(ctx, filter, args).await?)
+    }
+}
+
+/// A new booklet. It starts as a draft.
+#[derive(InputObject)]
+pub struct CreateBookletInput {
+    /// The title.
+    title: String,
+    /// Made from the title when left out.
+    slug: Option<String>,
+    /// A short plain-text summary.
+    summary: Option<String>,
+    /// A description, in Markdown.
+    body: Option<String>,
+    /// The uploaded file to download.
+    file_id: Option<ID>,
+    /// An uploaded cover image.
+    cover_id: Option<ID>,
+    /// Publication time to show; set to now on first publication when left out.
+    published_at: Option<DateTime<Utc>>,
+}
+
+impl IntoChanges for CreateBookletInput {
+    fn into_changes(self) -> ApiResult<Changes> {
+        Ok(Changes {
+            title: Some(self.title),
+            slug: self.slug,
+            summary: Some(self.summary),
+            body: Some(self.body),
+            file_id: Some(asset_ref(self.file_id, "fileId")?),
+            cover_id: Some(asset_ref(self.cover_id, "coverId")?),
+            published_at: Some(self.published_at),
+            ..Changes::default()
+        })
+    }
+}
+
+/// Changes to a booklet: only the fields given change; `null` clears a field.
+#[derive(InputObject)]
+pub struct UpdateBookletInput {
+    /// The title.
+    title: Option<String>,
+    /// A new slug.
+    slug: Option<String>,
+    /// A short plain-text summary.
+    summary: MaybeUndefined<String>,
+    /// A description, in Markdown.
+    body: MaybeUndefined<String>,
+    /// The uploaded file to download.
+    file_id: MaybeUndefined<ID>,
+    /// An uploaded cover image.
+    cover_id: MaybeUndefined<ID>,
+    /// Publication time to show.
+    published_at: MaybeUndefined<DateTime<Utc>>,
+}
+
+impl IntoChanges for UpdateBookletInput {
+    fn into_changes(self) -> ApiResult<Changes> {
+        Ok(Changes {
+            title: self.title,
+            slug: self.slug,
+            summary: patch(self.summary),
+            body: patch(self.body),
+            file_id: asset_patch(self.file_id, "fileId")?,
+            cover_id: asset_patch(self.cover_id, "coverId")?,
+            published_at: patch(self.published_at),
+            ..Changes::default()
+        })
+    }
+}
+
+content_mutations! {
+    BookletMutation for Booklet (CreateBookletInput, UpdateBookletInput) {
+        /// Creates a booklet as a draft.
+        create_booklet;
+        /// Changes a booklet.
+        update_booklet;
+        /// Deletes a booklet (its file stays among the assets).
+        delete_booklet;
+        /// Publishes a booklet.
+        publish_booklet;
+        /// Takes a booklet back to draft.
+        unpublish_booklet;
+    }
+}

@@ -1,0 +1,178 @@
+//! `PressRelease`: dated statements with notes to editors.
+
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
+
+use super::{patch, statuses};
+use crate::content::ContentType;
+use crate::content::changes::Changes;
+use crate::content::list::{Filter, Sort, SortField};
+use crate::error::ApiResult;
+use crate::graphql::connection::{
+    self, ContentConnection, IntoChanges, ListArgs, content_mutations,
+};
+use crate::graphql::types::{ContentOrder, ContentStatus, content_object};
+
+content_object! {
+    /// A press release.
+    PressRelease {
+        kind: ContentType::PressRelease,
+        label: "press release",
+        sort: Sort { field: SortField::PublishedAt, descending: true },
+        shape: document
+    }
+    {
+        /// Background for journalists, in Markdown.
+        async fn notes_to_editors(&self) -> Option<&str> {
+            self.0.notes_to_editors.as_deref()
+        }
+
+        /// The notes to editors rendered to sanitised HTML.
+        async fn notes_to_editors_html(&self) -> Option<&str> {
+            self.0.notes_to_editors_html.as_deref()
+        }
+
+        /// Where the release was issued, such as "London".
+        async fn location(&self) -> Option<&str> {
+            self.0.location.as_deref()
+        }
+    }
+}
+
+/// Which press releases to list.
+#[derive(InputObject, Default)]
+pub struct PressReleaseFilter {
+    /// Only items with one of these statuses (editors; the public sees published items only).
+    status: Option<Vec<ContentStatus>>,
+    /// Only releases published at or after this time.
+    published_after: Option<DateTime<Utc>>,
+    /// Only releases published before this time.
+    published_before: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct PressReleaseQuery;
+
+#[Object]
+impl PressReleaseQuery {
+    /// One press release by slug.
+    async fn press_release(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<PressRelease>> {
+        Ok(connection::find_by_slug(ctx, &slug).await?)
+    }
+
+    /// Press releases, newest first unless `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn press_releases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<PressReleaseFilter>,
+        order_by: Option<ContentOrder>,
+    ) -> async_graphql::Result<ContentConnection<PressRelease>> {
+        let filter = filter.unwrap_or_default();
+        let filter = Filter {
+            statuses: statuses(filter.status),
+            published_after: filter.published_after,
+            published_before: filter.published_before,
+            ..Filter::default()
+        };
+        let args = ListArgs {
+            first,
+            after,
+            last,
+            before,
+            order_by,
+        };
+        Ok(connection::list::<PressRelease>(ctx, filter, args).await?)
+    }
+}
+
+/// A new press release. It starts as a draft.
+#[derive(InputObject)]
+pub struct CreatePressReleaseInput {
+    /// The headline.
+    title: String,
+    /// Made from the title when left out.
+    slug: Option<String>,
+    /// A short plain-text summary.
+    summary: Option<String>,
+    /// The release, in Markdown.
+    body: Option<String>,
+    /// Background for journalists, in Markdown.
+    notes_to_editors: Option<String>,
+    /// Where the release was issued.
+    location: Option<String>,
+    /// The release date; set to now on first publication when left out.
+    published_at: Option<DateTime<Utc>>,
+}
+
+impl IntoChanges for CreatePressReleaseInput {
+    fn into_changes(self) -> ApiResult<Changes> {
+        Ok(Changes {
+            title: Some(self.title),
+            slug: self.slug,
+            summary: Some(self.summary),
+            body: Some(self.body),
+            notes_to_editors: Some(self.notes_to_editors),
+            location: Some(self.location),
+            published_at: Some(self.published_at),
+            ..Changes::default()
+        })
+    }
+}
+
+/// Changes to a press release: only the fields given change; `null` clears a field.
+#[derive(InputObject)]
+pub struct UpdatePressReleaseInput {
+    /// The headline.
+    title: Option<String>,
+    /// A new slug.
+    slug: Option<String>,
+    /// A short plain-text summary.
+    summary: MaybeUndefined<String>,
+    /// The release, in Markdown.
+    body: MaybeUndefined<String>,
+    /// Background for journalists, in Markdown.
+    notes_to_editors: MaybeUndefined<String>,
+    /// Where the release was issued.
+    location: MaybeUndefined<String>,
+    /// The release date.
+    published_at: MaybeUndefined<DateTime<Utc>>,
+}
+
+impl IntoChanges for UpdatePressReleaseInput {
+    fn into_changes(self) -> ApiResult<Changes> {
+        Ok(Changes {
+            title: self.title,
+            slug: self.slug,
+            summary: patch(self.summary),
+            body: patch(self.body),
+            notes_to_editors: patch(self.notes_to_editors),
+            location: patch(self.location),
+            published_at: patch(self.published_at),
+            ..Changes::default()
+        })
+    }
+}
+
+content_mutations! {
+    PressReleaseMutation for PressRelease (CreatePressReleaseInput, UpdatePressReleaseInput) {
+        /// Creates a press release as a draft.
+        create_press_release;
+        /// Changes a press release.
+        update_press_release;
+        /// Deletes a press release.
+        delete_press_release;
+        /// Publishes a press release: the public sees it once its `publishedAt` has come, so a future `publishedAt` is an embargo.
+        publish_press_release;
+        /// Takes a press release back to draft.
+        unpublish_press_release;
+    }
+}

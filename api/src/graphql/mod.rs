@@ -1,0 +1,61 @@
+//! The GraphQL API. [`schema()`] builds it with no database, so `quire schema` and the
+//! drift test need nothing; the server adds the database and per-request data.
+
+mod connection;
+mod content;
+mod context;
+mod ids;
+mod loaders;
+mod node;
+mod tokens;
+mod types;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+pub use context::RequestContext;
+pub use loaders::ContentLoader;
+
+/// Reading content.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    node::NodeQuery,
+    content::page::PageQuery,
+    content::news_article::NewsArticleQuery,
+    content::press_release::PressReleaseQuery,
+    content::testimonial::TestimonialQuery,
+    content::booklet::BookletQuery,
+    tokens::TokenQuery,
+);
+
+/// Changing content.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    content::page::PageMutation,
+    content::news_article::NewsArticleMutation,
+    content::press_release::PressReleaseMutation,
+    content::testimonial::TestimonialMutation,
+    content::booklet::BookletMutation,
+    tokens::TokenMutation,
+);
+
+pub type QuireSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+}
+
+/// The schema without any runtime data: enough to print or introspect it.
+pub fn schema() -> QuireSchema {
+    schema_builder().finish()
+}
+
+/// The schema in SDL, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    schema().sdl()
+}

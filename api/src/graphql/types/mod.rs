@@ -1,0 +1,217 @@
+//! Shared GraphQL types: statuses, ordering, the `ContentObject` trait and the macro that
+//! gives every content type its common fields.
+
+pub mod asset;
+
+use async_graphql::{Enum, InputObject, OutputType};
+
+use crate::content::list::{Sort, SortField};
+use crate::content::{ContentType, Item, Status};
+use crate::error::{ApiError, ApiResult};
+
+/// Where an item is in the editorial workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ContentStatus {
+    /// Not visible to the public.
+    Draft,
+    /// Visible to the public once `publishedAt` has come.
+    Published,
+}
+
+impl From<Status> for ContentStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Draft => ContentStatus::Draft,
+            Status::Published => ContentStatus::Published,
+        }
+    }
+}
+
+impl From<ContentStatus> for Status {
+    fn from(status: ContentStatus) -> Self {
+        match status {
+            ContentStatus::Draft => Status::Draft,
+            ContentStatus::Published => Status::Published,
+        }
+    }
+}
+
+/// The kinds of content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "ContentType")]
+pub enum ContentTypeEnum {
+    Page,
+    NewsArticle,
+    PressRelease,
+    Testimonial,
+    Booklet,
+}
+
+/// Fields a list can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ContentOrderField {
+    /// Publication time; drafts, which have none, by creation time. Newest first by default.
+    PublishedAt,
+    /// Creation time, newest first by default.
+    CreatedAt,
+    /// Time of the last change, newest first by default.
+    UpdatedAt,
+    /// Title, A to Z by default (not for testimonials).
+    Title,
+    /// The editor's chosen order (`position`), lowest first by default.
+    Position,
+    /// Page path, A to Z by default (pages only).
+    Path,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum OrderDirection {
+    Asc,
+    Desc,
+}
+
+/// How to order a list.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct ContentOrder {
+    /// The field to order by.
+    pub field: ContentOrderField,
+    /// Ascending or descending; by default descending for times and ascending otherwise.
+    pub direction: Option<OrderDirection>,
+}
+
+impl ContentOrder {
+    pub fn to_sort(self, kind: ContentType) -> ApiResult<Sort> {
+        let field = match self.field {
+            ContentOrderField::PublishedAt => SortField::PublishedAt,
+            ContentOrderField::CreatedAt => SortField::CreatedAt,
+            ContentOrderField::UpdatedAt => SortField::UpdatedAt,
+            ContentOrderField::Title if kind != ContentType::Testimonial => SortField::Title,
+            ContentOrderField::Position => SortField::Position,
+            ContentOrderField::Path if kind == ContentType::Page => SortField::Path,
+            _ => {
+                return Err(ApiError::bad_input(
+                    "orderBy",
+                    "this list cannot be ordered by that field",
+                ));
+            }
+        };
+        let descending = match self.direction {
+            Some(direction) => direction == OrderDirection::Desc,
+            None => matches!(
+                field,
+                SortField::PublishedAt | SortField::CreatedAt | SortField::UpdatedAt
+            ),
+        };
+        Ok(Sort { field, descending })
+    }
+}
+
+/// A GraphQL wrapper around a content row.
+pub trait ContentObject: From<Item> + OutputType {
+    const KIND: ContentType;
+    /// The GraphQL type name, also used inside ids.
+    const NAME: &'static str;
+    /// How to call one in messages.
+    const LABEL: &'static str;
+    /// The order of lists when the client gives none.
+    const DEFAULT_SORT: Sort;
+}
+
+/// Declares a content object: the wrapper struct, its `ContentObject` impl and an
+/// `#[Object]` impl with the fields every content type has, followed by `$fields`.
+/// `document` adds slug, title, summary, body and bodyHtml.
+macro_rules! content_object {
+    (
+        $(#[doc = $doc:tt])*
+        $ty:ident { kind: $kind:expr, label: $label:tt, sort: $sort:expr, shape: $shape:ident }
+        { $($fields:tt)* }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Clone)]
+        pub struct $ty(pub crate::content::Item);
+
+        impl From<crate::content::Item> for $ty {
+            fn from(item: crate::content::Item) -> Self {
+                $ty(item)
+            }
+        }
+
+        impl crate::graphql::types::ContentObject for $ty {
+            const KIND: crate::content::ContentType = $kind;
+            const NAME: &'static str = stringify!($ty);
+            const LABEL: &'static str = $label;
+            const DEFAULT_SORT: crate::content::list::Sort = $sort;
+        }
+
+        crate::graphql::types::content_object!(@impl $shape $(#[doc = $doc])* $ty { $($fields)* });
+    };
+    (@impl document $(#[doc = $doc:tt])* $ty:ident { $($fields:tt)* }) => {
+        crate::graphql::types::content_object!(@impl node $(#[doc = $doc])* $ty {
+            /// URL-safe name, unique among items of this type (pages: among siblings).
+            async fn slug(&self) -> &str {
+                self.0.slug.as_deref().unwrap_or_default()
+            }
+
+            /// The title.
+            async fn title(&self) -> &str {
+                self.0.title.as_deref().unwrap_or_default()
+            }
+
+            /// A short plain-text summary for lists and link previews.
+            async fn summary(&self) -> Option<&str> {
+                self.0.summary.as_deref()
+            }
+
+            /// The body as written, in Markdown.
+            async fn body(&self) -> Option<&str> {
+                self.0.body.as_deref()
+            }
+
+            /// The body rendered to HTML and sanitised: safe to insert into a page.
+            async fn body_html(&self) -> Option<&str> {
+                self.0.body_html.as_deref()
+            }
+
+            $($fields)*
+        });
+    };
+    (@impl node $(#[doc = $doc:tt])* $ty:ident { $($fields:tt)* }) => {
+        $(#[doc = $doc])*
+        #[async_graphql::Object]
+        impl $ty {
+            /// Opaque global id: pass it back unchanged.
+            pub async fn id(&self) -> async_graphql::ID {
+                crate::graphql::ids::encode(stringify!($ty), self.0.id)
+            }
+
+            /// Where the item is in the editorial workflow.
+            async fn status(&self) -> crate::graphql::types::ContentStatus {
+                self.0.status.into()
+            }
+
+            /// When the item was (or will be) first published.
+            async fn published_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+                self.0.published_at
+            }
+
+            /// When the item was created.
+            async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+                self.0.created_at
+            }
+
+            /// When the item last changed.
+            async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+                self.0.updated_at
+            }
+
+            /// Goes up by one on every change; pass it as `expectedVersion` to update safely.
+            async fn version(&self) -> i32 {
+                self.0.version
+            }
+
+            $($fields)*
+        }
+    };
+}
+
+pub(crate) use content_object;

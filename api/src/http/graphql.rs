@@ -1,0 +1,181 @@
+//! GraphQL over HTTP, following the GraphQL-over-HTTP spec: queries by GET or POST,
+//! mutations by POST only, `application/graphql-response+json` when the client accepts it
+//! (with 4xx for requests that cannot run) and `application/json` otherwise. A browser
+//! asking for HTML gets GraphiQL.
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ServerError, http::GraphiQLSource};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::response::{Html, IntoResponse, Response};
+use http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, StatusCode};
+
+use super::AppState;
+use crate::auth;
+use crate::error::ApiError;
+use crate::graphql::RequestContext;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if query.is_empty() && accepts(&headers, "text/html") {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Quire GraphiQL")
+                .finish(),
+        )
+        .into_response();
+    }
+    let request = match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => request,
+        Err(err) => return request_error(&headers, StatusCode::BAD_REQUEST, &err.to_string()),
+    };
+    if is_mutation(&request) {
+        let mut response = request_error(
+            &headers,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, &headers, request).await
+}
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let parsed =
+        if content_type.starts_with("application/graphql") && !content_type.contains("json") {
+            String::from_utf8(body.to_vec())
+                .map(async_graphql::Request::new)
+                .map_err(|e| e.to_string())
+        } else {
+            serde_json::from_slice::<async_graphql::Request>(&body)
+                .map_err(|e| format!("invalid JSON body: {e}"))
+        };
+    match parsed {
+        Ok(request) => execute(&state, &headers, request).await,
+        Err(message) => request_error(&headers, StatusCode::BAD_REQUEST, &message),
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
+    let actor = match auth::authenticate(&state.db, headers).await {
+        Ok(actor) => actor,
+        Err(err) => {
+            let status = match err {
+                ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let mut response = error_response(headers, status, err.into());
+            if status == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            return response;
+        }
+    };
+    let request = request.data(RequestContext::new(state.db.clone(), actor));
+    let response = state.schema.execute(request).await;
+    let status = if wants_graphql_response(headers) && is_request_error(&response) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    render(headers, status, &response)
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    // Cheap check first: GET is the hot, cacheable path.
+    if !request.query.contains("mutation") {
+        return false;
+    }
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    match &document.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => ops.iter().any(|(name, op)| {
+            op.node.ty == OperationType::Mutation
+                && request
+                    .operation_name
+                    .as_deref()
+                    .is_none_or(|wanted| wanted == name.as_str())
+        }),
+    }
+}
+
+/// Errors that stopped the request before execution (syntax, validation, limits) carry no
+/// path; field errors always do.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(media_type))
+}
+
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    accepts(headers, GRAPHQL_RESPONSE_JSON)
+}
+
+fn render(headers: &HeaderMap, status: StatusCode, response: &async_graphql::Response) -> Response {
+    let content_type = if wants_graphql_response(headers) {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
+    let body = match serde_json::to_vec(response) {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "serialising a GraphQL response");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let mut out = (status, [(CONTENT_TYPE, content_type)], body).into_response();
+    for (name, value) in response.http_headers.iter() {
+        out.headers_mut().append(name, value.clone());
+    }
+    out
+}
+
+fn error_response(headers: &HeaderMap, status: StatusCode, err: async_graphql::Error) -> Response {
+    let mut server_error = ServerError::new(err.message, None);
+    server_error.extensions = err.extensions;
+    render(
+        headers,
+        status,
+        &async_graphql::Response::from_errors(vec![server_error]),
+    )
+}
+
+fn request_error(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
+    error_response(
+        headers,
+        status,
+        ApiError::bad_input("request", message).into(),
+    )
+}

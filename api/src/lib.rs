@@ -1,0 +1,17 @@
+//! Quire: a headless CMS with a GraphQL API, on SQLite or PostgreSQL.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub(crate) mod content;
+pub mod db;
+pub(crate) mod error;
+pub mod graphql;
+pub(crate) mod http;
+pub mod seed;
+pub mod telemetry;
+pub(crate) mod tokens;
+
+pub use app::App;
+pub use config::ServeConfig;

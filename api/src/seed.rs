@@ -1,0 +1,267 @@
+//! `quire seed`: loads an example site from data files (Markdown with TOML front matter,
+//! and `testimonials.toml`) through the same services as the API. Items are matched by
+//! their fixed ids, so loading twice changes nothing.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::content::changes::Changes;
+use crate::content::{ContentType, Status, Viewer, read, write};
+use crate::db::Db;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    id: Uuid,
+    title: Option<String>,
+    slug: Option<String>,
+    summary: Option<String>,
+    published_at: toml::value::Datetime,
+    parent: Option<String>,
+    position: Option<i32>,
+    seo_title: Option<String>,
+    seo_description: Option<String>,
+    tags: Option<Vec<String>>,
+    author_name: Option<String>,
+    location: Option<String>,
+    notes_to_editors: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TestimonialsFile {
+    testimonial: Vec<TestimonialEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestimonialEntry {
+    id: Uuid,
+    quote: String,
+    author_name: String,
+    author_role: Option<String>,
+    organisation: Option<String>,
+    featured: Option<bool>,
+    position: Option<i32>,
+    published_at: toml::value::Datetime,
+}
+
+/// What a load did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeedReport {
+    pub created: usize,
+    pub already_there: usize,
+}
+
+impl fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Loaded {} items ({} were already there)",
+            self.created, self.already_there
+        )
+    }
+}
+
+fn time(value: &toml::value::Datetime) -> anyhow::Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(&value.to_string())
+        .with_context(|| format!("`{value}` is not a full RFC 3339 time with a zone"))?
+        .with_timezone(&Utc))
+}
+
+/// Splits `+++\n<toml>\n+++\n<markdown>`.
+fn split_front_matter(text: &str) -> anyhow::Result<(&str, &str)> {
+    let rest = text
+        .strip_prefix("+++\n")
+        .ok_or_else(|| anyhow!("no `+++` front matter"))?;
+    let end = rest
+        .find("\n+++\n")
+        .ok_or_else(|| anyhow!("front matter is not closed by `+++`"))?;
+    Ok((&rest[..end], rest[end + 5..].trim()))
+}
+
+struct Entry {
+    kind: ContentType,
+    id: Uuid,
+    parent_path: Option<String>,
+    changes: Changes,
+}
+
+fn read_markdown(kind: ContentType, path: &Path) -> anyhow::Result<Entry> {
+    let text = std::fs::read_to_string(path)?.replace("\r\n", "\n");
+    let (front, body) = split_front_matter(&text)?;
+    let front: FrontMatter = toml::from_str(front)?;
+    let changes = Changes {
+        title: front.title,
+        slug: front.slug,
+        summary: Some(front.summary),
+        body: Some((!body.is_empty()).then(|| body.to_string())),
+        published_at: Some(Some(time(&front.published_at)?)),
+        position: front.position,
+        seo_title: Some(front.seo_title),
+        seo_description: Some(front.seo_description),
+        tags: front.tags,
+        author_name: Some(front.author_name),
+        location: Some(front.location),
+        notes_to_editors: Some(front.notes_to_editors),
+        ..Changes::default()
+    };
+    Ok(Entry {
+        kind,
+        id: front.id,
+        parent_path: front.parent,
+        changes,
+    })
+}
+
+fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.retain(|p| p.extension().is_some_and(|e| e == "md"));
+    files.sort();
+    Ok(files)
+}
+
+fn read_site(dir: &Path) -> anyhow::Result<Vec<Entry>> {
+    if !dir.is_dir() {
+        bail!("no example site at {}", dir.display());
+    }
+    let mut entries = Vec::new();
+    for (folder, kind) in [
+        ("pages", ContentType::Page),
+        ("news", ContentType::NewsArticle),
+        ("press-releases", ContentType::PressRelease),
+        ("booklets", ContentType::Booklet),
+    ] {
+        for file in markdown_files(&dir.join(folder))? {
+            entries.push(
+                read_markdown(kind, &file)
+                    .with_context(|| format!("reading {}", file.display()))?,
+            );
+        }
+    }
+    let testimonials = dir.join("testimonials.toml");
+    if testimonials.is_file() {
+        let file: TestimonialsFile = toml::from_str(&std::fs::read_to_string(&testimonials)?)
+            .with_context(|| format!("reading {}", testimonials.display()))?;
+        for t in file.testimonial {
+            entries.push(Entry {
+                kind: ContentType::Testimonial,
+                id: t.id,
+                parent_path: None,
+                changes: Changes {
+                    quote: Some(t.quote),
+                    author_name: Some(Some(t.author_name)),
+                    author_role: Some(t.author_role),
+                    organisation: Some(t.organisation),
+                    featured: t.featured,
+                    position: t.position,
+                    published_at: Some(Some(time(&t.published_at)?)),
+                    ..Changes::default()
+                },
+            });
+        }
+    }
+    // Parents before children.
+    entries.sort_by_key(|e| {
+        e.parent_path
+            .as_ref()
+            .map_or(0, |p| p.matches('/').count() + 1)
+    });
+    Ok(entries)
+}
+
+/// Loads the example site in `dir`, published. Items already present are left alone.
+pub async fn load(db: &Db, dir: &Path) -> anyhow::Result<SeedReport> {
+    let mut report = SeedReport::default();
+    for mut entry in read_site(dir)? {
+        if read::find(db.conn(), Viewer::Staff, None, entry.id)
+            .await
+            .map_err(api)?
+            .is_some()
+        {
+            report.already_there += 1;
+            continue;
+        }
+        if let Some(parent_path) = &entry.parent_path {
+            let parent = read::find_by_path(db.conn(), Viewer::Staff, parent_path)
+                .await
+                .map_err(api)?
+                .ok_or_else(|| {
+                    anyhow!(
+                        "page {} names a parent `{parent_path}` that is not there",
+                        entry.id
+                    )
+                })?;
+            entry.changes.parent_id = Some(Some(parent.id));
+        }
+        write::create_with_id(db, entry.kind, entry.id, entry.changes)
+            .await
+            .map_err(api)?;
+        write::set_status(db, entry.kind, entry.id, Status::Published)
+            .await
+            .map_err(api)?;
+        report.created += 1;
+    }
+    tracing::info!(
+        created = report.created,
+        already_there = report.already_there,
+        "example site loaded"
+    );
+    Ok(report)
+}
+
+fn api(err: crate::error::ApiError) -> anyhow::Error {
+    match err {
+        crate::error::ApiError::Internal(cause) => cause,
+        other => anyhow!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_splits() {
+        let (front, body) = split_front_matter("+++\na = 1\n+++\n\nHello\n").unwrap();
+        assert_eq!(front, "a = 1");
+        assert_eq!(body, "Hello");
+        assert!(split_front_matter("no front matter").is_err());
+    }
+
+    #[test]
+    fn the_example_site_parses() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/lls");
+        let entries = read_site(&dir).unwrap();
+        assert!(
+            entries
+                .iter()
+                .filter(|e| e.kind == ContentType::NewsArticle)
+                .count()
+                >= 3
+        );
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.kind == ContentType::PressRelease)
+                .count(),
+            2
+        );
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.kind == ContentType::Testimonial)
+                .count(),
+            2
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! Logging setup: human-readable by default, JSON for log collectors.
+
+use clap::ValueEnum;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Logs go to stderr so that commands like `quire schema` keep stdout clean.
+/// `QUIRE_LOG` (or `RUST_LOG`) sets the filter; the default is `info`.
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("QUIRE_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -1,0 +1,133 @@
+//! API tokens: random secrets shown once, stored as SHA-256 hashes.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Duration;
+use quire_entity::api_token;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, prelude::Expr,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::content::now;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+
+const PREFIX: &str = "quire_";
+/// `last_used_at` is a hint, not an audit trail: write it at most this often per token.
+const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
+
+pub struct CreatedToken {
+    pub token: api_token::Model,
+    pub secret: String,
+}
+
+impl CreatedToken {
+    pub fn id(&self) -> Uuid {
+        self.token.id
+    }
+}
+
+pub trait RoleName {
+    fn role_name(&self) -> &'static str;
+}
+
+impl RoleName for api_token::Model {
+    fn role_name(&self) -> &'static str {
+        Role::from(self.role).name()
+    }
+}
+
+fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub async fn create(db: &Db, name: &str, role: Role) -> ApiResult<CreatedToken> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::bad_input(
+            "name",
+            "a token needs a name of 1 to 100 characters",
+        ));
+    }
+    let secret = format!(
+        "{PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    );
+    let token = api_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.to_string()),
+        role: Set(role.into()),
+        token_hash: Set(hash(&secret)),
+        created_at: Set(now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db.conn())
+    .await?;
+    tracing::info!(token_id = %token.id, role = role.name(), "API token created");
+    Ok(CreatedToken { token, secret })
+}
+
+pub async fn list(db: &Db) -> ApiResult<Vec<api_token::Model>> {
+    Ok(api_token::Entity::find()
+        .order_by_asc(api_token::Column::CreatedAt)
+        .order_by_asc(api_token::Column::Id)
+        .all(db.conn())
+        .await?)
+}
+
+/// Revokes a token; revoking twice is harmless and keeps the first revocation time.
+pub async fn revoke(db: &Db, id: Uuid) -> ApiResult<api_token::Model> {
+    let token = api_token::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("API token"))?;
+    if token.revoked_at.is_some() {
+        return Ok(token);
+    }
+    let mut active: api_token::ActiveModel = token.into();
+    active.revoked_at = Set(Some(now()));
+    let token = active.update(db.conn()).await?;
+    tracing::info!(token_id = %token.id, "API token revoked");
+    Ok(token)
+}
+
+pub async fn find_active(db: &Db, secret: &str) -> ApiResult<Option<api_token::Model>> {
+    if !secret.starts_with(PREFIX) {
+        return Ok(None);
+    }
+    let Some(token) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash(secret)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = now();
+    if token
+        .last_used_at
+        .is_none_or(|at| now - at > LAST_USED_GRANULARITY)
+    {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+            .filter(api_token::Column::Id.eq(token.id))
+            .exec(db.conn())
+            .await?;
+    }
+    Ok(Some(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_hex_sha256() {
+        assert_eq!(hash("abc").len(), 64);
+        assert_ne!(hash("abc"), hash("abd"));
+    }
+}

@@ -1,0 +1,69 @@
+//! Every content item (pages, news, press releases, testimonials, booklets) lives in one
+//! table, so lists, lookups, publishing and later revisions or search work the same for all
+//! kinds; columns a kind does not use stay NULL.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ContentType {
+    #[sea_orm(string_value = "page")]
+    Page,
+    #[sea_orm(string_value = "news_article")]
+    NewsArticle,
+    #[sea_orm(string_value = "press_release")]
+    PressRelease,
+    #[sea_orm(string_value = "testimonial")]
+    Testimonial,
+    #[sea_orm(string_value = "booklet")]
+    Booklet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Status {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "published")]
+    Published,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "content_items")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub content_type: ContentType,
+    pub status: Status,
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    /// Pages only: the slugs from the root down, joined by `/`.
+    pub path: Option<String>,
+    pub parent_id: Option<Uuid>,
+    pub position: i32,
+    pub summary: Option<String>,
+    pub body: Option<String>,
+    pub body_html: Option<String>,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    pub author_name: Option<String>,
+    pub hero_image_id: Option<Uuid>,
+    pub notes_to_editors: Option<String>,
+    pub notes_to_editors_html: Option<String>,
+    pub location: Option<String>,
+    pub quote: Option<String>,
+    pub author_role: Option<String>,
+    pub organisation: Option<String>,
+    pub featured: bool,
+    pub file_id: Option<Uuid>,
+    pub cover_id: Option<Uuid>,
+    pub published_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
