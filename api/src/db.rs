@@ -66,8 +66,9 @@ impl Db {
             .with_context(|| format!("connecting to the database at {}", redact(url)))?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        conn.set_metric_callback(move |_| {
+        conn.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "statement");
         });
         Ok(Db {
             conn,

@@ -11,7 +11,7 @@ pub mod graphql;
 pub(crate) mod http;
 pub mod seed;
 pub mod telemetry;
-pub(crate) mod tokens;
+pub mod tokens;
 
 pub use app::App;
 pub use config::ServeConfig;

@@ -1,1 +1,18 @@
+//! End-to-end tests: each starts a real Quire server on 127.0.0.1:0 with a fresh database
+//! and talks to it over HTTP. Every test runs on SQLite, and on PostgreSQL when
+//! `QUIRE_TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixtures;
+mod support;
+
+mod auth;
+mod content;
+mod errors;
+mod examples;
+mod http;
+mod pagination;
+mod persistence;
+mod schema;
+mod statements;
+mod visibility;

@@ -206,18 +206,18 @@ impl Scope {
     fn sort_key(&self, field: SortField) -> SimpleExpr {
         match field {
             SortField::PublishedAt if self.only_published() => {
-                Expr::col(Column::PublishedAt).into()
+                Expr::col(Column::PublishedAt)
             }
             // Drafts have no publication time yet: they sort by when they were created.
             SortField::PublishedAt => {
                 Func::coalesce([Expr::col(Column::PublishedAt), Expr::col(Column::CreatedAt)])
                     .into()
             }
-            SortField::CreatedAt => Expr::col(Column::CreatedAt).into(),
-            SortField::UpdatedAt => Expr::col(Column::UpdatedAt).into(),
-            SortField::Title => Expr::col(Column::Title).into(),
-            SortField::Position => Expr::col(Column::Position).into(),
-            SortField::Path => Expr::col(Column::Path).into(),
+            SortField::CreatedAt => Expr::col(Column::CreatedAt),
+            SortField::UpdatedAt => Expr::col(Column::UpdatedAt),
+            SortField::Title => Expr::col(Column::Title),
+            SortField::Position => Expr::col(Column::Position),
+            SortField::Path => Expr::col(Column::Path),
         }
     }
 

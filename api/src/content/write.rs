@@ -4,7 +4,7 @@
 
 use quire_entity::{asset, content_item};
 use sea_orm::prelude::Expr;
-use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{BinOper, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter,
@@ -296,13 +296,15 @@ async fn page_path(conn: &impl ConnectionTrait, page: &Item) -> ApiResult<String
 
 /// Re-roots the paths of every page below a page whose path changed.
 async fn move_descendants(conn: &impl ConnectionTrait, old: &str, new: &str) -> ApiResult<()> {
-    let remainder_start = old.chars().count() as i64 + 1;
+    let remainder_start = i32::try_from(old.chars().count() + 1).unwrap_or(i32::MAX);
     content_item::Entity::update_many()
         .col_expr(
             Column::Path,
-            Expr::cust_with_exprs(
-                "$1 || substr(\"path\", $2)",
-                [Expr::val(new), Expr::val(remainder_start)],
+            Expr::val(new).binary(
+                BinOper::Custom("||"),
+                Func::cust("substr")
+                    .arg(Expr::col(Column::Path))
+                    .arg(remainder_start),
             ),
         )
         .col_expr(Column::Version, Expr::col(Column::Version).add(1))

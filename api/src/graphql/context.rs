@@ -1,8 +1,8 @@
 //! What a resolver gets from the request: the database, the caller and the loaders.
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
 
+use super::batch::BatchLoader;
 use super::loaders::ContentLoader;
 use crate::auth::Actor;
 use crate::content::Viewer;
@@ -12,12 +12,12 @@ use crate::error::{ApiError, ApiResult};
 /// Per-request data, added by the HTTP layer after authentication.
 pub struct RequestContext {
     pub actor: Actor,
-    pub loader: DataLoader<ContentLoader>,
+    pub loader: BatchLoader<ContentLoader>,
 }
 
 impl RequestContext {
     pub fn new(db: Db, actor: Actor) -> Self {
-        let loader = DataLoader::new(ContentLoader::new(db, actor.viewer()), tokio::spawn);
+        let loader = BatchLoader::new(ContentLoader::new(db, actor.viewer()));
         RequestContext { actor, loader }
     }
 }
@@ -43,6 +43,6 @@ pub fn viewer(ctx: &Context<'_>) -> ApiResult<Viewer> {
     Ok(actor(ctx)?.viewer())
 }
 
-pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<ContentLoader>> {
+pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a BatchLoader<ContentLoader>> {
     Ok(&request(ctx)?.loader)
 }

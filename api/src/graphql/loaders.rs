@@ -1,4 +1,4 @@
-//! DataLoaders for every edge between objects, one query per batch, with typed keys.
+//! Loaders for every edge between objects, one query per batch, with typed keys.
 //! A loader belongs to one request, so it applies that request's visibility.
 
 use std::collections::HashMap;

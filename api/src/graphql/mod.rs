@@ -1,6 +1,7 @@
 //! The GraphQL API. [`schema()`] builds it with no database, so `quire schema` and the
 //! drift test need nothing; the server adds the database and per-request data.
 
+mod batch;
 mod connection;
 mod content;
 mod context;
@@ -58,4 +59,9 @@ pub fn schema() -> QuireSchema {
 /// The schema in SDL, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
     schema().sdl()
+}
+
+/// The global id of an asset, for callers that store assets outside the API.
+pub fn asset_id(id: uuid::Uuid) -> async_graphql::ID {
+    ids::encode(types::asset::NAME, id)
 }

@@ -93,7 +93,8 @@ async fn execute(
         }
     };
     let request = request.data(RequestContext::new(state.db.clone(), actor));
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
+    label_uncoded_errors(&mut response);
     let status = if wants_graphql_response(headers) && is_request_error(&response) {
         StatusCode::BAD_REQUEST
     } else {
@@ -119,6 +120,17 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
                     .as_deref()
                     .is_none_or(|wanted| wanted == name.as_str())
         }),
+    }
+}
+
+/// Errors raised by async-graphql itself (syntax, unknown fields, values of the wrong
+/// type, limits) come without a code; each of them is a fault in the request.
+fn label_uncoded_errors(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_USER_INPUT");
+        }
     }
 }
 

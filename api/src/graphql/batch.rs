@@ -1,0 +1,126 @@
+//! Batching without a timer. async-graphql's `DataLoader` waits 1 ms on another task before
+//! sending a batch, which adds that millisecond to every request and, when resolving a long
+//! list takes longer than the wait, splits one batch into several. Here a load registers its
+//! key and yields once; by the time any load runs again, every sibling resolved in the same
+//! pass has registered its key, and the first to wake sends one query for all of them.
+
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::dataloader::Loader;
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
+
+type SharedBatch<K, V, E> = Shared<BoxFuture<'static, Result<Arc<HashMap<K, V>>, E>>>;
+
+struct KeyState<K, V, E> {
+    generation: u64,
+    pending: HashSet<K>,
+    started: HashMap<u64, SharedBatch<K, V, E>>,
+}
+
+pub struct BatchLoader<L> {
+    loader: Arc<L>,
+    states: Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
+}
+
+impl<L: Send + Sync + 'static> BatchLoader<L> {
+    pub fn new(loader: L) -> Self {
+        BatchLoader {
+            loader: Arc::new(loader),
+            states: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn load_one<K>(&self, key: K) -> Result<Option<L::Value>, L::Error>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        L: Loader<K>,
+        L::Error: Sync,
+    {
+        let generation = self.with_state::<K, _>(|state| {
+            state.pending.insert(key.clone());
+            state.generation
+        });
+        tokio::task::yield_now().await;
+        let batch = self.with_state::<K, _>(|state| {
+            if let Some(batch) = state.started.get(&generation) {
+                return batch.clone();
+            }
+            let keys: Vec<K> = state.pending.drain().collect();
+            state.generation += 1;
+            let loader = self.loader.clone();
+            let batch = async move { loader.load(&keys).await.map(Arc::new) }
+                .boxed()
+                .shared();
+            state.started.insert(generation, batch.clone());
+            batch
+        });
+        Ok(batch.await?.get(&key).cloned())
+    }
+
+    fn with_state<K, R>(&self, f: impl FnOnce(&mut KeyState<K, L::Value, L::Error>) -> R) -> R
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        L: Loader<K>,
+        L::Error: Sync,
+    {
+        // A poisoned lock only means another load panicked; the map is still consistent.
+        let mut states = self
+            .states
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = states.entry(TypeId::of::<K>()).or_insert_with(|| {
+            Box::new(KeyState::<K, L::Value, L::Error> {
+                generation: 0,
+                pending: HashSet::new(),
+                started: HashMap::new(),
+            })
+        });
+        match state.downcast_mut::<KeyState<K, L::Value, L::Error>>() {
+            Some(state) => f(state),
+            None => unreachable!("each key type has its own state"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    struct Doubler {
+        calls: AtomicUsize,
+    }
+
+    impl Loader<u32> for Doubler {
+        type Value = u32;
+        type Error = String;
+
+        async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, String> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            Ok(keys
+                .iter()
+                .filter(|k| **k != 13)
+                .map(|k| (*k, k * 2))
+                .collect())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn siblings_share_one_batch() {
+        let loader = BatchLoader::new(Doubler {
+            calls: AtomicUsize::new(0),
+        });
+        let results = futures_util::future::join_all((0..200u32).map(|k| loader.load_one(k))).await;
+        assert_eq!(results[21], Ok(Some(42)));
+        assert_eq!(results[13], Ok(None));
+        assert_eq!(loader.loader.calls.load(Ordering::SeqCst), 1);
+        // A later load is a new batch.
+        assert_eq!(loader.load_one(7).await, Ok(Some(14)));
+        assert_eq!(loader.loader.calls.load(Ordering::SeqCst), 2);
+    }
+}

@@ -1,0 +1,49 @@
+//! The example site loads idempotently, and every query in `examples/queries` runs on it.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::support::{data, e2e};
+
+fn examples_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
+}
+
+e2e! {
+    async fn the_example_site_loads_once_and_answers_every_example_query(app) {
+        let site = examples_dir().join("lls");
+        let first = quire_api::seed::load(app.db(), &site).await.unwrap();
+        assert!(first.created >= 14, "{first}");
+        let second = quire_api::seed::load(app.db(), &site).await.unwrap();
+        assert_eq!((second.created, second.already_there), (0, first.created), "loading twice changes nothing");
+
+        let mut queries: Vec<_> = std::fs::read_dir(examples_dir().join("queries"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "graphql"))
+            .collect();
+        queries.sort();
+        assert!(queries.len() >= 4, "home page, news list, one article, one press release");
+        for path in queries {
+            let query = std::fs::read_to_string(&path).unwrap();
+            let variables_path = path.with_extension("variables.json");
+            let variables: Value = match std::fs::read_to_string(&variables_path) {
+                Ok(text) => serde_json::from_str(&text).unwrap(),
+                Err(_) => json!({}),
+            };
+            let response = app.gql(&query, variables).await;
+            let data = data(&response);
+            for (field, value) in data.as_object().unwrap() {
+                assert!(!value.is_null(), "{}: `{field}` is null", path.display());
+                let nodes = value.get("nodes").and_then(Value::as_array);
+                assert!(nodes.is_none_or(|n| !n.is_empty()), "{}: `{field}` is empty", path.display());
+            }
+        }
+
+        let home = app.gql("{ page(path: \"home\") { title } testimonials(filter: { featured: true }) { totalCount } booklet(slug: \"9-pillars-of-greatness\") { title } }", json!({})).await;
+        assert_eq!(data(&home)["testimonials"]["totalCount"], 2);
+        assert_eq!(data(&home)["booklet"]["title"], "9 Pillars of Greatness");
+        assert!(data(&home)["page"]["title"].is_string());
+    }
+}

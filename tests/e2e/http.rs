@@ -1,0 +1,124 @@
+//! GraphQL over HTTP: methods, media types, limits, CORS, health and request ids.
+
+use serde_json::{Value, json};
+
+use crate::fixtures::editor;
+use crate::support::{data, e2e, error_code};
+
+e2e! {
+    async fn queries_work_over_get(app) {
+        let response = app.client.get(app.url("/graphql")).query(&[("query", "{ news { totalCount } }")]).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(data(&body)["news"]["totalCount"], 0);
+    }
+
+    async fn mutations_over_get_are_refused_with_405(app) {
+        let token = editor(&app).await;
+        let response = app
+            .client
+            .get(app.url("/graphql"))
+            .bearer_auth(&token)
+            .query(&[("query", "mutation { createNewsArticle(input: { title: \"Via GET\" }) { id } }")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "POST");
+        let listed = app.gql_as(&token, "{ news { totalCount } }", json!({})).await;
+        assert_eq!(data(&listed)["news"]["totalCount"], 0, "nothing was created");
+    }
+
+    async fn media_types_follow_the_accept_header(app) {
+        let query = json!({ "query": "{ news { totalCount } }" });
+        let plain = app.client.post(app.url("/graphql")).json(&query).send().await.unwrap();
+        assert_eq!(plain.headers()["content-type"], "application/json");
+        let modern = app
+            .client
+            .post(app.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(modern.headers()["content-type"], "application/graphql-response+json");
+
+        // A request that cannot run: 400 with the new media type, 200 with the legacy one.
+        let broken = json!({ "query": "{ news { " });
+        let modern = app
+            .client
+            .post(app.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&broken)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(modern.status(), 400);
+        let legacy = app.client.post(app.url("/graphql")).json(&broken).send().await.unwrap();
+        assert_eq!(legacy.status(), 200);
+        let body: Value = legacy.json().await.unwrap();
+        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    }
+
+    async fn invalid_json_is_a_bad_request(app) {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    }
+
+    async fn bodies_over_the_limit_are_refused(app) {
+        let huge = "x".repeat(2 * 1024 * 1024);
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({ "query": format!("{{ news {{ totalCount }} }} # {huge}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
+    }
+
+    async fn deep_queries_are_refused(app) {
+        let mut query = String::from("{ page(path: \"a\") { ");
+        for _ in 0..20 {
+            query.push_str("parent { ");
+        }
+        query.push_str("title");
+        query.push_str(&" }".repeat(21));
+        query.push_str(" }");
+        let response = app.gql(&query, json!({})).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert!(response["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"));
+    }
+
+    async fn cors_allows_other_origins_without_credentials(app) {
+        let response = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", "https://www.example.org")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization,content-type")
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        assert!(response.headers().get("access-control-allow-credentials").is_none());
+    }
+
+    async fn health_readiness_and_request_ids(app) {
+        let live = app.client.get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(live.status(), 200);
+        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 200);
+        assert!(ready.headers().get("x-request-id").is_some());
+    }
+}

@@ -1,0 +1,94 @@
+//! The checked-in SDL, introspection under the default limits, and GraphiQL.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::support::{data, e2e};
+
+/// `schema.graphql` must equal `quire schema`. `QUIRE_UPDATE_SCHEMA=1` rewrites the file
+/// locally; CI never sets it.
+#[test]
+fn checked_in_schema_matches_quire_schema() {
+    let output = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .arg("schema")
+        .output()
+        .expect("quire schema runs");
+    assert!(
+        output.status.success(),
+        "quire schema failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8(output.stdout).expect("UTF-8 SDL");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
+    if std::env::var_os("QUIRE_UPDATE_SCHEMA").is_some() {
+        std::fs::write(path, &printed).expect("schema.graphql written");
+        return;
+    }
+    let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+    if printed != checked_in {
+        let diff: Vec<String> = printed
+            .lines()
+            .zip(checked_in.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(10)
+            .map(|(i, (a, b))| {
+                format!(
+                    "line {}:\n  quire schema:   {a}\n  schema.graphql: {b}",
+                    i + 1
+                )
+            })
+            .collect();
+        panic!(
+            "schema.graphql differs from `quire schema` ({} vs {} lines); run with QUIRE_UPDATE_SCHEMA=1 to rewrite it.\n{}",
+            printed.lines().count(),
+            checked_in.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+/// The query GraphiQL and code generators send (graphql-js `getIntrospectionQuery`).
+const INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}
+"#;
+
+e2e! {
+    async fn introspection_works_under_default_limits(app) {
+        let response = app.gql(INTROSPECTION, json!({})).await;
+        let schema = &data(&response)["__schema"];
+        assert_eq!(schema["queryType"]["name"], "Query");
+        assert_eq!(schema["mutationType"]["name"], "Mutation");
+        let types: Vec<&str> = schema["types"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+        for name in ["Page", "NewsArticle", "PressRelease", "Testimonial", "Booklet", "Asset", "Node"] {
+            assert!(types.contains(&name), "{name} missing from introspection");
+        }
+    }
+
+    async fn graphiql_is_served_to_browsers(app) {
+        let response = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(response.text().await.unwrap().to_lowercase().contains("graphiql"));
+    }
+}

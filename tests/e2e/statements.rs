@@ -1,0 +1,88 @@
+//! DataLoaders keep the number of SQL statements of a list request flat, whatever its size.
+
+use quire_entity::asset;
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::json;
+
+use crate::fixtures::editor;
+use crate::support::{TestApp, data, e2e};
+
+/// Stores asset metadata directly: uploads are not part of the API yet.
+pub async fn insert_asset(app: &TestApp, filename: &str, mime_type: &str) -> String {
+    let id = uuid::Uuid::now_v7();
+    asset::ActiveModel {
+        id: Set(id),
+        filename: Set(filename.to_string()),
+        mime_type: Set(mime_type.to_string()),
+        byte_size: Set(1234),
+        sha256: Set("0".repeat(64)),
+        storage_key: Set(format!("test/{id}")),
+        alt: Set(None),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(app.db().conn())
+    .await
+    .expect("asset inserted");
+    quire_api::graphql::asset_id(id).to_string()
+}
+
+const PAGES: &str = "query($n: Int) { pages(first: $n, filter: { parentId: null }) { totalCount nodes { title parent { title } children { title children { title } } } } }";
+const NEWS: &str =
+    "query($n: Int) { news(first: $n) { totalCount nodes { title tags heroImage { url } } } }";
+
+async fn statements_for(app: &TestApp, query: &str, n: usize) -> (u64, usize) {
+    let before = app.statements();
+    let response = app.gql(query, json!({ "n": n })).await;
+    let after = app.statements();
+    let nodes = data(&response)
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()["nodes"]
+        .as_array()
+        .unwrap()
+        .len();
+    (after - before, nodes)
+}
+
+e2e! {
+    async fn list_requests_run_the_same_statements_for_5_or_100_items(app) {
+        let token = editor(&app).await;
+        let hero = insert_asset(&app, "hero.jpg", "image/jpeg").await;
+        for batch in 0..2 {
+            let mut query = String::from("mutation {");
+            for i in 0..50 {
+                let n = batch * 50 + i;
+                query.push_str(&format!(
+                    " p{i}: createPage(input: {{ title: \"Page {n}\" }}) {{ id }} n{i}: createNewsArticle(input: {{ title: \"News {n}\", tags: [\"t{}\", \"all\"], heroImageId: \"{hero}\" }}) {{ id }}",
+                    n % 7
+                ));
+            }
+            query.push_str(" }");
+            let created = app.gql_as(&token, &query, json!({})).await;
+            let mut publish = String::from("mutation {");
+            for (key, item) in data(&created).as_object().unwrap() {
+                let kind = if key.starts_with('p') { "Page" } else { "NewsArticle" };
+                publish.push_str(&format!(" {key}: publish{kind}(id: \"{}\") {{ id }}", item["id"].as_str().unwrap()));
+                if kind == "Page" {
+                    publish.push_str(&format!(
+                        " {key}c: createPage(input: {{ title: \"Child of {key} {batch}\", parentId: \"{}\" }}) {{ id }}",
+                        item["id"].as_str().unwrap()
+                    ));
+                }
+            }
+            publish.push_str(" }");
+            data(&app.gql_as(&token, &publish, json!({})).await);
+        }
+
+        for query in [PAGES, NEWS] {
+            let (small, small_nodes) = statements_for(&app, query, 5).await;
+            let (large, large_nodes) = statements_for(&app, query, 100).await;
+            assert_eq!((small_nodes, large_nodes), (5, 100));
+            assert_eq!(small, large, "statements for 5 items ({small}) and for 100 ({large}) differ: {query}");
+            assert!(large <= 6, "{large} statements for one list request: {query}");
+            println!("{large} SQL statements for a list request of 5 or 100 items: {query}");
+        }
+    }
+}

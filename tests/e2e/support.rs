@@ -1,0 +1,279 @@
+//! Test support: a real Quire server on 127.0.0.1:0 with a fresh database (a SQLite file in
+//! a temporary folder, or a new PostgreSQL database that is dropped afterwards), and helpers
+//! to talk to it over HTTP.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use quire_api::auth::Role;
+use quire_api::config::DatabaseArgs;
+use quire_api::db::Db;
+use quire_api::{App, ServeConfig};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    pub database_url: String,
+    db: Option<Db>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+    dir: tempfile::TempDir,
+    /// Dropped with the app, which drops the PostgreSQL database.
+    _postgres: Option<PostgresDatabase>,
+}
+
+/// A PostgreSQL database made for one test and dropped when the test ends, even on panic.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async code, so the cleanup gets its own small runtime.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = sea_orm::ConnectionTrait::execute_unprepared(&admin, &sql).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn postgres_admin_url() -> Option<String> {
+    std::env::var("QUIRE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
+/// Tests are quiet unless `TEST_LOG` is set.
+fn init_logging() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        quire_api::telemetry::init(quire_api::telemetry::LogFormat::Text);
+    }
+}
+
+impl TestApp {
+    /// A server on a fresh database, or `None` for PostgreSQL when
+    /// `QUIRE_TEST_POSTGRES_URL` is not set.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        init_logging();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (database_url, postgres) = match backend {
+            Backend::Sqlite => (
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("quire.db").display()
+                ),
+                None,
+            ),
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url()?;
+                let name = format!("quire_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = sea_orm::Database::connect(&admin_url)
+                    .await
+                    .expect("PostgreSQL is reachable");
+                sea_orm::ConnectionTrait::execute_unprepared(
+                    &admin,
+                    &format!("CREATE DATABASE \"{name}\""),
+                )
+                .await
+                .expect("create the test database");
+                admin.close().await.expect("close the admin connection");
+                let url = with_database(&admin_url, &name);
+                (url, Some(PostgresDatabase { admin_url, name }))
+            }
+        };
+        let mut app = TestApp {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client: reqwest::Client::new(),
+            backend,
+            database_url,
+            db: None,
+            shutdown: None,
+            server: None,
+            dir,
+            _postgres: postgres,
+        };
+        app.start().await;
+        Some(app)
+    }
+
+    pub fn config(&self) -> ServeConfig {
+        ServeConfig::new(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            DatabaseArgs {
+                database_url: Some(self.database_url.clone()),
+                data_dir: self.data_dir(),
+            },
+        )
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    async fn start(&mut self) {
+        self.start_with(self.config()).await;
+    }
+
+    pub async fn start_with(&mut self, config: ServeConfig) {
+        let app = App::build(config).await.expect("the app builds");
+        self.addr = app.local_addr();
+        self.db = Some(app.db().clone());
+        let (tx, rx) = oneshot::channel();
+        self.shutdown = Some(tx);
+        self.server = Some(tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        })));
+    }
+
+    /// Stops the server the way SIGTERM does, then starts a new one on the same database.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start().await;
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server stops cleanly");
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        self.db.as_ref().expect("the server has started")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SQL statements the server has run so far.
+    pub fn statements(&self) -> u64 {
+        self.db().statement_count()
+    }
+
+    pub async fn post(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut request = self.client.post(self.url("/graphql")).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Runs a GraphQL request as the public and returns the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_with(None, query, variables).await
+    }
+
+    /// Runs a GraphQL request with a token.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql_with(Some(token), query, variables).await
+    }
+
+    async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self
+            .post(token, &json!({ "query": query, "variables": variables }))
+            .await;
+        response.json().await.expect("a JSON body")
+    }
+
+    /// A fresh API token with `role`, made the way `quire token create` makes one.
+    pub async fn create_token(&self, role: Role) -> String {
+        quire_api::tokens::create(self.db(), "test", role)
+            .await
+            .map(|t| t.secret)
+            .expect("token")
+    }
+}
+
+/// The data of a response that must have no errors.
+pub fn data(response: &Value) -> &Value {
+    assert!(
+        response.get("errors").is_none(),
+        "unexpected errors: {response:#}"
+    );
+    &response["data"]
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code: {response:#}"))
+}
+
+/// The `extensions.field` of the first error.
+pub fn error_field(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["field"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+/// Runs each test on SQLite, and on PostgreSQL when `QUIRE_TEST_POSTGRES_URL` is set.
+macro_rules! e2e {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run(#[allow(unused_mut)] mut $app: $crate::support::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await.expect("app");
+                run(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL"),
+                }
+            }
+        }
+    )*};
+}
+
+pub(crate) use e2e;
