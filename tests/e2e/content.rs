@@ -8,18 +8,23 @@ use crate::support::{data, e2e, error_code, error_field};
 e2e! {
     async fn every_type_goes_through_its_whole_life(app) {
         let token = editor(&app).await;
-        for (type_name, input) in TYPES {
+        for (type_name, input, update, field, expected) in TYPES {
             let item = create(&app, &token, type_name, input).await;
             let id = id_of(&item);
             assert_eq!(item["status"], "DRAFT", "{type_name}");
             assert_eq!(item["version"], 1);
+
+            let query = format!("mutation($id: ID!) {{ item: update{type_name}(id: $id, input: {update}, expectedVersion: 1) {{ {field} version }} }}");
+            let updated = app.gql_as(&token, &query, json!({ "id": id })).await;
+            assert_eq!(data(&updated)["item"][field], expected, "{type_name}");
+            assert_eq!(data(&updated)["item"]["version"], 2);
 
             let node = app.gql_as(&token, "query($id: ID!) { node(id: $id) { id __typename } }", json!({ "id": id })).await;
             assert_eq!(data(&node)["node"]["__typename"], type_name);
 
             let item = publish(&app, &token, type_name, &id).await;
             assert_eq!(item["status"], "PUBLISHED");
-            assert_eq!(item["version"], 2);
+            assert_eq!(item["version"], 3);
             assert!(item["publishedAt"].is_string());
             let public = app.gql("query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
             assert_eq!(data(&public)["node"]["id"], id.as_str(), "{type_name} is public once published");
@@ -27,7 +32,7 @@ e2e! {
             let query = format!("mutation($id: ID!) {{ item: unpublish{type_name}(id: $id) {{ status version }} }}");
             let item = app.gql_as(&token, &query, json!({ "id": id })).await;
             assert_eq!(data(&item)["item"]["status"], "DRAFT");
-            assert_eq!(data(&item)["item"]["version"], 3);
+            assert_eq!(data(&item)["item"]["version"], 4);
             let public = app.gql("query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
             assert!(data(&public)["node"].is_null(), "{type_name} is hidden once unpublished");
 

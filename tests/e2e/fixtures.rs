@@ -5,16 +5,44 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, data};
 
-/// The mutation name and GraphQL type for each content type.
-pub const TYPES: [(&str, &str); 5] = [
-    ("Page", "{ title: \"A page\" }"),
-    ("NewsArticle", "{ title: \"A news article\" }"),
-    ("PressRelease", "{ title: \"A press release\" }"),
+/// Each content type with a create input, an update input, and a field that the update sets
+/// with its expected value.
+pub const TYPES: [(&str, &str, &str, &str, &str); 5] = [
+    (
+        "Page",
+        "{ title: \"A page\" }",
+        "{ seoTitle: \"SEO\" }",
+        "seoTitle",
+        "SEO",
+    ),
+    (
+        "NewsArticle",
+        "{ title: \"A news article\" }",
+        "{ authorName: \"LLS\" }",
+        "authorName",
+        "LLS",
+    ),
+    (
+        "PressRelease",
+        "{ title: \"A press release\" }",
+        "{ location: \"London\" }",
+        "location",
+        "London",
+    ),
     (
         "Testimonial",
         "{ quote: \"Great\", authorName: \"A. Head\" }",
+        "{ organisation: \"St James\" }",
+        "organisation",
+        "St James",
     ),
-    ("Booklet", "{ title: \"A booklet\" }"),
+    (
+        "Booklet",
+        "{ title: \"A booklet\" }",
+        "{ summary: \"Nine pillars\" }",
+        "summary",
+        "Nine pillars",
+    ),
 ];
 
 pub async fn editor(app: &TestApp) -> String {

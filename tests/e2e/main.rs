@@ -7,6 +7,7 @@ mod fixtures;
 mod support;
 
 mod auth;
+mod cli;
 mod content;
 mod errors;
 mod examples;

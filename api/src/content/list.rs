@@ -205,9 +205,7 @@ impl Scope {
 
     fn sort_key(&self, field: SortField) -> SimpleExpr {
         match field {
-            SortField::PublishedAt if self.only_published() => {
-                Expr::col(Column::PublishedAt)
-            }
+            SortField::PublishedAt if self.only_published() => Expr::col(Column::PublishedAt),
             // Drafts have no publication time yet: they sort by when they were created.
             SortField::PublishedAt => {
                 Func::coalesce([Expr::col(Column::PublishedAt), Expr::col(Column::CreatedAt)])

@@ -1,0 +1,112 @@
+//! The `quire` command line on a fresh machine: serve with no setting, stop on SIGTERM,
+//! migrate, seed.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{data, e2e};
+
+fn quire() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_quire"));
+    command
+        .env("QUIRE_LOG", "error")
+        .env_remove("QUIRE_DATABASE_URL");
+    command
+}
+
+#[tokio::test]
+async fn serve_needs_no_setting_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    // Only the port differs from the defaults, so that tests can run side by side.
+    let mut child = quire()
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--seed-example",
+            "lls",
+            "--examples-dir",
+            examples,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.split_once("GraphiQL: ")
+                    .map(|(_, url)| url.trim().to_string())
+            })
+    })
+    .await
+    .unwrap()
+    .expect("serve prints its URL");
+
+    let body: Value = reqwest::Client::new()
+        .post(&url)
+        .json(&json!({ "query": "{ page(path: \"home\") { title } news { totalCount } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(data(&body)["page"]["title"].is_string());
+    assert!(data(&body)["news"]["totalCount"].as_u64().unwrap() >= 3);
+    assert!(
+        dir.path().join("data/quire.db").is_file(),
+        "the default database is ./data/quire.db"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || {
+        for _ in 0..100 {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        None
+    })
+    .await
+    .unwrap()
+    .expect("quire stops within five seconds of SIGTERM");
+    assert!(status.success(), "{status}");
+}
+
+e2e! {
+    async fn migrate_and_seed_commands_work_on_the_database(app) {
+        let migrate = quire().args(["migrate", "status"]).env("QUIRE_DATABASE_URL", &app.database_url).output().unwrap();
+        assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+        let mut outputs = Vec::new();
+        for _ in 0..2 {
+            let seed = quire()
+                .args(["seed", "--example", "lls", "--examples-dir", examples])
+                .env("QUIRE_DATABASE_URL", &app.database_url)
+                .output()
+                .unwrap();
+            assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+            outputs.push(String::from_utf8(seed.stdout).unwrap());
+        }
+        assert!(outputs[0].contains("(0 were already there)"), "{}", outputs[0]);
+        assert!(outputs[1].starts_with("Loaded 0 items"), "{}", outputs[1]);
+        let listed = app.gql("{ pressReleases { nodes { title notesToEditorsHtml } } }", json!({})).await;
+        let releases = data(&listed)["pressReleases"]["nodes"].as_array().unwrap().clone();
+        assert_eq!(releases.len(), 2);
+        assert!(releases.iter().all(|r| r["notesToEditorsHtml"].as_str().unwrap().contains("<li>")));
+    }
+}
