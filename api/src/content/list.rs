@@ -163,7 +163,7 @@ pub struct Scope {
 }
 
 impl Scope {
-    fn condition(&self) -> ApiResult<Condition> {
+    fn condition(&self) -> Condition {
         let f = &self.filter;
         let mut cond = Condition::all()
             .add(self.viewer.condition())
@@ -193,7 +193,7 @@ impl Scope {
         if let Some(featured) = f.featured {
             cond = cond.add(Column::Featured.eq(featured));
         }
-        Ok(cond)
+        cond
     }
 
     /// Every row in scope has a publication time: the public's lists, or a filter on
@@ -221,7 +221,7 @@ impl Scope {
 
     pub async fn count(&self, conn: &impl ConnectionTrait) -> ApiResult<u64> {
         Ok(content_item::Entity::find()
-            .filter(self.condition()?)
+            .filter(self.condition())
             .count(conn)
             .await?)
     }
@@ -236,7 +236,7 @@ impl Scope {
         // Walking backward reads the list in reverse, then flips the page.
         let descending = sort.descending != window.backward;
         let order = if descending { Order::Desc } else { Order::Asc };
-        let mut query = content_item::Entity::find().filter(self.condition()?);
+        let mut query = content_item::Entity::find().filter(self.condition());
         if let Some(cursor) = &window.cursor {
             if cursor.field != sort.field {
                 let field = if window.backward { "before" } else { "after" };

@@ -73,13 +73,13 @@ pub async fn create_with_id(
     let mut item = blank(kind);
     item.id = id;
     changes.apply_to(&mut item);
-    derive(&*tx, &mut item, &changes, None).await?;
+    let tags = derive(&*tx, &mut item, &changes, None).await?;
     content_item::Entity::insert(item.clone().into_active_model().reset_all())
         .exec_without_returning(&*tx)
         .await
         .map_err(|e| ApiError::from_db_unique(e, UNIQUE_FIELDS))?;
-    if let Some(tags) = &changes.tags {
-        tags::replace(&*tx, item.id, &tags::normalise(tags)?).await?;
+    if let Some(tags) = &tags {
+        tags::replace(&*tx, item.id, tags).await?;
     }
     tx.commit().await?;
     tracing::info!(id = %item.id, kind = label(kind), "content created");
@@ -102,15 +102,15 @@ pub async fn update(
     }
     let mut next = current.clone();
     changes.apply_to(&mut next);
-    derive(&*tx, &mut next, &changes, Some(&current)).await?;
+    let tags = derive(&*tx, &mut next, &changes, Some(&current)).await?;
     save(&*tx, next.clone(), &current).await?;
     if let (Some(old), Some(new)) = (&current.path, &next.path)
         && old != new
     {
         move_descendants(&*tx, old, new).await?;
     }
-    if let Some(tags) = &changes.tags {
-        tags::replace(&*tx, id, &tags::normalise(tags)?).await?;
+    if let Some(tags) = &tags {
+        tags::replace(&*tx, id, tags).await?;
     }
     tx.commit().await?;
     tracing::info!(%id, kind = label(kind), version = current.version + 1, "content updated");
@@ -200,18 +200,17 @@ async fn save(conn: &impl ConnectionTrait, mut next: Item, current: &Item) -> Ap
     }
 }
 
-/// Fills in what follows from the fields: slug, page path, rendered HTML; and checks the
-/// rules that need the database (unique slugs and paths, parents, files).
+/// Fills in what follows from the fields: slug, page path, rendered HTML; checks the rules
+/// that need the database (unique slugs and paths, parents, files); returns the normalised
+/// tags when they change.
 async fn derive(
     conn: &impl ConnectionTrait,
     item: &mut Item,
     changes: &Changes,
     current: Option<&Item>,
-) -> ApiResult<()> {
+) -> ApiResult<Option<Vec<String>>> {
     validate::item(item)?;
-    if let Some(tags) = &changes.tags {
-        tags::normalise(tags)?;
-    }
+    let tags = changes.tags.as_deref().map(tags::normalise).transpose()?;
     if item.content_type != ContentType::Testimonial {
         item.slug = match (&changes.slug, current) {
             (Some(given), _) => Some(slugs::check(given)?),
@@ -253,7 +252,7 @@ async fn derive(
     }
     item.body_html = item.body.as_deref().map(markdown::to_safe_html);
     item.notes_to_editors_html = item.notes_to_editors.as_deref().map(markdown::to_safe_html);
-    Ok(())
+    Ok(tags)
 }
 
 /// A page's path is its parent's path and its own slug; it must be unique and the parent

@@ -93,6 +93,11 @@ pub async fn find_by_id<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResu
     Ok(found.map(T::from))
 }
 
+/// A list's `filter` argument, turned into the service's filter (it may need to decode ids).
+pub trait IntoFilter {
+    fn into_filter(self) -> ApiResult<Filter>;
+}
+
 /// An input that turns into field changes (it may need to decode ids).
 pub trait IntoChanges {
     fn into_changes(self) -> ApiResult<Changes>;
@@ -135,6 +140,42 @@ pub async fn set_status<T: ContentObject>(
         write::set_status(context::db(ctx)?, T::KIND, uuid, status).await?,
     ))
 }
+
+/// Declares a content type's list field with the arguments every list takes.
+macro_rules! content_list {
+    ($query:ident for $ty:ident ($filter:ty) { $(#[doc = $doc:tt])* $field:ident; }) => {
+        #[derive(Default)]
+        pub struct $query;
+
+        #[async_graphql::Object]
+        impl $query {
+            $(#[doc = $doc])*
+            #[allow(clippy::too_many_arguments)]
+            async fn $field(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "How many items to return from the start (or after `after`): 20 by default, 100 at most.")]
+                first: Option<i32>,
+                #[graphql(desc = "Return items after this cursor (a previous page's `pageInfo.endCursor`).")]
+                after: Option<String>,
+                #[graphql(desc = "How many items to return from the end (or before `before`): at most 100.")]
+                last: Option<i32>,
+                #[graphql(desc = "Return items before this cursor (a previous page's `pageInfo.startCursor`).")]
+                before: Option<String>,
+                #[graphql(desc = "Which items to list.")]
+                filter: Option<$filter>,
+                #[graphql(desc = "How to order the list.")]
+                order_by: Option<crate::graphql::types::ContentOrder>,
+            ) -> async_graphql::Result<crate::graphql::connection::ContentConnection<$ty>> {
+                let filter = crate::graphql::connection::IntoFilter::into_filter(filter.unwrap_or_default())?;
+                let args = crate::graphql::connection::ListArgs { first, after, last, before, order_by };
+                Ok(crate::graphql::connection::list::<$ty>(ctx, filter, args).await?)
+            }
+        }
+    };
+}
+
+pub(crate) use content_list;
 
 /// Declares a content type's five mutations (create, update, delete, publish, unpublish),
 /// each a thin call into the generic resolvers above.

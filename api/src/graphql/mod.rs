@@ -22,10 +22,15 @@ pub use loaders::ContentLoader;
 pub struct QueryRoot(
     node::NodeQuery,
     content::page::PageQuery,
+    content::page::PageListQuery,
     content::news_article::NewsArticleQuery,
+    content::news_article::NewsArticleListQuery,
     content::press_release::PressReleaseQuery,
+    content::press_release::PressReleaseListQuery,
     content::testimonial::TestimonialQuery,
+    content::testimonial::TestimonialListQuery,
     content::booklet::BookletQuery,
+    content::booklet::BookletListQuery,
     tokens::TokenQuery,
 );
 

@@ -8,13 +8,11 @@ use crate::content::ContentType;
 use crate::content::changes::Changes;
 use crate::content::list::{Filter, Sort, SortField};
 use crate::error::ApiResult;
-use crate::graphql::connection::{
-    self, ContentConnection, IntoChanges, ListArgs, content_mutations,
-};
+use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::context;
 use crate::graphql::loaders::AssetById;
 use crate::graphql::types::asset::Asset;
-use crate::graphql::types::{ContentOrder, ContentStatus, content_object};
+use crate::graphql::types::{ContentStatus, content_object};
 
 content_object! {
     /// A downloadable publication.
@@ -59,31 +57,21 @@ impl BookletQuery {
     ) -> async_graphql::Result<Option<Booklet>> {
         Ok(connection::find_by_slug(ctx, &slug).await?)
     }
+}
 
-    /// Booklets, newest first unless `orderBy` says otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn booklets(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<BookletFilter>,
-        order_by: Option<ContentOrder>,
-    ) -> async_graphql::Result<ContentConnection<Booklet>> {
-        let filter = Filter {
-            statuses: statuses(filter.unwrap_or_default().status),
+impl IntoFilter for BookletFilter {
+    fn into_filter(self) -> ApiResult<Filter> {
+        Ok(Filter {
+            statuses: statuses(self.status),
             ..Filter::default()
-        };
-        let args = ListArgs {
-            first,
-            after,
-            last,
-            before,
-            order_by,
-        };
-        Ok(connection::list::<Booklet>(ctx, filter, args).await?)
+        })
+    }
+}
+
+content_list! {
+    BookletListQuery for Booklet (BookletFilter) {
+        /// Booklets, newest first unless `orderBy` says otherwise.
+        booklets;
     }
 }
 

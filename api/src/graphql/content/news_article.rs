@@ -8,13 +8,11 @@ use crate::content::ContentType;
 use crate::content::changes::Changes;
 use crate::content::list::{Filter, Sort, SortField};
 use crate::error::ApiResult;
-use crate::graphql::connection::{
-    self, ContentConnection, IntoChanges, ListArgs, content_mutations,
-};
+use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::context;
 use crate::graphql::loaders::{AssetById, TagsByItem};
 use crate::graphql::types::asset::Asset;
-use crate::graphql::types::{ContentOrder, ContentStatus, content_object};
+use crate::graphql::types::{ContentStatus, content_object};
 
 content_object! {
     /// A news article.
@@ -69,35 +67,24 @@ impl NewsArticleQuery {
     ) -> async_graphql::Result<Option<NewsArticle>> {
         Ok(connection::find_by_slug(ctx, &slug).await?)
     }
+}
 
-    /// News articles, newest first unless `orderBy` says otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn news(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<NewsArticleFilter>,
-        order_by: Option<ContentOrder>,
-    ) -> async_graphql::Result<ContentConnection<NewsArticle>> {
-        let filter = filter.unwrap_or_default();
-        let filter = Filter {
-            statuses: statuses(filter.status),
-            tag: filter.tag,
-            published_after: filter.published_after,
-            published_before: filter.published_before,
+impl IntoFilter for NewsArticleFilter {
+    fn into_filter(self) -> ApiResult<Filter> {
+        Ok(Filter {
+            statuses: statuses(self.status),
+            tag: self.tag,
+            published_after: self.published_after,
+            published_before: self.published_before,
             ..Filter::default()
-        };
-        let args = ListArgs {
-            first,
-            after,
-            last,
-            before,
-            order_by,
-        };
-        Ok(connection::list::<NewsArticle>(ctx, filter, args).await?)
+        })
+    }
+}
+
+content_list! {
+    NewsArticleListQuery for NewsArticle (NewsArticleFilter) {
+        /// News articles, newest first unless `orderBy` says otherwise.
+        news;
     }
 }
 

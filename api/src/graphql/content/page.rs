@@ -8,11 +8,9 @@ use crate::content::changes::Changes;
 use crate::content::list::{Filter, Sort, SortField};
 use crate::content::{ContentType, read};
 use crate::error::ApiResult;
-use crate::graphql::connection::{
-    self, ContentConnection, IntoChanges, ListArgs, content_mutations,
-};
+use crate::graphql::connection::{IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::loaders::{ItemById, PageChildrenByParent};
-use crate::graphql::types::{ContentOrder, ContentStatus, content_object};
+use crate::graphql::types::{ContentStatus, content_object};
 use crate::graphql::{context, ids};
 
 content_object! {
@@ -78,39 +76,28 @@ impl PageQuery {
             read::find_by_path(context::db(ctx)?.conn(), context::viewer(ctx)?, &path).await?;
         Ok(found.map(Page))
     }
+}
 
-    /// Pages, by path unless `orderBy` says otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn pages(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<PageFilter>,
-        order_by: Option<ContentOrder>,
-    ) -> async_graphql::Result<ContentConnection<Page>> {
-        let filter = filter.unwrap_or_default();
-        let parent = patch(filter.parent_id)
+impl IntoFilter for PageFilter {
+    fn into_filter(self) -> ApiResult<Filter> {
+        let parent = patch(self.parent_id)
             .map(|id| {
                 id.map(|id| ids::expect(&id, "Page", "filter.parentId", "page"))
                     .transpose()
             })
             .transpose()?;
-        let filter = Filter {
-            statuses: statuses(filter.status),
+        Ok(Filter {
+            statuses: statuses(self.status),
             parent,
             ..Filter::default()
-        };
-        let args = ListArgs {
-            first,
-            after,
-            last,
-            before,
-            order_by,
-        };
-        Ok(connection::list::<Page>(ctx, filter, args).await?)
+        })
+    }
+}
+
+content_list! {
+    PageListQuery for Page (PageFilter) {
+        /// Pages, by path unless `orderBy` says otherwise.
+        pages;
     }
 }
 

@@ -8,10 +8,8 @@ use crate::content::ContentType;
 use crate::content::changes::Changes;
 use crate::content::list::{Filter, Sort, SortField};
 use crate::error::ApiResult;
-use crate::graphql::connection::{
-    self, ContentConnection, IntoChanges, ListArgs, content_mutations,
-};
-use crate::graphql::types::{ContentOrder, ContentStatus, content_object};
+use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
+use crate::graphql::types::{ContentStatus, content_object};
 
 content_object! {
     /// A press release.
@@ -63,34 +61,23 @@ impl PressReleaseQuery {
     ) -> async_graphql::Result<Option<PressRelease>> {
         Ok(connection::find_by_slug(ctx, &slug).await?)
     }
+}
 
-    /// Press releases, newest first unless `orderBy` says otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn press_releases(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<PressReleaseFilter>,
-        order_by: Option<ContentOrder>,
-    ) -> async_graphql::Result<ContentConnection<PressRelease>> {
-        let filter = filter.unwrap_or_default();
-        let filter = Filter {
-            statuses: statuses(filter.status),
-            published_after: filter.published_after,
-            published_before: filter.published_before,
+impl IntoFilter for PressReleaseFilter {
+    fn into_filter(self) -> ApiResult<Filter> {
+        Ok(Filter {
+            statuses: statuses(self.status),
+            published_after: self.published_after,
+            published_before: self.published_before,
             ..Filter::default()
-        };
-        let args = ListArgs {
-            first,
-            after,
-            last,
-            before,
-            order_by,
-        };
-        Ok(connection::list::<PressRelease>(ctx, filter, args).await?)
+        })
+    }
+}
+
+content_list! {
+    PressReleaseListQuery for PressRelease (PressReleaseFilter) {
+        /// Press releases, newest first unless `orderBy` says otherwise.
+        press_releases;
     }
 }
 

@@ -8,10 +8,8 @@ use crate::content::ContentType;
 use crate::content::changes::Changes;
 use crate::content::list::{Filter, Sort, SortField};
 use crate::error::ApiResult;
-use crate::graphql::connection::{
-    self, ContentConnection, IntoChanges, ListArgs, content_mutations,
-};
-use crate::graphql::types::{ContentOrder, ContentStatus, content_object};
+use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
+use crate::graphql::types::{ContentStatus, content_object};
 
 content_object! {
     /// A quote from someone the organisation has worked with.
@@ -76,33 +74,22 @@ impl TestimonialQuery {
     ) -> async_graphql::Result<Option<Testimonial>> {
         Ok(connection::find_by_id(ctx, &id).await?)
     }
+}
 
-    /// Testimonials, in display order unless `orderBy` says otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn testimonials(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<TestimonialFilter>,
-        order_by: Option<ContentOrder>,
-    ) -> async_graphql::Result<ContentConnection<Testimonial>> {
-        let filter = filter.unwrap_or_default();
-        let filter = Filter {
-            statuses: statuses(filter.status),
-            featured: filter.featured,
+impl IntoFilter for TestimonialFilter {
+    fn into_filter(self) -> ApiResult<Filter> {
+        Ok(Filter {
+            statuses: statuses(self.status),
+            featured: self.featured,
             ..Filter::default()
-        };
-        let args = ListArgs {
-            first,
-            after,
-            last,
-            before,
-            order_by,
-        };
-        Ok(connection::list::<Testimonial>(ctx, filter, args).await?)
+        })
+    }
+}
+
+content_list! {
+    TestimonialListQuery for Testimonial (TestimonialFilter) {
+        /// Testimonials, in display order unless `orderBy` says otherwise.
+        testimonials;
     }
 }
 
