@@ -8,15 +8,24 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::config::ServeConfig;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::config::{ServeConfig, WorkflowConfig};
 use crate::db::{self, Db};
 use crate::graphql;
+use crate::graphql::SignInSettings;
 use crate::http::{self, AppState};
+use crate::scheduler;
+use crate::users::LoginLimiter;
+use crate::webhooks::{self, RetryPolicy};
 
 pub struct App {
     listener: TcpListener,
     router: Router,
     db: Db,
+    workflow: WorkflowConfig,
 }
 
 impl App {
@@ -24,33 +33,30 @@ impl App {
         let url = config.database.url();
         let db = Db::connect_and_migrate(&url, config.database_max_connections).await?;
         tracing::info!(database = %db::redact(&url), "database ready");
+        let workflow = config.workflow.clone();
+        let sign_in = SignInSettings {
+            limiter: LoginLimiter::new(
+                workflow.login_attempts_per_minute,
+                workflow.login_attempts_per_address_per_minute,
+            ),
+            session_ttl: chrono::Duration::hours(workflow.session_ttl_hours.max(1)),
+        };
         let schema = graphql::schema_builder()
             .data(db.clone())
+            .data(sign_in)
             .limit_depth(config.max_query_depth)
             .limit_complexity(config.max_query_complexity)
             .extension(async_graphql::extensions::Tracing)
             .finish();
-        let router = http::router(
-            &config,
-            AppState {
-                schema,
-                db: db.clone(),
-            },
-        );
+        let router = http::router(&config, AppState { schema, db: db.clone() });
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("listening on {}", config.addr))?;
-        Ok(App {
-            listener,
-            router,
-            db,
-        })
+        Ok(App { listener, router, db, workflow })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     pub fn db(&self) -> &Db {
@@ -66,14 +72,31 @@ impl App {
         ]
     }
 
+    /// Serves, with the scheduler and the webhook sender running beside the server, until
+    /// `shutdown` resolves; then finishes requests in flight and stops the workers.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "serving");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let (stop, stopped) = watch::channel(false);
+        let w = &self.workflow;
+        let scheduler = tokio::spawn(scheduler::run(
+            self.db.clone(),
+            Duration::from_millis(w.scheduler_interval_ms.max(10)),
+            stopped.clone(),
+        ));
+        let policy = RetryPolicy {
+            base: Duration::from_millis(w.webhook_retry_base_ms),
+            max_attempts: w.webhook_max_attempts.max(1),
+            timeout: Duration::from_millis(w.webhook_timeout_ms.max(100)),
+            poll_interval: Duration::from_millis(w.webhook_poll_interval_ms.max(10)),
+        };
+        let sender = tokio::spawn(webhooks::run_sender(self.db.clone(), policy, stopped));
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        let _ = stop.send(true);
+        let _ = tokio::join!(scheduler, sender);
         tracing::info!("stopped; closing the database");
         self.db.close().await;
         Ok(())

@@ -1,23 +1,25 @@
 //! Who is calling: the HTTP layer turns `Authorization: Bearer …` into an [`Actor`] once per
-//! request; resolvers ask the actor for the right they need.
+//! request; services ask the actor for the right they need.
 
 use async_graphql::Enum;
 use http::HeaderMap;
-use quire_entity::api_token;
+use quire_entity::{api_token, user};
 use uuid::Uuid;
 
 use crate::content::Viewer;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::tokens;
+use crate::{tokens, users};
 
-/// What a token or user may do.
+/// What a person or token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum Role {
-    /// Everything, including API tokens.
+    /// Everything: content, users, API tokens, webhooks, purging the trash.
     Admin,
-    /// All content: create, edit, publish, delete.
+    /// All content: create, edit, publish, delete, restore.
     Editor,
+    /// Creates drafts and edits their own drafts; cannot publish or delete.
+    Author,
 }
 
 impl Role {
@@ -25,6 +27,7 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::Editor => "editor",
+            Role::Author => "author",
         }
     }
 }
@@ -38,21 +41,36 @@ impl From<api_token::Role> for Role {
     }
 }
 
-impl From<Role> for api_token::Role {
-    fn from(role: Role) -> Self {
+impl From<user::Role> for Role {
+    fn from(role: user::Role) -> Self {
         match role {
-            Role::Admin => api_token::Role::Admin,
-            Role::Editor => api_token::Role::Editor,
+            user::Role::Admin => Role::Admin,
+            user::Role::Editor => Role::Editor,
+            user::Role::Author => Role::Author,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl From<Role> for user::Role {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Admin => user::Role::Admin,
+            Role::Editor => user::Role::Editor,
+            Role::Author => user::Role::Author,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// No credentials: reads published content only.
     Public,
-    /// A caller holding an API token.
-    Token { id: Uuid, role: Role },
+    /// A program holding an API token.
+    Token { id: Uuid, role: Role, name: String },
+    /// A person signed in with a session.
+    User { id: Uuid, role: Role, name: String, session_id: Uuid },
+    /// Quire itself: the scheduler, `quire seed`.
+    System,
 }
 
 impl Actor {
@@ -60,30 +78,73 @@ impl Actor {
     pub fn viewer(&self) -> Viewer {
         match self {
             Actor::Public => Viewer::Public,
-            Actor::Token { .. } => Viewer::Staff,
+            _ => Viewer::Staff,
         }
     }
 
-    pub fn require_editor(&self) -> ApiResult<()> {
+    pub fn role(&self) -> Option<Role> {
         match self {
-            Actor::Public => Err(ApiError::Unauthenticated("a token is required")),
-            Actor::Token { .. } => Ok(()),
+            Actor::Public => None,
+            Actor::Token { role, .. } | Actor::User { role, .. } => Some(*role),
+            Actor::System => Some(Role::Admin),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// For revisions and the audit log: what kind of actor, its id and a readable name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::Public => "public",
+            Actor::Token { .. } => "token",
+            Actor::User { .. } => "user",
+            Actor::System => "system",
+        }
+    }
+
+    pub fn id(&self) -> Option<Uuid> {
+        match self {
+            Actor::Token { id, .. } | Actor::User { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Actor::Public => "public",
+            Actor::Token { name, .. } | Actor::User { name, .. } => name,
+            Actor::System => "Quire",
+        }
+    }
+
+    /// Any signed-in person or token.
+    pub fn require_staff(&self) -> ApiResult<Role> {
+        self.role().ok_or(ApiError::Unauthenticated("sign in or send a token"))
+    }
+
+    /// Editors and admins: publishing, deleting, every item.
+    pub fn require_editor(&self) -> ApiResult<()> {
+        match self.require_staff()? {
+            Role::Admin | Role::Editor => Ok(()),
+            Role::Author => Err(ApiError::Forbidden("this needs an editor")),
         }
     }
 
     pub fn require_admin(&self) -> ApiResult<()> {
-        match self {
-            Actor::Public => Err(ApiError::Unauthenticated("a token is required")),
-            Actor::Token {
-                role: Role::Admin, ..
-            } => Ok(()),
-            Actor::Token { .. } => Err(ApiError::Forbidden("this needs an admin token")),
+        match self.require_staff()? {
+            Role::Admin => Ok(()),
+            _ => Err(ApiError::Forbidden("this needs an admin")),
         }
     }
 }
 
-/// Reads the bearer token, if any. A token that is malformed, unknown or revoked is an
-/// error rather than a silent downgrade to the public, so a client notices at once.
+/// Reads the bearer token, if any. A token that is malformed, unknown, expired or revoked
+/// is an error rather than a silent downgrade to the public, so a client notices at once.
 pub async fn authenticate(db: &Db, headers: &HeaderMap) -> ApiResult<Actor> {
     let Some(value) = headers.get(http::header::AUTHORIZATION) else {
         return Ok(Actor::Public);
@@ -91,20 +152,15 @@ pub async fn authenticate(db: &Db, headers: &HeaderMap) -> ApiResult<Actor> {
     let secret = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or(ApiError::Unauthenticated(
-            "the Authorization header must be `Bearer <token>`",
-        ))?;
+        .ok_or(ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+    if let Some(actor) = users::actor_for_session(db, secret).await? {
+        return Ok(actor);
+    }
     match tokens::find_active(db, secret).await? {
-        Some(token) => Ok(Actor::Token {
-            id: token.id,
-            role: token.role.into(),
-        }),
-        None => Err(ApiError::Unauthenticated("the token is invalid or revoked")),
+        Some(token) => Ok(Actor::Token { id: token.id, role: token.role.into(), name: token.name }),
+        None => Err(ApiError::Unauthenticated("the token is invalid, expired or revoked")),
     }
 }

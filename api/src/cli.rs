@@ -6,27 +6,21 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use quire_migration::MigratorTrait;
 
-use crate::auth::Role;
+use crate::auth::{Actor, Role};
 use crate::config::{DatabaseArgs, ServeConfig};
 use crate::telemetry::LogFormat;
 use crate::tokens::RoleName;
-use crate::{app, db, graphql, seed, tokens};
+use crate::{app, db, graphql, seed, tokens, users};
+
+fn role_name(role: Role) -> &'static str {
+    role.name()
+}
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "quire",
-    version,
-    about = "A small, fast headless CMS with a GraphQL API"
-)]
+#[command(name = "quire", version, about = "A small, fast headless CMS with a GraphQL API")]
 pub struct Cli {
     /// Log line format.
-    #[arg(
-        long,
-        env = "QUIRE_LOG_FORMAT",
-        value_enum,
-        default_value_t,
-        global = true
-    )]
+    #[arg(long, env = "QUIRE_LOG_FORMAT", value_enum, default_value_t, global = true)]
     pub log_format: LogFormat,
 
     #[command(subcommand)]
@@ -69,6 +63,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenCommand,
     },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
 }
@@ -98,6 +97,23 @@ impl From<TokenRole> for Role {
     }
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum UserRole {
+    Admin,
+    Editor,
+    Author,
+}
+
+impl From<UserRole> for Role {
+    fn from(role: UserRole) -> Self {
+        match role {
+            UserRole::Admin => Role::Admin,
+            UserRole::Editor => Role::Editor,
+            UserRole::Author => Role::Author,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it alone on the last line; only its hash is stored.
@@ -111,17 +127,45 @@ pub enum TokenCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user, such as the first admin. The password comes from
+    /// `QUIRE_ADMIN_PASSWORD`, or is asked for.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: UserRole,
+        /// The name shown to others; the email when left out.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("QUIRE_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Command::Serve {
-            config,
-            seed_example,
-            examples_dir,
-        } => {
+        Command::Serve { config, seed_example, examples_dir } => {
             let app = app::App::build(config).await?;
             if let Some(example) = seed_example {
                 seed::load(app.db(), &examples_dir.join(example)).await?;
@@ -140,35 +184,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Seed {
-            example,
-            examples_dir,
-            database,
-        } => {
+        Command::Seed { example, examples_dir, database } => {
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
             let report = seed::load(&db, &examples_dir.join(&example)).await?;
             println!("{report}");
             Ok(())
         }
-        Command::Token {
-            action:
-                TokenCommand::Create {
-                    role,
-                    name,
-                    database,
-                },
-        } => {
+        Command::User { action: UserCommand::Create { email, role, display_name, database } } => {
+            let password = read_password()?;
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
-            let created = tokens::create(&db, &name, role.into())
+            let new = users::NewUser { email, password, role: role.into(), display_name };
+            let user = users::create_first(&db, new).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!("Created {} {} ({})", role_name(user.role.into()), user.email, user.id);
+            Ok(())
+        }
+        Command::Token { action: TokenCommand::Create { role, name, database } } => {
+            let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
+            let created = tokens::create(&db, &Actor::System, &name, role.into())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))
                 .context("creating the token")?;
-            println!(
-                "Created {} token {:?} ({})",
-                created.token.role_name(),
-                name,
-                created.id()
-            );
+            println!("Created {} token {:?} ({})", created.token.role_name(), name, created.id());
             println!("{}", created.secret);
             Ok(())
         }

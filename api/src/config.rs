@@ -22,10 +22,7 @@ impl DatabaseArgs {
     pub fn url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("quire.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("quire.db").display()),
         }
     }
 }
@@ -40,12 +37,7 @@ pub struct ServeConfig {
     pub database: DatabaseArgs,
 
     /// Origins allowed to call the API from a browser (comma-separated); `*` allows any.
-    #[arg(
-        long,
-        env = "QUIRE_CORS_ORIGINS",
-        default_value = "*",
-        value_delimiter = ','
-    )]
+    #[arg(long, env = "QUIRE_CORS_ORIGINS", default_value = "*", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
     /// Deepest nesting a GraphQL query may have.
@@ -63,6 +55,61 @@ pub struct ServeConfig {
     /// Most database connections in the pool.
     #[arg(long, env = "QUIRE_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
+
+    #[command(flatten)]
+    pub workflow: WorkflowConfig,
+}
+
+/// Sign-in, scheduling and webhook settings.
+#[derive(Debug, Clone, Args)]
+pub struct WorkflowConfig {
+    /// How long a sign-in session lasts, in hours.
+    #[arg(long, env = "QUIRE_SESSION_TTL_HOURS", default_value_t = 12)]
+    pub session_ttl_hours: i64,
+
+    /// Sign-in attempts allowed per minute for one email address.
+    #[arg(long, env = "QUIRE_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 5)]
+    pub login_attempts_per_minute: u32,
+
+    /// Sign-in attempts allowed per minute from one client address.
+    #[arg(long, env = "QUIRE_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", default_value_t = 30)]
+    pub login_attempts_per_address_per_minute: u32,
+
+    /// How often the scheduler looks for due publications, in milliseconds.
+    #[arg(long, env = "QUIRE_SCHEDULER_INTERVAL_MS", default_value_t = 1000)]
+    pub scheduler_interval_ms: u64,
+
+    /// The wait before a failed webhook delivery is retried, in milliseconds; it doubles
+    /// with each attempt.
+    #[arg(long, env = "QUIRE_WEBHOOK_RETRY_BASE_MS", default_value_t = 2000)]
+    pub webhook_retry_base_ms: u64,
+
+    /// Attempts before a webhook delivery is given up.
+    #[arg(long, env = "QUIRE_WEBHOOK_MAX_ATTEMPTS", default_value_t = 10)]
+    pub webhook_max_attempts: i32,
+
+    /// How often the webhook sender looks for due deliveries when idle, in milliseconds.
+    #[arg(long, env = "QUIRE_WEBHOOK_POLL_INTERVAL_MS", default_value_t = 500)]
+    pub webhook_poll_interval_ms: u64,
+
+    /// How long one webhook request may take, in milliseconds.
+    #[arg(long, env = "QUIRE_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> Self {
+        WorkflowConfig {
+            session_ttl_hours: 12,
+            login_attempts_per_minute: 5,
+            login_attempts_per_address_per_minute: 30,
+            scheduler_interval_ms: 1000,
+            webhook_retry_base_ms: 2000,
+            webhook_max_attempts: 10,
+            webhook_poll_interval_ms: 500,
+            webhook_timeout_ms: 10_000,
+        }
+    }
 }
 
 impl ServeConfig {
@@ -76,6 +123,7 @@ impl ServeConfig {
             max_query_complexity: 5000,
             max_body_bytes: 1024 * 1024,
             database_max_connections: 16,
+            workflow: WorkflowConfig::default(),
         }
     }
 }

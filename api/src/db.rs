@@ -70,11 +70,7 @@ impl Db {
             counter.fetch_add(1, Ordering::Relaxed);
             tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "statement");
         });
-        Ok(Db {
-            conn,
-            write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
-            statements,
-        })
+        Ok(Db { conn, write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))), statements })
     }
 
     pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -84,9 +80,7 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        quire_migration::Migrator::up(&self.conn, None)
-            .await
-            .context("migrating the database")
+        quire_migration::Migrator::up(&self.conn, None).await.context("migrating the database")
     }
 
     /// True when the database answers and no migration is pending.
@@ -115,10 +109,7 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        Ok(WriteTx {
-            tx: self.conn.begin().await?,
-            _turn: turn,
-        })
+        Ok(WriteTx { tx: self.conn.begin().await?, _turn: turn })
     }
 
     pub async fn close(self) {
@@ -134,10 +125,7 @@ fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(dir) = std::path::Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
+    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the data directory {}", dir.display()))?;
     }

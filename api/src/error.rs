@@ -13,6 +13,7 @@ pub enum ApiError {
     BadUserInput { field: String, message: String },
     NotFound(String),
     Conflict(String),
+    RateLimited(&'static str),
     Internal(anyhow::Error),
 }
 
@@ -20,10 +21,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::BadUserInput {
-            field: field.into(),
-            message: message.into(),
-        }
+        ApiError::BadUserInput { field: field.into(), message: message.into() }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -37,6 +35,7 @@ impl ApiError {
             ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::Conflict(_) => "CONFLICT",
+            ApiError::RateLimited(_) => "RATE_LIMITED",
             ApiError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -71,7 +70,9 @@ impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         let code = err.code();
         let (message, field) = match err {
-            ApiError::Unauthenticated(m) | ApiError::Forbidden(m) => (m.to_string(), None),
+            ApiError::Unauthenticated(m) | ApiError::Forbidden(m) | ApiError::RateLimited(m) => {
+                (m.to_string(), None)
+            }
             ApiError::BadUserInput { field, message } => (message, Some(field)),
             ApiError::NotFound(m) | ApiError::Conflict(m) => (m, None),
             ApiError::Internal(cause) => {
@@ -108,10 +109,8 @@ mod tests {
             (ApiError::bad_input("slug", "x"), "\"BAD_USER_INPUT\""),
             (ApiError::not_found("page"), "\"NOT_FOUND\""),
             (ApiError::Conflict("x".into()), "\"CONFLICT\""),
-            (
-                ApiError::Internal(anyhow::anyhow!("secret")),
-                "\"INTERNAL_SERVER_ERROR\"",
-            ),
+            (ApiError::RateLimited("x"), "\"RATE_LIMITED\""),
+            (ApiError::Internal(anyhow::anyhow!("secret")), "\"INTERNAL_SERVER_ERROR\""),
         ];
         for (err, expected) in cases {
             assert_eq!(code_of(err).0, expected);
@@ -120,10 +119,7 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_field() {
-        assert_eq!(
-            code_of(ApiError::bad_input("slug", "x")).1.as_deref(),
-            Some("\"slug\"")
-        );
+        assert_eq!(code_of(ApiError::bad_input("slug", "x")).1.as_deref(), Some("\"slug\""));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Quire: a headless CMS with a GraphQL API, on SQLite or PostgreSQL.
 
 pub mod app;
+pub(crate) mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -9,9 +10,13 @@ pub mod db;
 pub(crate) mod error;
 pub mod graphql;
 pub(crate) mod http;
+pub(crate) mod preview;
+pub(crate) mod scheduler;
 pub mod seed;
 pub mod telemetry;
 pub mod tokens;
+pub mod users;
+pub(crate) mod webhooks;
 
 pub use app::App;
 pub use config::ServeConfig;

@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::auth::Actor;
 use crate::content::changes::Changes;
-use crate::content::{ContentType, Status, Viewer, read, write};
+use crate::content::{ContentType, Viewer, read, write};
 use crate::db::Db;
 
 #[derive(Debug, Deserialize)]
@@ -59,11 +60,7 @@ pub struct SeedReport {
 
 impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Loaded {} items ({} were already there)",
-            self.created, self.already_there
-        )
+        write!(f, "Loaded {} items ({} were already there)", self.created, self.already_there)
     }
 }
 
@@ -75,12 +72,8 @@ fn time(value: &toml::value::Datetime) -> anyhow::Result<DateTime<Utc>> {
 
 /// Splits `+++\n<toml>\n+++\n<markdown>`.
 fn split_front_matter(text: &str) -> anyhow::Result<(&str, &str)> {
-    let rest = text
-        .strip_prefix("+++\n")
-        .ok_or_else(|| anyhow!("no `+++` front matter"))?;
-    let end = rest
-        .find("\n+++\n")
-        .ok_or_else(|| anyhow!("front matter is not closed by `+++`"))?;
+    let rest = text.strip_prefix("+++\n").ok_or_else(|| anyhow!("no `+++` front matter"))?;
+    let end = rest.find("\n+++\n").ok_or_else(|| anyhow!("front matter is not closed by `+++`"))?;
     Ok((&rest[..end], rest[end + 5..].trim()))
 }
 
@@ -110,21 +103,15 @@ fn read_markdown(kind: ContentType, path: &Path) -> anyhow::Result<Entry> {
         notes_to_editors: Some(front.notes_to_editors),
         ..Changes::default()
     };
-    Ok(Entry {
-        kind,
-        id: front.id,
-        parent_path: front.parent,
-        changes,
-    })
+    Ok(Entry { kind, id: front.id, parent_path: front.parent, changes })
 }
 
 fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir)?.map(|entry| entry.map(|e| e.path())).collect::<Result<_, _>>()?;
     files.retain(|p| p.extension().is_some_and(|e| e == "md"));
     files.sort();
     Ok(files)
@@ -171,11 +158,7 @@ fn read_site(dir: &Path) -> anyhow::Result<Vec<Entry>> {
         }
     }
     // Parents before children.
-    entries.sort_by_key(|e| {
-        e.parent_path
-            .as_ref()
-            .map_or(0, |p| p.matches('/').count() + 1)
-    });
+    entries.sort_by_key(|e| e.parent_path.as_ref().map_or(0, |p| p.matches('/').count() + 1));
     Ok(entries)
 }
 
@@ -183,11 +166,7 @@ fn read_site(dir: &Path) -> anyhow::Result<Vec<Entry>> {
 pub async fn load(db: &Db, dir: &Path) -> anyhow::Result<SeedReport> {
     let mut report = SeedReport::default();
     for mut entry in read_site(dir)? {
-        if read::find(db.conn(), Viewer::Staff, None, entry.id)
-            .await
-            .map_err(api)?
-            .is_some()
-        {
+        if read::find(db.conn(), Viewer::Staff, None, entry.id).await.map_err(api)?.is_some() {
             report.already_there += 1;
             continue;
         }
@@ -196,19 +175,15 @@ pub async fn load(db: &Db, dir: &Path) -> anyhow::Result<SeedReport> {
                 .await
                 .map_err(api)?
                 .ok_or_else(|| {
-                    anyhow!(
-                        "page {} names a parent `{parent_path}` that is not there",
-                        entry.id
-                    )
+                    anyhow!("page {} names a parent `{parent_path}` that is not there", entry.id)
                 })?;
             entry.changes.parent_id = Some(Some(parent.id));
         }
-        write::create_with_id(db, entry.kind, entry.id, entry.changes)
+        let system = Actor::System;
+        write::create_with_id(db, &system, entry.kind, entry.id, entry.changes)
             .await
             .map_err(api)?;
-        write::set_status(db, entry.kind, entry.id, Status::Published)
-            .await
-            .map_err(api)?;
+        write::publish(db, &system, entry.kind, entry.id, None).await.map_err(api)?;
         report.created += 1;
     }
     tracing::info!(
@@ -242,26 +217,8 @@ mod tests {
     fn the_example_site_parses() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/lls");
         let entries = read_site(&dir).unwrap();
-        assert!(
-            entries
-                .iter()
-                .filter(|e| e.kind == ContentType::NewsArticle)
-                .count()
-                >= 3
-        );
-        assert_eq!(
-            entries
-                .iter()
-                .filter(|e| e.kind == ContentType::PressRelease)
-                .count(),
-            2
-        );
-        assert_eq!(
-            entries
-                .iter()
-                .filter(|e| e.kind == ContentType::Testimonial)
-                .count(),
-            2
-        );
+        assert!(entries.iter().filter(|e| e.kind == ContentType::NewsArticle).count() >= 3);
+        assert_eq!(entries.iter().filter(|e| e.kind == ContentType::PressRelease).count(), 2);
+        assert_eq!(entries.iter().filter(|e| e.kind == ContentType::Testimonial).count(), 2);
     }
 }

@@ -16,9 +16,7 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_env("QUIRE_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // A second call (tests start many servers in one process) keeps the first setup.
     let _ = match format {
         LogFormat::Text => builder.try_init(),

@@ -10,7 +10,8 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::Role;
+use crate::audit::{self, Subject};
+use crate::auth::{Actor, Role};
 use crate::content::now;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -44,34 +45,47 @@ fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-pub async fn create(db: &Db, name: &str, role: Role) -> ApiResult<CreatedToken> {
+pub async fn create(db: &Db, actor: &Actor, name: &str, role: Role) -> ApiResult<CreatedToken> {
+    actor.require_admin()?;
+    let role = match role {
+        Role::Admin => api_token::Role::Admin,
+        Role::Editor => api_token::Role::Editor,
+        Role::Author => {
+            return Err(ApiError::bad_input("role", "API tokens are for editors or admins"));
+        }
+    };
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::bad_input(
-            "name",
-            "a token needs a name of 1 to 100 characters",
-        ));
+        return Err(ApiError::bad_input("name", "a token needs a name of 1 to 100 characters"));
     }
-    let secret = format!(
-        "{PREFIX}{}",
-        URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-    );
+    let secret = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
+    let tx = db.write().await?;
     let token = api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.to_string()),
-        role: Set(role.into()),
+        role: Set(role),
         token_hash: Set(hash(&secret)),
         created_at: Set(now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
     }
-    .insert(db.conn())
+    .insert(&*tx)
     .await?;
-    tracing::info!(token_id = %token.id, role = role.name(), "API token created");
+    audit::record(
+        &*tx,
+        actor,
+        "token.create",
+        Some(Subject { type_name: "ApiToken", id: token.id }),
+        Some(token.name.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(token_id = %token.id, role = ?role, "API token created");
     Ok(CreatedToken { token, secret })
 }
 
-pub async fn list(db: &Db) -> ApiResult<Vec<api_token::Model>> {
+pub async fn list(db: &Db, actor: &Actor) -> ApiResult<Vec<api_token::Model>> {
+    actor.require_admin()?;
     Ok(api_token::Entity::find()
         .order_by_asc(api_token::Column::CreatedAt)
         .order_by_asc(api_token::Column::Id)
@@ -80,9 +94,11 @@ pub async fn list(db: &Db) -> ApiResult<Vec<api_token::Model>> {
 }
 
 /// Revokes a token; revoking twice is harmless and keeps the first revocation time.
-pub async fn revoke(db: &Db, id: Uuid) -> ApiResult<api_token::Model> {
+pub async fn revoke(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<api_token::Model> {
+    actor.require_admin()?;
+    let tx = db.write().await?;
     let token = api_token::Entity::find_by_id(id)
-        .one(db.conn())
+        .one(&*tx)
         .await?
         .ok_or_else(|| ApiError::not_found("API token"))?;
     if token.revoked_at.is_some() {
@@ -90,7 +106,10 @@ pub async fn revoke(db: &Db, id: Uuid) -> ApiResult<api_token::Model> {
     }
     let mut active: api_token::ActiveModel = token.into();
     active.revoked_at = Set(Some(now()));
-    let token = active.update(db.conn()).await?;
+    let token = active.update(&*tx).await?;
+    audit::record(&*tx, actor, "token.revoke", Some(Subject { type_name: "ApiToken", id }), None)
+        .await?;
+    tx.commit().await?;
     tracing::info!(token_id = %token.id, "API token revoked");
     Ok(token)
 }
@@ -108,10 +127,7 @@ pub async fn find_active(db: &Db, secret: &str) -> ApiResult<Option<api_token::M
         return Ok(None);
     };
     let now = now();
-    if token
-        .last_used_at
-        .is_none_or(|at| now - at > LAST_USED_GRANULARITY)
-    {
+    if token.last_used_at.is_none_or(|at| now - at > LAST_USED_GRANULARITY) {
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
             .filter(api_token::Column::Id.eq(token.id))

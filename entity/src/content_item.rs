@@ -3,8 +3,11 @@
 //! kinds; columns a kind does not use stay NULL.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum ContentType {
     #[sea_orm(string_value = "page")]
@@ -19,16 +22,32 @@ pub enum ContentType {
     Booklet,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Status {
     #[sea_orm(string_value = "draft")]
     Draft,
     #[sea_orm(string_value = "published")]
     Published,
+    /// Waiting for `scheduled_at` to be published.
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ScheduledAction {
+    #[sea_orm(string_value = "publish")]
+    Publish,
+    #[sea_orm(string_value = "unpublish")]
+    Unpublish,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "content_items")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -61,6 +80,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,
+    /// The user who created the item, if a user did.
+    pub created_by: Option<Uuid>,
+    /// Set while the item is in the trash.
+    pub deleted_at: Option<DateTimeUtc>,
+    pub scheduled_at: Option<DateTimeUtc>,
+    pub scheduled_action: Option<ScheduledAction>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,5 +2,12 @@
 
 pub mod api_token;
 pub mod asset;
+pub mod audit_entry;
 pub mod content_item;
 pub mod content_tag;
+pub mod revision;
+pub mod session;
+pub mod setting;
+pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;

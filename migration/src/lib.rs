@@ -7,6 +7,14 @@ mod m20261123_000001_create_assets;
 mod m20261123_000002_create_content_items;
 mod m20261123_000003_create_content_tags;
 mod m20261123_000004_create_api_tokens;
+mod m20261123_000005_create_users;
+mod m20261123_000006_create_sessions;
+mod m20261123_000007_add_content_workflow_columns;
+mod m20261123_000008_create_revisions;
+mod m20261123_000009_create_audit_entries;
+mod m20261123_000010_create_webhooks;
+mod m20261123_000011_create_webhook_deliveries;
+mod m20261123_000012_create_settings;
 
 pub struct Migrator;
 
@@ -18,6 +26,14 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_content_items::Migration),
             Box::new(m20261123_000003_create_content_tags::Migration),
             Box::new(m20261123_000004_create_api_tokens::Migration),
+            Box::new(m20261123_000005_create_users::Migration),
+            Box::new(m20261123_000006_create_sessions::Migration),
+            Box::new(m20261123_000007_add_content_workflow_columns::Migration),
+            Box::new(m20261123_000008_create_revisions::Migration),
+            Box::new(m20261123_000009_create_audit_entries::Migration),
+            Box::new(m20261123_000010_create_webhooks::Migration),
+            Box::new(m20261123_000011_create_webhook_deliveries::Migration),
+            Box::new(m20261123_000012_create_settings::Migration),
         ]
     }
 }

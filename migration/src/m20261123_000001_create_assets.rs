@@ -30,11 +30,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Assets::Sha256).string_len(64).not_null())
                     .col(ColumnDef::new(Assets::StorageKey).string().not_null())
                     .col(ColumnDef::new(Assets::Alt).text())
-                    .col(
-                        ColumnDef::new(Assets::CreatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(Assets::CreatedAt).timestamp_with_time_zone().not_null())
                     .to_owned(),
             )
             .await?;
@@ -50,8 +46,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Assets::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Assets::Table).to_owned()).await
     }
 }

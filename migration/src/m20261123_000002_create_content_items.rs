@@ -51,43 +51,20 @@ const LIST_INDEXES: &[(&str, &[ContentItems])] = &[
     ),
     (
         "ix_content_items_created",
-        &[
-            ContentItems::ContentType,
-            ContentItems::CreatedAt,
-            ContentItems::Id,
-        ],
+        &[ContentItems::ContentType, ContentItems::CreatedAt, ContentItems::Id],
     ),
     (
         "ix_content_items_updated",
-        &[
-            ContentItems::ContentType,
-            ContentItems::UpdatedAt,
-            ContentItems::Id,
-        ],
+        &[ContentItems::ContentType, ContentItems::UpdatedAt, ContentItems::Id],
     ),
-    (
-        "ix_content_items_title",
-        &[
-            ContentItems::ContentType,
-            ContentItems::Title,
-            ContentItems::Id,
-        ],
-    ),
+    ("ix_content_items_title", &[ContentItems::ContentType, ContentItems::Title, ContentItems::Id]),
     (
         "ix_content_items_position",
-        &[
-            ContentItems::ContentType,
-            ContentItems::Position,
-            ContentItems::Id,
-        ],
+        &[ContentItems::ContentType, ContentItems::Position, ContentItems::Id],
     ),
     (
         "ix_content_items_parent",
-        &[
-            ContentItems::ParentId,
-            ContentItems::Position,
-            ContentItems::Id,
-        ],
+        &[ContentItems::ParentId, ContentItems::Position, ContentItems::Id],
     ),
     ("ix_content_items_hero_image", &[ContentItems::HeroImageId]),
     ("ix_content_items_file", &[ContentItems::FileId]),
@@ -105,32 +82,14 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(ContentItems::Table)
-                    .col(
-                        ColumnDef::new(ContentItems::Id)
-                            .uuid()
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(
-                        ColumnDef::new(ContentItems::ContentType)
-                            .string_len(16)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(ContentItems::Status)
-                            .string_len(16)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(ContentItems::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(ContentItems::ContentType).string_len(16).not_null())
+                    .col(ColumnDef::new(ContentItems::Status).string_len(16).not_null())
                     .col(ColumnDef::new(ContentItems::Slug).string())
                     .col(ColumnDef::new(ContentItems::Title).string())
                     .col(ColumnDef::new(ContentItems::Path).string())
                     .col(ColumnDef::new(ContentItems::ParentId).uuid())
-                    .col(
-                        ColumnDef::new(ContentItems::Position)
-                            .integer()
-                            .not_null()
-                            .default(0),
-                    )
+                    .col(ColumnDef::new(ContentItems::Position).integer().not_null().default(0))
                     .col(ColumnDef::new(ContentItems::Summary).text())
                     .col(ColumnDef::new(ContentItems::Body).text())
                     .col(ColumnDef::new(ContentItems::BodyHtml).text())
@@ -144,12 +103,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(ContentItems::Quote).text())
                     .col(ColumnDef::new(ContentItems::AuthorRole).string())
                     .col(ColumnDef::new(ContentItems::Organisation).string())
-                    .col(
-                        ColumnDef::new(ContentItems::Featured)
-                            .boolean()
-                            .not_null()
-                            .default(false),
-                    )
+                    .col(ColumnDef::new(ContentItems::Featured).boolean().not_null().default(false))
                     .col(asset_ref(ContentItems::FileId))
                     .col(asset_ref(ContentItems::CoverId))
                     .col(ColumnDef::new(ContentItems::PublishedAt).timestamp_with_time_zone())
@@ -219,8 +173,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ContentItems::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(ContentItems::Table).to_owned()).await
     }
 }

@@ -21,11 +21,7 @@ impl MigrationTrait for Migration {
                     .table(ContentTags::Table)
                     .col(ColumnDef::new(ContentTags::ContentId).uuid().not_null())
                     .col(ColumnDef::new(ContentTags::Tag).string_len(64).not_null())
-                    .primary_key(
-                        Index::create()
-                            .col(ContentTags::ContentId)
-                            .col(ContentTags::Tag),
-                    )
+                    .primary_key(Index::create().col(ContentTags::ContentId).col(ContentTags::Tag))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_content_tags_content")
@@ -49,8 +45,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ContentTags::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(ContentTags::Table).to_owned()).await
     }
 }

@@ -11,9 +11,7 @@ use crate::support::{data, e2e};
 
 fn quire() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_quire"));
-    command
-        .env("QUIRE_LOG", "error")
-        .env_remove("QUIRE_DATABASE_URL");
+    command.env("QUIRE_LOG", "error").env_remove("QUIRE_DATABASE_URL");
     command
 }
 
@@ -41,10 +39,7 @@ async fn serve_needs_no_setting_and_stops_cleanly_on_sigterm() {
         BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
-            .find_map(|line| {
-                line.split_once("GraphiQL: ")
-                    .map(|(_, url)| url.trim().to_string())
-            })
+            .find_map(|line| line.split_once("GraphiQL: ").map(|(_, url)| url.trim().to_string()))
     })
     .await
     .unwrap()
@@ -61,15 +56,9 @@ async fn serve_needs_no_setting_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert!(data(&body)["page"]["title"].is_string());
     assert!(data(&body)["news"]["totalCount"].as_u64().unwrap() >= 3);
-    assert!(
-        dir.path().join("data/quire.db").is_file(),
-        "the default database is ./data/quire.db"
-    );
+    assert!(dir.path().join("data/quire.db").is_file(), "the default database is ./data/quire.db");
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let status = tokio::task::spawn_blocking(move || {
         for _ in 0..100 {

@@ -8,13 +8,7 @@ use crate::support::{TestApp, data};
 /// Each content type with a create input, an update input, and a field that the update sets
 /// with its expected value.
 pub const TYPES: [(&str, &str, &str, &str, &str); 5] = [
-    (
-        "Page",
-        "{ title: \"A page\" }",
-        "{ seoTitle: \"SEO\" }",
-        "seoTitle",
-        "SEO",
-    ),
+    ("Page", "{ title: \"A page\" }", "{ seoTitle: \"SEO\" }", "seoTitle", "SEO"),
     (
         "NewsArticle",
         "{ title: \"A news article\" }",
@@ -67,10 +61,7 @@ pub async fn publish(app: &TestApp, token: &str, type_name: &str, id: &str) -> V
 
 /// Creates and publishes; returns the id.
 pub async fn published(app: &TestApp, token: &str, type_name: &str, input: &str) -> String {
-    let id = create(app, token, type_name, input).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = create(app, token, type_name, input).await["id"].as_str().unwrap().to_string();
     publish(app, token, type_name, &id).await;
     id
 }

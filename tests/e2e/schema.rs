@@ -34,10 +34,7 @@ fn checked_in_schema_matches_quire_schema() {
             .filter(|(_, (a, b))| a != b)
             .take(10)
             .map(|(i, (a, b))| {
-                format!(
-                    "line {}:\n  quire schema:   {a}\n  schema.graphql: {b}",
-                    i + 1
-                )
+                format!("line {}:\n  quire schema:   {a}\n  schema.graphql: {b}", i + 1)
             })
             .collect();
         panic!(

@@ -44,9 +44,7 @@ impl Drop for PostgresDatabase {
         let name = self.name.clone();
         // Drop runs outside async code, so the cleanup gets its own small runtime.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build()
             else {
                 return;
             };
@@ -63,9 +61,7 @@ impl Drop for PostgresDatabase {
 }
 
 fn postgres_admin_url() -> Option<String> {
-    std::env::var("QUIRE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
+    std::env::var("QUIRE_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
 }
 
 fn with_database(url: &str, name: &str) -> String {
@@ -74,9 +70,7 @@ fn with_database(url: &str, name: &str) -> String {
         None => (url, String::new()),
     };
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
     format!("{}/{name}{query}", &base[..host_end])
 }
 
@@ -94,19 +88,14 @@ impl TestApp {
         init_logging();
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database_url, postgres) = match backend {
-            Backend::Sqlite => (
-                format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("quire.db").display()
-                ),
-                None,
-            ),
+            Backend::Sqlite => {
+                (format!("sqlite://{}?mode=rwc", dir.path().join("quire.db").display()), None)
+            }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url()?;
                 let name = format!("quire_test_{}", uuid::Uuid::now_v7().simple());
-                let admin = sea_orm::Database::connect(&admin_url)
-                    .await
-                    .expect("PostgreSQL is reachable");
+                let admin =
+                    sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL is reachable");
                 sea_orm::ConnectionTrait::execute_unprepared(
                     &admin,
                     &format!("CREATE DATABASE \"{name}\""),
@@ -173,10 +162,7 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            server
-                .await
-                .expect("server task")
-                .expect("server stops cleanly");
+            server.await.expect("server task").expect("server stops cleanly");
         }
     }
 
@@ -212,15 +198,13 @@ impl TestApp {
     }
 
     async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let response = self
-            .post(token, &json!({ "query": query, "variables": variables }))
-            .await;
+        let response = self.post(token, &json!({ "query": query, "variables": variables })).await;
         response.json().await.expect("a JSON body")
     }
 
     /// A fresh API token with `role`, made the way `quire token create` makes one.
     pub async fn create_token(&self, role: Role) -> String {
-        quire_api::tokens::create(self.db(), "test", role)
+        quire_api::tokens::create(self.db(), &quire_api::auth::Actor::System, "test", role)
             .await
             .map(|t| t.secret)
             .expect("token")
@@ -229,10 +213,7 @@ impl TestApp {
 
 /// The data of a response that must have no errors.
 pub fn data(response: &Value) -> &Value {
-    assert!(
-        response.get("errors").is_none(),
-        "unexpected errors: {response:#}"
-    );
+    assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
     &response["data"]
 }
 
@@ -245,9 +226,7 @@ pub fn error_code(response: &Value) -> &str {
 
 /// The `extensions.field` of the first error.
 pub fn error_field(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["field"]
-        .as_str()
-        .unwrap_or_default()
+    response["errors"][0]["extensions"]["field"].as_str().unwrap_or_default()
 }
 
 /// Runs each test on SQLite, and on PostgreSQL when `QUIRE_TEST_POSTGRES_URL` is set.

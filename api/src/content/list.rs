@@ -52,6 +52,20 @@ pub struct Sort {
     pub descending: bool,
 }
 
+/// A page size argument, checked: 20 when left out, 0 to 100 otherwise.
+pub fn page_size(size: Option<i32>, field: &str) -> ApiResult<u64> {
+    match size {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if n < 0 => {
+            Err(ApiError::bad_input(field, format!("`{field}` must not be negative")))
+        }
+        Some(n) if n as u64 > MAX_PAGE_SIZE => {
+            Err(ApiError::bad_input(field, format!("`{field}` is at most {MAX_PAGE_SIZE}")))
+        }
+        Some(n) => Ok(n as u64),
+    }
+}
+
 /// `first`/`after` or `last`/`before`, checked.
 #[derive(Debug, Clone)]
 pub struct Window {
@@ -68,44 +82,15 @@ impl Window {
         before: Option<String>,
     ) -> ApiResult<Window> {
         if first.is_some() && last.is_some() {
-            return Err(ApiError::bad_input(
-                "last",
-                "give `first` or `last`, not both",
-            ));
+            return Err(ApiError::bad_input("last", "give `first` or `last`, not both"));
         }
         if after.is_some() && before.is_some() {
-            return Err(ApiError::bad_input(
-                "before",
-                "give `after` or `before`, not both",
-            ));
+            return Err(ApiError::bad_input("before", "give `after` or `before`, not both"));
         }
         let backward = last.is_some() || (before.is_some() && first.is_none());
-        let (size, size_field) = if backward {
-            (last, "last")
-        } else {
-            (first, "first")
-        };
-        let limit = match size {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if n < 0 => {
-                return Err(ApiError::bad_input(
-                    size_field,
-                    format!("`{size_field}` must not be negative"),
-                ));
-            }
-            Some(n) if n as u64 > MAX_PAGE_SIZE => {
-                return Err(ApiError::bad_input(
-                    size_field,
-                    format!("`{size_field}` is at most {MAX_PAGE_SIZE}"),
-                ));
-            }
-            Some(n) => n as u64,
-        };
-        let (cursor, cursor_field) = if backward {
-            (before, "before")
-        } else {
-            (after, "after")
-        };
+        let (size, size_field) = if backward { (last, "last") } else { (first, "first") };
+        let limit = page_size(size, size_field)?;
+        let (cursor, cursor_field) = if backward { (before, "before") } else { (after, "after") };
         let cursor = match cursor {
             None => None,
             Some(raw) => Some(
@@ -113,18 +98,10 @@ impl Window {
                     .ok_or_else(|| ApiError::bad_input(cursor_field, "this cursor is not valid"))?,
             ),
         };
-        if let Some(stray) = if backward {
-            first.map(|_| "first")
-        } else {
-            None
-        } {
+        if let Some(stray) = if backward { first.map(|_| "first") } else { None } {
             return Err(ApiError::bad_input(stray, "use `last` with `before`"));
         }
-        Ok(Window {
-            backward,
-            limit,
-            cursor,
-        })
+        Ok(Window { backward, limit, cursor })
     }
 }
 
@@ -165,9 +142,8 @@ pub struct Scope {
 impl Scope {
     fn condition(&self) -> Condition {
         let f = &self.filter;
-        let mut cond = Condition::all()
-            .add(self.viewer.condition())
-            .add(Column::ContentType.eq(self.kind));
+        let mut cond =
+            Condition::all().add(self.viewer.condition()).add(Column::ContentType.eq(self.kind));
         if let Some(statuses) = &f.statuses {
             cond = cond.add(Column::Status.is_in(statuses.iter().copied()));
         }
@@ -220,10 +196,7 @@ impl Scope {
     }
 
     pub async fn count(&self, conn: &impl ConnectionTrait) -> ApiResult<u64> {
-        Ok(content_item::Entity::find()
-            .filter(self.condition())
-            .count(conn)
-            .await?)
+        Ok(content_item::Entity::find().filter(self.condition()).count(conn).await?)
     }
 
     pub async fn list(
@@ -240,21 +213,15 @@ impl Scope {
         if let Some(cursor) = &window.cursor {
             if cursor.field != sort.field {
                 let field = if window.backward { "before" } else { "after" };
-                return Err(ApiError::bad_input(
-                    field,
-                    "this cursor belongs to another ordering",
-                ));
+                return Err(ApiError::bad_input(field, "this cursor belongs to another ordering"));
             }
             let value = cursor_value(sort.field, &cursor.value)
                 .ok_or_else(|| ApiError::bad_input("after", "this cursor is not valid"))?;
             let past = |expr: SimpleExpr, v: sea_orm::Value| {
                 if descending { expr.lt(v) } else { expr.gt(v) }
             };
-            let id_past = if descending {
-                Column::Id.lt(cursor.id)
-            } else {
-                Column::Id.gt(cursor.id)
-            };
+            let id_past =
+                if descending { Column::Id.lt(cursor.id) } else { Column::Id.gt(cursor.id) };
             query = query.filter(
                 Condition::any()
                     .add(past(key.clone(), value.clone()))
@@ -272,23 +239,12 @@ impl Scope {
         if window.backward {
             rows.reverse();
         }
-        let items = rows
-            .into_iter()
-            .map(|item| (cursor_for(sort.field, &item), item))
-            .collect();
+        let items = rows.into_iter().map(|item| (cursor_for(sort.field, &item), item)).collect();
         let has_cursor = window.cursor.is_some();
         Ok(ListPage {
             items,
-            has_previous_page: if window.backward {
-                has_more
-            } else {
-                has_cursor
-            },
-            has_next_page: if window.backward {
-                has_cursor
-            } else {
-                has_more
-            },
+            has_previous_page: if window.backward { has_more } else { has_cursor },
+            has_next_page: if window.backward { has_cursor } else { has_more },
         })
     }
 }
@@ -302,11 +258,7 @@ fn cursor_for(field: SortField, item: &Item) -> Cursor {
         SortField::Position => serde_json::json!(item.position),
         SortField::Path => serde_json::json!(item.path),
     };
-    Cursor {
-        field,
-        value,
-        id: item.id,
-    }
+    Cursor { field, value, id: item.id }
 }
 
 fn cursor_value(field: SortField, value: &serde_json::Value) -> Option<sea_orm::Value> {
@@ -338,11 +290,8 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        let cursor = Cursor {
-            field: SortField::Title,
-            value: serde_json::json!("A"),
-            id: Uuid::now_v7(),
-        };
+        let cursor =
+            Cursor { field: SortField::Title, value: serde_json::json!("A"), id: Uuid::now_v7() };
         let back = Cursor::decode(&cursor.encode()).unwrap();
         assert_eq!(back.id, cursor.id);
         assert_eq!(back.field, SortField::Title);

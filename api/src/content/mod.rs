@@ -3,6 +3,7 @@
 //! [`visibility`], which every read goes through.
 
 pub mod changes;
+pub mod history;
 pub mod list;
 pub mod markdown;
 pub mod read;

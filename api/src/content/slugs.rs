@@ -25,10 +25,7 @@ pub fn check(slug: &str) -> ApiResult<String> {
     let valid = !slug.is_empty()
         && slug.len() <= MAX_LEN
         && slug.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         });
     if valid {
         Ok(slug.to_string())
@@ -53,9 +50,7 @@ mod tests {
             Some("cafe-creme-ete-2014")
         );
         assert_eq!(
-            from_title("The Successful Teaching & Learning programme")
-                .ok()
-                .as_deref(),
+            from_title("The Successful Teaching & Learning programme").ok().as_deref(),
             Some("the-successful-teaching-learning-programme")
         );
     }

@@ -27,10 +27,7 @@ pub fn normalise(tags: &[String]) -> ApiResult<Vec<String>> {
         }
     }
     if out.len() > MAX_TAGS {
-        return Err(ApiError::bad_input(
-            "tags",
-            format!("at most {MAX_TAGS} tags"),
-        ));
+        return Err(ApiError::bad_input("tags", format!("at most {MAX_TAGS} tags")));
     }
     Ok(out)
 }
@@ -43,10 +40,9 @@ pub async fn replace(conn: &impl ConnectionTrait, id: Uuid, tags: &[String]) -> 
     if tags.is_empty() {
         return Ok(());
     }
-    let rows = tags.iter().map(|tag| content_tag::ActiveModel {
-        content_id: Set(id),
-        tag: Set(tag.clone()),
-    });
+    let rows = tags
+        .iter()
+        .map(|tag| content_tag::ActiveModel { content_id: Set(id), tag: Set(tag.clone()) });
     content_tag::Entity::insert_many(rows).exec(conn).await?;
     Ok(())
 }

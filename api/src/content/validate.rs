@@ -16,10 +16,7 @@ fn limit(field: &str, value: Option<&str>, max_chars: usize) -> ApiResult<()> {
 fn required(field: &str, value: Option<&str>) -> ApiResult<()> {
     match value {
         Some(v) if !v.trim().is_empty() => Ok(()),
-        _ => Err(ApiError::bad_input(
-            field,
-            format!("{field} must not be empty"),
-        )),
+        _ => Err(ApiError::bad_input(field, format!("{field} must not be empty"))),
     }
 }
 

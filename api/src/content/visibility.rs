@@ -14,12 +14,14 @@ pub enum Viewer {
 }
 
 impl Viewer {
+    /// Items in the trash are hidden from everyone; only `trash` lists them.
     pub fn condition(self) -> Condition {
+        let live = Condition::all().add(Column::DeletedAt.is_null());
         match self {
-            Viewer::Public => Condition::all()
-                .add(Column::Status.eq(Status::Published))
-                .add(Column::PublishedAt.lte(now())),
-            Viewer::Staff => Condition::all(),
+            Viewer::Public => {
+                live.add(Column::Status.eq(Status::Published)).add(Column::PublishedAt.lte(now()))
+            }
+            Viewer::Staff => live,
         }
     }
 }

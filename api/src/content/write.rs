@@ -1,10 +1,11 @@
-//! Creating, changing, publishing and deleting content. Every write runs in one transaction
-//! and changes an existing row only if its `version` is still the one that was read, so two
-//! editors can never overwrite each other silently.
+//! Creating, changing, publishing, scheduling and deleting content. Every write runs in one
+//! transaction that also stores the new version's revision, its audit entry and its webhook
+//! deliveries; an existing row changes only if its `version` is still the one that was read,
+//! so two editors can never overwrite each other silently.
 
+use chrono::{DateTime, Utc};
+use quire_entity::content_item::ScheduledAction;
 use quire_entity::{asset, content_item};
-use sea_orm::prelude::Expr;
-use sea_orm::sea_query::{BinOper, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter,
@@ -12,7 +13,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::changes::Changes;
+use super::history::{self, Action};
 use super::{ContentType, Item, Status, label, markdown, now, slugs, tags, validate};
+use crate::auth::{Actor, Role};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 
@@ -24,10 +27,10 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ("ux_content_items_path", "content_items.path", "slug"),
 ];
 
-fn blank(kind: ContentType) -> Item {
+fn blank(kind: ContentType, id: Uuid, created_by: Option<Uuid>) -> Item {
     let now = now();
     Item {
-        id: Uuid::now_v7(),
+        id,
         content_type: kind,
         status: Status::Draft,
         slug: None,
@@ -55,23 +58,33 @@ fn blank(kind: ContentType) -> Item {
         created_at: now,
         updated_at: now,
         version: 1,
+        created_by,
+        deleted_at: None,
+        scheduled_at: None,
+        scheduled_action: None,
     }
 }
 
-pub async fn create(db: &Db, kind: ContentType, changes: Changes) -> ApiResult<Item> {
-    create_with_id(db, kind, Uuid::now_v7(), changes).await
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    kind: ContentType,
+    changes: Changes,
+) -> ApiResult<Item> {
+    create_with_id(db, actor, kind, Uuid::now_v7(), changes).await
 }
 
 /// Creates an item with a chosen id (the example site keeps stable ids).
 pub async fn create_with_id(
     db: &Db,
+    actor: &Actor,
     kind: ContentType,
     id: Uuid,
     changes: Changes,
 ) -> ApiResult<Item> {
+    actor.require_staff()?;
     let tx = db.write().await?;
-    let mut item = blank(kind);
-    item.id = id;
+    let mut item = blank(kind, id, actor.user_id());
     changes.apply_to(&mut item);
     let tags = derive(&*tx, &mut item, &changes, None).await?;
     content_item::Entity::insert(item.clone().into_active_model().reset_all())
@@ -81,65 +94,229 @@ pub async fn create_with_id(
     if let Some(tags) = &tags {
         tags::replace(&*tx, item.id, tags).await?;
     }
+    history::record(&*tx, actor, &item, tags.as_deref(), Action::Create).await?;
     tx.commit().await?;
     tracing::info!(id = %item.id, kind = label(kind), "content created");
     Ok(item)
 }
 
+/// Authors may change only their own drafts; editors and admins anything.
+fn check_may_edit(actor: &Actor, item: &Item) -> ApiResult<()> {
+    match actor.require_staff()? {
+        Role::Admin | Role::Editor => Ok(()),
+        Role::Author
+            if item.created_by.is_some()
+                && item.created_by == actor.user_id()
+                && item.status == Status::Draft =>
+        {
+            Ok(())
+        }
+        Role::Author => Err(ApiError::Forbidden("authors may change only their own drafts")),
+    }
+}
+
 pub async fn update(
     db: &Db,
+    actor: &Actor,
     kind: ContentType,
     id: Uuid,
     changes: Changes,
     expected_version: Option<i32>,
 ) -> ApiResult<Item> {
     let tx = db.write().await?;
-    let current = find_for_write(&*tx, kind, id).await?;
+    let current = find_live(&*tx, Some(kind), id).await?;
+    check_may_edit(actor, &current)?;
     if let Some(expected) = expected_version
         && expected != current.version
     {
         return Err(stale(&current));
     }
-    let mut next = current.clone();
-    changes.apply_to(&mut next);
-    let tags = derive(&*tx, &mut next, &changes, Some(&current)).await?;
-    save(&*tx, next.clone(), &current).await?;
-    if let (Some(old), Some(new)) = (&current.path, &next.path)
-        && old != new
-    {
-        move_descendants(&*tx, old, new).await?;
-    }
+    let (next, tags) = apply(&*tx, actor, &current, &changes).await?;
+    let saved = save(&*tx, next, &current).await?;
     if let Some(tags) = &tags {
         tags::replace(&*tx, id, tags).await?;
     }
+    history::record(&*tx, actor, &saved, tags.as_deref(), Action::Update).await?;
     tx.commit().await?;
-    tracing::info!(%id, kind = label(kind), version = current.version + 1, "content updated");
-    find_after_write(db, id).await
+    tracing::info!(%id, kind = label(kind), version = saved.version, "content updated");
+    Ok(saved)
 }
 
-pub async fn set_status(db: &Db, kind: ContentType, id: Uuid, status: Status) -> ApiResult<Item> {
-    let tx = db.write().await?;
-    let current = find_for_write(&*tx, kind, id).await?;
-    if current.status == status {
-        return Ok(current);
-    }
+/// Applies changes to a copy of `current` and derives what follows from them.
+async fn apply(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    current: &Item,
+    changes: &Changes,
+) -> ApiResult<(Item, Option<Vec<String>>)> {
     let mut next = current.clone();
-    next.status = status;
-    if status == Status::Published && next.published_at.is_none() {
-        next.published_at = Some(now());
+    changes.apply_to(&mut next);
+    let tags = derive(conn, &mut next, changes, Some(current)).await?;
+    if let (Some(old), Some(new)) = (&current.path, &next.path)
+        && old != new
+    {
+        move_descendants(conn, actor, old, new).await?;
     }
-    save(&*tx, next.clone(), &current).await?;
-    tx.commit().await?;
-    tracing::info!(%id, kind = label(kind), status = ?status, "content status changed");
-    find_after_write(db, id).await
+    Ok((next, tags))
 }
 
-pub async fn delete(db: &Db, kind: ContentType, id: Uuid) -> ApiResult<Uuid> {
+/// Makes an old revision's content the newest version. The status stays as it is.
+pub async fn restore_revision(db: &Db, actor: &Actor, revision_id: Uuid) -> ApiResult<Item> {
     let tx = db.write().await?;
-    find_for_write(&*tx, kind, id).await?;
+    let (revision, snapshot) = history::find(&*tx, revision_id).await?;
+    let current = find_live(&*tx, None, revision.content_id).await?;
+    check_may_edit(actor, &current)?;
+    let changes = snapshot.into_changes();
+    let (next, tags) = apply(&*tx, actor, &current, &changes).await?;
+    let saved = save(&*tx, next, &current).await?;
+    if let Some(tags) = &tags {
+        tags::replace(&*tx, saved.id, tags).await?;
+    }
+    history::record(
+        &*tx,
+        actor,
+        &saved,
+        tags.as_deref(),
+        Action::RestoreRevision(revision.version),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// Publishes now, or with `at` in the future schedules the publication: the item is then
+/// `SCHEDULED`, invisible to the public, and the scheduler publishes it on time.
+pub async fn publish(
+    db: &Db,
+    actor: &Actor,
+    kind: ContentType,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<Item> {
+    actor.require_editor()?;
+    let tx = db.write().await?;
+    let current = find_live(&*tx, Some(kind), id).await?;
+    let mut next = current.clone();
+    let action = match at.filter(|at| *at > now()) {
+        Some(at) => {
+            if current.status == Status::Published {
+                return Err(ApiError::bad_input("at", "this item is already published"));
+            }
+            next.status = Status::Scheduled;
+            next.published_at = Some(at);
+            next.scheduled_at = Some(at);
+            next.scheduled_action = Some(ScheduledAction::Publish);
+            Action::Schedule
+        }
+        None => {
+            if current.status == Status::Published && current.scheduled_at.is_none() && at.is_none()
+            {
+                return Ok(current);
+            }
+            next.status = Status::Published;
+            next.published_at = at.or(current.published_at).or(Some(now()));
+            next.scheduled_at = None;
+            next.scheduled_action = None;
+            Action::Publish
+        }
+    };
+    let saved = save(&*tx, next, &current).await?;
+    history::record(&*tx, actor, &saved, None, action).await?;
+    tx.commit().await?;
+    tracing::info!(%id, kind = label(kind), status = ?saved.status, "content published or scheduled");
+    Ok(saved)
+}
+
+/// Takes an item back to draft now, or with `at` in the future schedules that; a scheduled
+/// publication is cancelled.
+pub async fn unpublish(
+    db: &Db,
+    actor: &Actor,
+    kind: ContentType,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<Item> {
+    actor.require_editor()?;
+    let tx = db.write().await?;
+    let current = find_live(&*tx, Some(kind), id).await?;
+    let mut next = current.clone();
+    let action = match at.filter(|at| *at > now()) {
+        Some(at) => {
+            if current.status != Status::Published {
+                return Err(ApiError::bad_input(
+                    "at",
+                    "only a published item can be unpublished later",
+                ));
+            }
+            next.scheduled_at = Some(at);
+            next.scheduled_action = Some(ScheduledAction::Unpublish);
+            Action::Schedule
+        }
+        None => {
+            if current.status == Status::Draft && current.scheduled_at.is_none() {
+                return Ok(current);
+            }
+            next.status = Status::Draft;
+            next.scheduled_at = None;
+            next.scheduled_action = None;
+            Action::Unpublish
+        }
+    };
+    let saved = save(&*tx, next, &current).await?;
+    history::record(&*tx, actor, &saved, None, action).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// Carries out a due schedule, if it is still due and no other process holds the row.
+/// Returns whether this call did it.
+pub async fn run_schedule(db: &Db, id: Uuid) -> ApiResult<bool> {
+    let tx = db.write().await?;
+    let Some(current) = lock_if_free(&*tx, id).await? else { return Ok(false) };
+    let due = current.deleted_at.is_none() && current.scheduled_at.is_some_and(|at| at <= now());
+    let Some(scheduled) = current.scheduled_action.filter(|_| due) else { return Ok(false) };
+    let mut next = current.clone();
+    next.scheduled_at = None;
+    next.scheduled_action = None;
+    let action = match scheduled {
+        ScheduledAction::Publish => {
+            next.status = Status::Published;
+            Action::Publish
+        }
+        ScheduledAction::Unpublish => {
+            next.status = Status::Draft;
+            Action::Unpublish
+        }
+    };
+    let saved = save(&*tx, next, &current).await?;
+    history::record(&*tx, &Actor::System, &saved, None, action).await?;
+    tx.commit().await?;
+    tracing::info!(%id, action = ?scheduled, "scheduled change carried out");
+    Ok(true)
+}
+
+/// On PostgreSQL, `FOR UPDATE SKIP LOCKED`: another process working on the row makes this
+/// one pass it by. SQLite has one writer at a time already.
+async fn lock_if_free(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<Item>> {
+    use sea_orm::{QuerySelect, sea_query::LockBehavior, sea_query::LockType};
+    let query = content_item::Entity::find_by_id(id);
+    let query = if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+    } else {
+        query
+    };
+    Ok(query.one(conn).await?)
+}
+
+/// Moves an item to the trash. Its slug stays reserved until it is purged.
+pub async fn delete(db: &Db, actor: &Actor, kind: ContentType, id: Uuid) -> ApiResult<Uuid> {
+    actor.require_editor()?;
+    let tx = db.write().await?;
+    let current = find_live(&*tx, Some(kind), id).await?;
     if kind == ContentType::Page {
         let children = content_item::Entity::find()
             .filter(Column::ParentId.eq(id))
+            .filter(Column::DeletedAt.is_null())
             .count(&*tx)
             .await?;
         if children > 0 {
@@ -149,29 +326,67 @@ pub async fn delete(db: &Db, kind: ContentType, id: Uuid) -> ApiResult<Uuid> {
             ));
         }
     }
-    content_item::Entity::delete_by_id(id).exec(&*tx).await?;
+    let mut next = current.clone();
+    next.deleted_at = Some(now());
+    let saved = save(&*tx, next, &current).await?;
+    history::record(&*tx, actor, &saved, None, Action::Delete).await?;
     tx.commit().await?;
-    tracing::info!(%id, kind = label(kind), "content deleted");
+    tracing::info!(%id, kind = label(kind), "content moved to the trash");
     Ok(id)
 }
 
-async fn find_for_write(
-    conn: &impl ConnectionTrait,
-    kind: ContentType,
-    id: Uuid,
-) -> ApiResult<Item> {
-    content_item::Entity::find_by_id(id)
-        .filter(Column::ContentType.eq(kind))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::not_found(label(kind)))
+pub async fn restore_from_trash(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Item> {
+    actor.require_editor()?;
+    let tx = db.write().await?;
+    let current = find_trashed(&*tx, id).await?;
+    if let Some(parent) = current.parent_id {
+        let parent = content_item::Entity::find_by_id(parent).one(&*tx).await?;
+        if parent.is_none_or(|p| p.deleted_at.is_some()) {
+            return Err(ApiError::bad_input("id", "restore this page's parent first"));
+        }
+    }
+    let mut next = current.clone();
+    next.deleted_at = None;
+    let saved = save(&*tx, next, &current).await?;
+    history::record(&*tx, actor, &saved, None, Action::RestoreFromTrash).await?;
+    tx.commit().await?;
+    Ok(saved)
 }
 
-async fn find_after_write(db: &Db, id: Uuid) -> ApiResult<Item> {
+/// Deletes a trashed item for good, with its revisions; its audit entries stay.
+pub async fn purge(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
+    actor.require_admin()?;
+    let tx = db.write().await?;
+    let current = find_trashed(&*tx, id).await?;
+    let children = content_item::Entity::find().filter(Column::ParentId.eq(id)).count(&*tx).await?;
+    if children > 0 {
+        return Err(ApiError::bad_input("id", "purge this page's child pages first"));
+    }
+    content_item::Entity::delete_by_id(id).exec(&*tx).await?;
+    history::record_purge(&*tx, actor, &current).await?;
+    tx.commit().await?;
+    tracing::info!(%id, "content purged");
+    Ok(id)
+}
+
+async fn find_live(
+    conn: &impl ConnectionTrait,
+    kind: Option<ContentType>,
+    id: Uuid,
+) -> ApiResult<Item> {
+    let mut query = content_item::Entity::find_by_id(id).filter(Column::DeletedAt.is_null());
+    if let Some(kind) = kind {
+        query = query.filter(Column::ContentType.eq(kind));
+    }
+    query.one(conn).await?.ok_or_else(|| ApiError::not_found(kind.map_or("item", label)))
+}
+
+async fn find_trashed(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Item> {
     content_item::Entity::find_by_id(id)
-        .one(db.conn())
+        .filter(Column::DeletedAt.is_not_null())
+        .one(conn)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("item {id} vanished after a write")))
+        .ok_or_else(|| ApiError::not_found("item in the trash"))
 }
 
 fn stale(current: &Item) -> ApiError {
@@ -182,22 +397,19 @@ fn stale(current: &Item) -> ApiError {
     ))
 }
 
-/// Writes `next` over `current` only if nobody changed the row since it was read.
-async fn save(conn: &impl ConnectionTrait, mut next: Item, current: &Item) -> ApiResult<()> {
+/// Writes `next` over `current` only if nobody changed the row since it was read, and
+/// returns what was written.
+async fn save(conn: &impl ConnectionTrait, mut next: Item, current: &Item) -> ApiResult<Item> {
     next.version = current.version + 1;
     next.updated_at = now();
     let result = content_item::Entity::update_many()
-        .set(next.into_active_model().reset_all())
+        .set(next.clone().into_active_model().reset_all())
         .filter(Column::Id.eq(current.id))
         .filter(Column::Version.eq(current.version))
         .exec(conn)
         .await
         .map_err(|e| ApiError::from_db_unique(e, UNIQUE_FIELDS))?;
-    if result.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(stale(current))
-    }
+    if result.rows_affected == 1 { Ok(next) } else { Err(stale(current)) }
 }
 
 /// Fills in what follows from the fields: slug, page path, rendered HTML; checks the rules
@@ -215,9 +427,7 @@ async fn derive(
         item.slug = match (&changes.slug, current) {
             (Some(given), _) => Some(slugs::check(given)?),
             (None, Some(current)) => current.slug.clone(),
-            (None, None) => Some(slugs::from_title(
-                item.title.as_deref().unwrap_or_default(),
-            )?),
+            (None, None) => Some(slugs::from_title(item.title.as_deref().unwrap_or_default())?),
         };
     }
     if item.content_type == ContentType::Page {
@@ -233,7 +443,7 @@ async fn derive(
             return Err(ApiError::bad_input(
                 "slug",
                 format!(
-                    "another {} already has the slug `{slug}`",
+                    "another {} (perhaps in the trash) already has the slug `{slug}`",
                     label(item.content_type)
                 ),
             ));
@@ -264,6 +474,7 @@ async fn page_path(conn: &impl ConnectionTrait, page: &Item) -> ApiResult<String
         Some(parent_id) => {
             let parent = content_item::Entity::find_by_id(parent_id)
                 .filter(Column::ContentType.eq(ContentType::Page))
+                .filter(Column::DeletedAt.is_null())
                 .one(conn)
                 .await?
                 .ok_or_else(|| ApiError::bad_input("parentId", "no such page"))?;
@@ -271,10 +482,7 @@ async fn page_path(conn: &impl ConnectionTrait, page: &Item) -> ApiResult<String
             if let Some(own) = &page.path
                 && (parent.id == page.id || parent_path.starts_with(&format!("{own}/")))
             {
-                return Err(ApiError::bad_input(
-                    "parentId",
-                    "a page cannot be moved below itself",
-                ));
+                return Err(ApiError::bad_input("parentId", "a page cannot be moved below itself"));
             }
             format!("{parent_path}/{slug}")
         }
@@ -293,25 +501,25 @@ async fn page_path(conn: &impl ConnectionTrait, page: &Item) -> ApiResult<String
     Ok(path)
 }
 
-/// Re-roots the paths of every page below a page whose path changed.
-async fn move_descendants(conn: &impl ConnectionTrait, old: &str, new: &str) -> ApiResult<()> {
-    let remainder_start = i32::try_from(old.chars().count() + 1).unwrap_or(i32::MAX);
-    content_item::Entity::update_many()
-        .col_expr(
-            Column::Path,
-            Expr::val(new).binary(
-                BinOper::Custom("||"),
-                Func::cust("substr")
-                    .arg(Expr::col(Column::Path))
-                    .arg(remainder_start),
-            ),
-        )
-        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-        .col_expr(Column::UpdatedAt, Expr::val(now()))
+/// Re-roots the paths of every page below a page whose path changed. Each of them gets a
+/// new version, with its revision, like any other change.
+async fn move_descendants(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    old: &str,
+    new: &str,
+) -> ApiResult<()> {
+    let below = content_item::Entity::find()
         .filter(Column::ContentType.eq(ContentType::Page))
         .filter(Column::Path.like(format!("{old}/%")))
-        .exec(conn)
-        .await
-        .map_err(|e| ApiError::from_db_unique(e, UNIQUE_FIELDS))?;
+        .all(conn)
+        .await?;
+    for page in below {
+        let mut next = page.clone();
+        let rest = page.path.as_deref().unwrap_or_default().get(old.len()..).unwrap_or_default();
+        next.path = Some(format!("{new}{rest}"));
+        let saved = save(conn, next, &page).await?;
+        history::record(conn, actor, &saved, None, Action::Update).await?;
+    }
     Ok(())
 }

@@ -28,10 +28,7 @@ pub struct BatchLoader<L> {
 
 impl<L: Send + Sync + 'static> BatchLoader<L> {
     pub fn new(loader: L) -> Self {
-        BatchLoader {
-            loader: Arc::new(loader),
-            states: Mutex::new(HashMap::new()),
-        }
+        BatchLoader { loader: Arc::new(loader), states: Mutex::new(HashMap::new()) }
     }
 
     pub async fn load_one<K>(&self, key: K) -> Result<Option<L::Value>, L::Error>
@@ -52,9 +49,7 @@ impl<L: Send + Sync + 'static> BatchLoader<L> {
             let keys: Vec<K> = state.pending.drain().collect();
             state.generation += 1;
             let loader = self.loader.clone();
-            let batch = async move { loader.load(&keys).await.map(Arc::new) }
-                .boxed()
-                .shared();
+            let batch = async move { loader.load(&keys).await.map(Arc::new) }.boxed().shared();
             state.started.insert(generation, batch.clone());
             batch
         });
@@ -68,10 +63,7 @@ impl<L: Send + Sync + 'static> BatchLoader<L> {
         L::Error: Sync,
     {
         // A poisoned lock only means another load panicked; the map is still consistent.
-        let mut states = self
-            .states
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut states = self.states.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let state = states.entry(TypeId::of::<K>()).or_insert_with(|| {
             Box::new(KeyState::<K, L::Value, L::Error> {
                 generation: 0,
@@ -102,19 +94,13 @@ mod tests {
 
         async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, String> {
             self.calls.fetch_add(1, Ordering::SeqCst);
-            Ok(keys
-                .iter()
-                .filter(|k| **k != 13)
-                .map(|k| (*k, k * 2))
-                .collect())
+            Ok(keys.iter().filter(|k| **k != 13).map(|k| (*k, k * 2)).collect())
         }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn siblings_share_one_batch() {
-        let loader = BatchLoader::new(Doubler {
-            calls: AtomicUsize::new(0),
-        });
+        let loader = BatchLoader::new(Doubler { calls: AtomicUsize::new(0) });
         let results = futures_util::future::join_all((0..200u32).map(|k| loader.load_one(k))).await;
         assert_eq!(results[21], Ok(Some(42)));
         assert_eq!(results[13], Ok(None));

@@ -9,8 +9,9 @@ use super::ids;
 use super::types::{ContentObject, ContentOrder};
 use crate::content::changes::Changes;
 use crate::content::list::{Filter, Scope, Window};
-use crate::content::{Status, read, write};
+use crate::content::{read, write};
 use crate::error::ApiResult;
+use chrono::{DateTime, Utc};
 
 pub type ContentConnection<T> = Connection<String, T, TotalCount, EmptyFields>;
 
@@ -46,11 +47,7 @@ pub async fn list<T: ContentObject>(
         Some(order) => order.to_sort(T::KIND)?,
         None => T::DEFAULT_SORT,
     };
-    let scope = Scope {
-        viewer: context::viewer(ctx)?,
-        kind: T::KIND,
-        filter,
-    };
+    let scope = Scope { viewer: context::viewer(ctx)?, kind: T::KIND, filter };
     let page = scope.list(context::db(ctx)?.conn(), sort, &window).await?;
     let mut connection = Connection::with_additional_fields(
         page.has_previous_page,
@@ -58,21 +55,14 @@ pub async fn list<T: ContentObject>(
         TotalCount { scope },
     );
     connection.edges.extend(
-        page.items
-            .into_iter()
-            .map(|(cursor, item)| Edge::new(cursor.encode(), T::from(item))),
+        page.items.into_iter().map(|(cursor, item)| Edge::new(cursor.encode(), T::from(item))),
     );
     Ok(connection)
 }
 
 pub async fn find_by_slug<T: ContentObject>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
-    let found = read::find_by_slug(
-        context::db(ctx)?.conn(),
-        context::viewer(ctx)?,
-        T::KIND,
-        slug,
-    )
-    .await?;
+    let found =
+        read::find_by_slug(context::db(ctx)?.conn(), context::viewer(ctx)?, T::KIND, slug).await?;
     Ok(found.map(T::from))
 }
 
@@ -83,13 +73,8 @@ pub async fn find_by_id<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResu
     if type_name != T::NAME {
         return Ok(None);
     }
-    let found = read::find(
-        context::db(ctx)?.conn(),
-        context::viewer(ctx)?,
-        Some(T::KIND),
-        uuid,
-    )
-    .await?;
+    let found =
+        read::find(context::db(ctx)?.conn(), context::viewer(ctx)?, Some(T::KIND), uuid).await?;
     Ok(found.map(T::from))
 }
 
@@ -104,8 +89,9 @@ pub trait IntoChanges {
 }
 
 pub async fn create<T: ContentObject>(ctx: &Context<'_>, input: impl IntoChanges) -> ApiResult<T> {
-    context::actor(ctx)?.require_editor()?;
-    let item = write::create(context::db(ctx)?, T::KIND, input.into_changes()?).await?;
+    let actor = context::actor(ctx)?;
+    actor.require_staff()?;
+    let item = write::create(context::db(ctx)?, &actor, T::KIND, input.into_changes()?).await?;
     Ok(T::from(item))
 }
 
@@ -115,30 +101,40 @@ pub async fn update<T: ContentObject>(
     input: impl IntoChanges,
     expected_version: Option<i32>,
 ) -> ApiResult<T> {
-    context::actor(ctx)?.require_editor()?;
+    let actor = context::actor(ctx)?;
+    actor.require_staff()?;
     let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
     let changes = input.into_changes()?;
-    let item = write::update(context::db(ctx)?, T::KIND, uuid, changes, expected_version).await?;
+    let item =
+        write::update(context::db(ctx)?, &actor, T::KIND, uuid, changes, expected_version).await?;
     Ok(T::from(item))
 }
 
 pub async fn delete<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResult<ID> {
-    context::actor(ctx)?.require_editor()?;
+    let actor = context::actor(ctx)?;
+    actor.require_editor()?;
     let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
-    write::delete(context::db(ctx)?, T::KIND, uuid).await?;
+    write::delete(context::db(ctx)?, &actor, T::KIND, uuid).await?;
     Ok(id.clone())
 }
 
-pub async fn set_status<T: ContentObject>(
+/// Publishes (`publish` true) or unpublishes, now or at `at`.
+pub async fn publish<T: ContentObject>(
     ctx: &Context<'_>,
     id: &ID,
-    status: Status,
+    publish: bool,
+    at: Option<DateTime<Utc>>,
 ) -> ApiResult<T> {
-    context::actor(ctx)?.require_editor()?;
+    let actor = context::actor(ctx)?;
+    actor.require_editor()?;
     let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
-    Ok(T::from(
-        write::set_status(context::db(ctx)?, T::KIND, uuid, status).await?,
-    ))
+    let db = context::db(ctx)?;
+    let item = if publish {
+        write::publish(db, &actor, T::KIND, uuid, at).await?
+    } else {
+        write::unpublish(db, &actor, T::KIND, uuid, at).await?
+    };
+    Ok(T::from(item))
 }
 
 /// Declares a content type's list field with the arguments every list takes.
@@ -229,8 +225,10 @@ macro_rules! content_mutations {
                 &self,
                 ctx: &async_graphql::Context<'_>,
                 id: async_graphql::ID,
+                #[graphql(desc = "When to publish. In the future, the item becomes SCHEDULED and is published then (an embargo); left out or past, it is published now.")]
+                at: Option<chrono::DateTime<chrono::Utc>>,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::set_status::<$ty>(ctx, &id, crate::content::Status::Published).await?)
+                Ok(crate::graphql::connection::publish::<$ty>(ctx, &id, true, at).await?)
             }
 
             $(#[doc = $unpublish_doc])*
@@ -238,8 +236,10 @@ macro_rules! content_mutations {
                 &self,
                 ctx: &async_graphql::Context<'_>,
                 id: async_graphql::ID,
+                #[graphql(desc = "When to unpublish. In the future, the item stays published until then; left out, it is unpublished now (and a scheduled publication is cancelled).")]
+                at: Option<chrono::DateTime<chrono::Utc>>,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::set_status::<$ty>(ctx, &id, crate::content::Status::Draft).await?)
+                Ok(crate::graphql::connection::publish::<$ty>(ctx, &id, false, at).await?)
             }
         }
     };

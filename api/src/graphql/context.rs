@@ -1,5 +1,7 @@
 //! What a resolver gets from the request: the database, the caller and the loaders.
 
+use std::net::IpAddr;
+
 use async_graphql::Context;
 
 use super::batch::BatchLoader;
@@ -8,18 +10,26 @@ use crate::auth::Actor;
 use crate::content::Viewer;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::users::LoginLimiter;
 
 /// Per-request data, added by the HTTP layer after authentication.
 pub struct RequestContext {
     pub actor: Actor,
+    pub client_ip: Option<IpAddr>,
     pub loader: BatchLoader<ContentLoader>,
 }
 
 impl RequestContext {
-    pub fn new(db: Db, actor: Actor) -> Self {
+    pub fn new(db: Db, actor: Actor, client_ip: Option<IpAddr>) -> Self {
         let loader = BatchLoader::new(ContentLoader::new(db, actor.viewer()));
-        RequestContext { actor, loader }
+        RequestContext { actor, client_ip, loader }
     }
+}
+
+/// Sign-in settings shared by every request.
+pub struct SignInSettings {
+    pub limiter: LoginLimiter,
+    pub session_ttl: chrono::Duration,
 }
 
 fn missing(what: &str) -> ApiError {
@@ -31,12 +41,15 @@ pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Db> {
 }
 
 pub fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
-    ctx.data::<RequestContext>()
-        .map_err(|_| missing("request context"))
+    ctx.data::<RequestContext>().map_err(|_| missing("request context"))
 }
 
 pub fn actor(ctx: &Context<'_>) -> ApiResult<Actor> {
-    Ok(request(ctx)?.actor)
+    Ok(request(ctx)?.actor.clone())
+}
+
+pub fn sign_in<'a>(ctx: &Context<'a>) -> ApiResult<&'a SignInSettings> {
+    ctx.data::<SignInSettings>().map_err(|_| missing("sign-in settings"))
 }
 
 pub fn viewer(ctx: &Context<'_>) -> ApiResult<Viewer> {

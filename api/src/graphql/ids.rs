@@ -26,10 +26,7 @@ pub fn expect(id: &ID, type_name: &str, field: &str, what: &str) -> ApiResult<Uu
         None => Err(ApiError::bad_input(field, "this is not a valid id")),
         Some((found, uuid)) if found == type_name => Ok(uuid),
         Some(_) if field == "id" => Err(ApiError::not_found(what)),
-        Some(_) => Err(ApiError::bad_input(
-            field,
-            format!("this id is not a {what}"),
-        )),
+        Some(_) => Err(ApiError::bad_input(field, format!("this id is not a {what}"))),
     }
 }
 
@@ -44,21 +41,15 @@ mod tests {
         assert_eq!(decode(&id), Some(("Page".to_string(), uuid)));
         assert_eq!(expect(&id, "Page", "id", "page").ok(), Some(uuid));
         assert_eq!(
-            expect(&id, "Booklet", "id", "booklet")
-                .err()
-                .map(|e| e.code()),
+            expect(&id, "Booklet", "id", "booklet").err().map(|e| e.code()),
             Some("NOT_FOUND")
         );
         assert_eq!(
-            expect(&id, "Asset", "fileId", "asset")
-                .err()
-                .map(|e| e.code()),
+            expect(&id, "Asset", "fileId", "asset").err().map(|e| e.code()),
             Some("BAD_USER_INPUT")
         );
         assert_eq!(
-            expect(&ID("nonsense".into()), "Page", "id", "page")
-                .err()
-                .map(|e| e.code()),
+            expect(&ID("nonsense".into()), "Page", "id", "page").err().map(|e| e.code()),
             Some("BAD_USER_INPUT")
         );
     }

@@ -1,6 +1,7 @@
 //! The GraphQL API. [`schema()`] builds it with no database, so `quire schema` and the
 //! drift test need nothing; the server adds the database and per-request data.
 
+mod actor;
 mod batch;
 mod connection;
 mod content;
@@ -10,10 +11,13 @@ mod loaders;
 mod node;
 mod tokens;
 mod types;
+mod users;
+mod webhooks;
+mod workflow;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
-pub use context::RequestContext;
+pub use context::{RequestContext, SignInSettings};
 pub use loaders::ContentLoader;
 
 /// Reading content.
@@ -32,6 +36,9 @@ pub struct QueryRoot(
     content::booklet::BookletQuery,
     content::booklet::BookletListQuery,
     tokens::TokenQuery,
+    users::UserQuery,
+    workflow::WorkflowQuery,
+    webhooks::WebhookQuery,
 );
 
 /// Changing content.
@@ -44,16 +51,15 @@ pub struct MutationRoot(
     content::testimonial::TestimonialMutation,
     content::booklet::BookletMutation,
     tokens::TokenMutation,
+    users::UserMutation,
+    workflow::WorkflowMutation,
+    webhooks::WebhookMutation,
 );
 
 pub type QuireSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
 }
 
 /// The schema without any runtime data: enough to print or introspect it.
@@ -69,4 +75,9 @@ pub fn sdl() -> String {
 /// The global id of an asset, for callers that store assets outside the API.
 pub fn asset_id(id: uuid::Uuid) -> async_graphql::ID {
     ids::encode(types::asset::NAME, id)
+}
+
+/// The global id of an object of `type_name`.
+pub fn global_id(type_name: &str, id: uuid::Uuid) -> async_graphql::ID {
+    ids::encode(type_name, id)
 }

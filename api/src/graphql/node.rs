@@ -16,11 +16,7 @@ use crate::content::{ContentType, Item, read};
 
 /// Anything with a global id that `node(id:)` can fetch.
 #[derive(Interface)]
-#[graphql(field(
-    name = "id",
-    ty = "ID",
-    desc = "Opaque global id: pass it back unchanged."
-))]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global id: pass it back unchanged."))]
 pub enum Node {
     Page(Page),
     NewsArticle(NewsArticle),
@@ -42,23 +38,11 @@ impl From<Item> for Node {
     }
 }
 
-fn content_kind(type_name: &str) -> Option<ContentType> {
-    [
-        Page::KIND,
-        NewsArticle::KIND,
-        PressRelease::KIND,
-        Testimonial::KIND,
-        Booklet::KIND,
-    ]
-    .into_iter()
-    .zip([
-        Page::NAME,
-        NewsArticle::NAME,
-        PressRelease::NAME,
-        Testimonial::NAME,
-        Booklet::NAME,
-    ])
-    .find_map(|(kind, name)| (name == type_name).then_some(kind))
+pub fn content_kind(type_name: &str) -> Option<ContentType> {
+    [Page::KIND, NewsArticle::KIND, PressRelease::KIND, Testimonial::KIND, Booklet::KIND]
+        .into_iter()
+        .zip([Page::NAME, NewsArticle::NAME, PressRelease::NAME, Testimonial::NAME, Booklet::NAME])
+        .find_map(|(kind, name)| (name == type_name).then_some(kind))
 }
 
 #[derive(Default)]

@@ -6,7 +6,9 @@
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ServerError, http::GraphiQLSource};
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::response::{Html, IntoResponse, Response};
 use http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
@@ -20,18 +22,14 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 pub async fn get(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
     if query.is_empty() && accepts(&headers, "text/html") {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Quire GraphiQL")
-                .finish(),
-        )
-        .into_response();
+        return Html(GraphiQLSource::build().endpoint("/graphql").title("Quire GraphiQL").finish())
+            .into_response();
     }
     let request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,
@@ -43,36 +41,36 @@ pub async fn get(
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
         );
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("POST"));
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, &headers, request).await
+    execute(&state, peer, &headers, request).await
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let parsed =
-        if content_type.starts_with("application/graphql") && !content_type.contains("json") {
-            String::from_utf8(body.to_vec())
-                .map(async_graphql::Request::new)
-                .map_err(|e| e.to_string())
-        } else {
-            serde_json::from_slice::<async_graphql::Request>(&body)
-                .map_err(|e| format!("invalid JSON body: {e}"))
-        };
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let parsed = if content_type.starts_with("application/graphql")
+        && !content_type.contains("json")
+    {
+        String::from_utf8(body.to_vec()).map(async_graphql::Request::new).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_slice::<async_graphql::Request>(&body)
+            .map_err(|e| format!("invalid JSON body: {e}"))
+    };
     match parsed {
-        Ok(request) => execute(&state, &headers, request).await,
+        Ok(request) => execute(&state, peer, &headers, request).await,
         Err(message) => request_error(&headers, StatusCode::BAD_REQUEST, &message),
     }
 }
 
 async fn execute(
     state: &AppState,
+    peer: SocketAddr,
     headers: &HeaderMap,
     request: async_graphql::Request,
 ) -> Response {
@@ -85,14 +83,12 @@ async fn execute(
             };
             let mut response = error_response(headers, status, err.into());
             if status == StatusCode::UNAUTHORIZED {
-                response
-                    .headers_mut()
-                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             return response;
         }
     };
-    let request = request.data(RequestContext::new(state.db.clone(), actor));
+    let request = request.data(RequestContext::new(state.db.clone(), actor, Some(peer.ip())));
     let mut response = state.schema.execute(request).await;
     label_uncoded_errors(&mut response);
     let status = if wants_graphql_response(headers) && is_request_error(&response) {
@@ -115,10 +111,7 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
         DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
         DocumentOperations::Multiple(ops) => ops.iter().any(|(name, op)| {
             op.node.ty == OperationType::Mutation
-                && request
-                    .operation_name
-                    .as_deref()
-                    .is_none_or(|wanted| wanted == name.as_str())
+                && request.operation_name.as_deref().is_none_or(|wanted| wanted == name.as_str())
         }),
     }
 }
@@ -143,11 +136,7 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
 }
 
 fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
-    headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains(media_type))
+    headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains(media_type))
 }
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
@@ -155,11 +144,8 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
 }
 
 fn render(headers: &HeaderMap, status: StatusCode, response: &async_graphql::Response) -> Response {
-    let content_type = if wants_graphql_response(headers) {
-        GRAPHQL_RESPONSE_JSON
-    } else {
-        "application/json"
-    };
+    let content_type =
+        if wants_graphql_response(headers) { GRAPHQL_RESPONSE_JSON } else { "application/json" };
     let body = match serde_json::to_vec(response) {
         Ok(body) => body,
         Err(err) => {
@@ -177,17 +163,9 @@ fn render(headers: &HeaderMap, status: StatusCode, response: &async_graphql::Res
 fn error_response(headers: &HeaderMap, status: StatusCode, err: async_graphql::Error) -> Response {
     let mut server_error = ServerError::new(err.message, None);
     server_error.extensions = err.extensions;
-    render(
-        headers,
-        status,
-        &async_graphql::Response::from_errors(vec![server_error]),
-    )
+    render(headers, status, &async_graphql::Response::from_errors(vec![server_error]))
 }
 
 fn request_error(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
-    error_response(
-        headers,
-        status,
-        ApiError::bad_input("request", message).into(),
-    )
+    error_response(headers, status, ApiError::bad_input("request", message).into())
 }

@@ -61,10 +61,7 @@ impl BookletQuery {
 
 impl IntoFilter for BookletFilter {
     fn into_filter(self) -> ApiResult<Filter> {
-        Ok(Filter {
-            statuses: statuses(self.status),
-            ..Filter::default()
-        })
+        Ok(Filter { statuses: statuses(self.status), ..Filter::default() })
     }
 }
 

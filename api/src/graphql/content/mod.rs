@@ -29,8 +29,7 @@ pub(crate) fn statuses(given: Option<Vec<ContentStatus>>) -> Option<Vec<Status>>
 
 /// Decodes an optional reference to an asset (`fileId`, `heroImageId`, …).
 pub(crate) fn asset_ref(id: Option<ID>, field: &str) -> ApiResult<Option<Uuid>> {
-    id.map(|id| ids::expect(&id, super::types::asset::NAME, field, "asset"))
-        .transpose()
+    id.map(|id| ids::expect(&id, super::types::asset::NAME, field, "asset")).transpose()
 }
 
 pub(crate) fn asset_patch(id: MaybeUndefined<ID>, field: &str) -> ApiResult<Option<Option<Uuid>>> {

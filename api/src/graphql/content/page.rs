@@ -81,16 +81,9 @@ impl PageQuery {
 impl IntoFilter for PageFilter {
     fn into_filter(self) -> ApiResult<Filter> {
         let parent = patch(self.parent_id)
-            .map(|id| {
-                id.map(|id| ids::expect(&id, "Page", "filter.parentId", "page"))
-                    .transpose()
-            })
+            .map(|id| id.map(|id| ids::expect(&id, "Page", "filter.parentId", "page")).transpose())
             .transpose()?;
-        Ok(Filter {
-            statuses: statuses(self.status),
-            parent,
-            ..Filter::default()
-        })
+        Ok(Filter { statuses: statuses(self.status), parent, ..Filter::default() })
     }
 }
 
@@ -103,10 +96,7 @@ content_list! {
 
 fn parent_ref(id: MaybeUndefined<ID>) -> ApiResult<Option<Option<uuid::Uuid>>> {
     patch(id)
-        .map(|id| {
-            id.map(|id| ids::expect(&id, "Page", "parentId", "page"))
-                .transpose()
-        })
+        .map(|id| id.map(|id| ids::expect(&id, "Page", "parentId", "page")).transpose())
         .transpose()
 }
 

@@ -78,11 +78,7 @@ impl TestimonialQuery {
 
 impl IntoFilter for TestimonialFilter {
     fn into_filter(self) -> ApiResult<Filter> {
-        Ok(Filter {
-            statuses: statuses(self.status),
-            featured: self.featured,
-            ..Filter::default()
-        })
+        Ok(Filter { statuses: statuses(self.status), featured: self.featured, ..Filter::default() })
     }
 }
 

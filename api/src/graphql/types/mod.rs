@@ -16,6 +16,8 @@ pub enum ContentStatus {
     Draft,
     /// Visible to the public once `publishedAt` has come.
     Published,
+    /// Waiting to be published at `scheduledAt`; not visible to the public until then.
+    Scheduled,
 }
 
 impl From<Status> for ContentStatus {
@@ -23,6 +25,7 @@ impl From<Status> for ContentStatus {
         match status {
             Status::Draft => ContentStatus::Draft,
             Status::Published => ContentStatus::Published,
+            Status::Scheduled => ContentStatus::Scheduled,
         }
     }
 }
@@ -32,6 +35,25 @@ impl From<ContentStatus> for Status {
         match status {
             ContentStatus::Draft => Status::Draft,
             ContentStatus::Published => Status::Published,
+            ContentStatus::Scheduled => Status::Scheduled,
+        }
+    }
+}
+
+/// What is scheduled to happen to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ScheduledAction {
+    /// It will be published at `scheduledAt`.
+    Publish,
+    /// It will be unpublished at `scheduledAt`.
+    Unpublish,
+}
+
+impl From<quire_entity::content_item::ScheduledAction> for ScheduledAction {
+    fn from(action: quire_entity::content_item::ScheduledAction) -> Self {
+        match action {
+            quire_entity::content_item::ScheduledAction::Publish => ScheduledAction::Publish,
+            quire_entity::content_item::ScheduledAction::Unpublish => ScheduledAction::Unpublish,
         }
     }
 }
@@ -207,6 +229,16 @@ macro_rules! content_object {
             /// Goes up by one on every change; pass it as `expectedVersion` to update safely.
             async fn version(&self) -> i32 {
                 self.0.version
+            }
+
+            /// When the scheduled change (`scheduledAction`) will happen, if one is scheduled.
+            async fn scheduled_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+                self.0.scheduled_at
+            }
+
+            /// What is scheduled to happen at `scheduledAt`.
+            async fn scheduled_action(&self) -> Option<crate::graphql::types::ScheduledAction> {
+                self.0.scheduled_action.map(Into::into)
             }
 
             $($fields)*

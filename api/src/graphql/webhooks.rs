@@ -1,0 +1,155 @@
+//! Webhooks over GraphQL, for admins.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use quire_entity::{webhook, webhook_delivery};
+
+use super::{context, ids};
+use crate::webhooks::{self, Event, NewWebhook};
+
+const NAME: &str = "Webhook";
+
+/// An endpoint told about content events by signed POST requests.
+pub struct Webhook(webhook::Model);
+
+#[Object]
+impl Webhook {
+    /// Opaque id.
+    async fn id(&self) -> ID {
+        ids::encode(NAME, self.0.id)
+    }
+
+    /// Where events are posted.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    /// The events posted there.
+    async fn events(&self) -> Vec<&str> {
+        self.0.events.split(',').collect()
+    }
+
+    /// When it was registered.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// One event posted (or to be posted) to a webhook.
+pub struct WebhookDelivery(webhook_delivery::Model);
+
+#[Object]
+impl WebhookDelivery {
+    /// Opaque id, also sent as `X-Quire-Delivery`.
+    async fn id(&self) -> ID {
+        ids::encode("WebhookDelivery", self.0.id)
+    }
+
+    /// The event, such as `CONTENT_PUBLISHED`.
+    async fn event(&self) -> &str {
+        &self.0.event
+    }
+
+    /// `PENDING`, `DELIVERED` or `FAILED` (gave up after the last retry).
+    async fn status(&self) -> String {
+        format!("{:?}", self.0.status).to_uppercase()
+    }
+
+    /// How many times it was sent.
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+
+    /// The HTTP status of the last attempt, if one answered.
+    async fn last_status_code(&self) -> Option<i32> {
+        self.0.last_status_code
+    }
+
+    /// Why the last attempt failed.
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+
+    /// The body posted (it is what the signature signs).
+    async fn payload(&self) -> &str {
+        &self.0.payload
+    }
+
+    /// When the event happened.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the endpoint accepted it.
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
+    }
+
+    /// When the next attempt is due, while pending.
+    async fn next_attempt_at(&self) -> DateTime<Utc> {
+        self.0.next_attempt_at
+    }
+}
+
+/// A new webhook.
+#[derive(InputObject)]
+pub struct CreateWebhookInput {
+    /// An http or https URL.
+    url: String,
+    /// The events to post.
+    events: Vec<Event>,
+    /// At least 16 characters; signs each body as `X-Quire-Signature: sha256=<hex HMAC-SHA256>`.
+    secret: String,
+}
+
+#[derive(Default)]
+pub struct WebhookQuery;
+
+#[Object]
+impl WebhookQuery {
+    /// Every webhook (admins only).
+    async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Webhook>> {
+        let actor = context::actor(ctx)?;
+        Ok(webhooks::list(context::db(ctx)?, &actor).await?.into_iter().map(Webhook).collect())
+    }
+
+    /// A webhook's deliveries, newest first (admins only).
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        webhook_id: ID,
+        #[graphql(desc = "How many, 20 by default, at most 100.")] first: Option<i32>,
+    ) -> async_graphql::Result<Vec<WebhookDelivery>> {
+        let actor = context::actor(ctx)?;
+        let id = ids::expect(&webhook_id, NAME, "webhookId", "webhook")?;
+        let limit = crate::content::list::page_size(first, "first")?;
+        Ok(webhooks::deliveries(context::db(ctx)?, &actor, id, limit)
+            .await?
+            .into_iter()
+            .map(WebhookDelivery)
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct WebhookMutation;
+
+#[Object]
+impl WebhookMutation {
+    /// Registers a webhook (admins only).
+    async fn create_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWebhookInput,
+    ) -> async_graphql::Result<Webhook> {
+        let new = NewWebhook { url: input.url, events: input.events, secret: input.secret };
+        Ok(Webhook(webhooks::create(context::db(ctx)?, &context::actor(ctx)?, new).await?))
+    }
+
+    /// Removes a webhook and its pending deliveries (admins only).
+    async fn delete_webhook(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let uuid = ids::expect(&id, NAME, "id", "webhook")?;
+        webhooks::delete(context::db(ctx)?, &context::actor(ctx)?, uuid).await?;
+        Ok(id)
+    }
+}

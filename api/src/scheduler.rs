@@ -1,0 +1,49 @@
+//! Carries out scheduled publications and unpublications when their time comes, also after a
+//! restart (the schedule is in the database), and exactly once when several Quire processes
+//! share one PostgreSQL database (rows are claimed with `SKIP LOCKED`).
+
+use std::time::Duration;
+
+use quire_entity::content_item::{self, Column};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::watch;
+
+use crate::content::{now, write};
+use crate::db::Db;
+use crate::error::ApiResult;
+
+pub async fn run(db: Db, interval: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(err) = run_due(&db).await {
+            tracing::error!(error = ?err, "running scheduled changes");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// Carries out every change that is due; returns how many this process did.
+pub async fn run_due(db: &Db) -> ApiResult<usize> {
+    let due: Vec<uuid::Uuid> = content_item::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::ScheduledAt.lte(now()))
+        .filter(Column::DeletedAt.is_null())
+        .order_by_asc(Column::ScheduledAt)
+        .limit(100)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    let mut done = 0;
+    for id in due {
+        if write::run_schedule(db, id).await? {
+            done += 1;
+        }
+    }
+    Ok(done)
+}
