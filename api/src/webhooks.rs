@@ -3,7 +3,11 @@
 //! them, signed, with retries and exponential backoff. A dead endpoint never slows editing,
 //! and a restart never drops a pending delivery.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use hmac::{Hmac, KeyInit, Mac};
 use quire_entity::webhook_delivery::DeliveryStatus;
@@ -15,6 +19,7 @@ use sea_orm::{
 };
 use sha2::Sha256;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::audit::{self, Subject};
@@ -23,7 +28,7 @@ use crate::content::{Item, now};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 
-/// The contract names these `CONTENT_*`, hence the shared prefix.
+// The contract names these `CONTENT_*`, hence the shared prefix.
 #[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
 pub enum Event {
@@ -195,6 +200,13 @@ pub async fn enqueue(conn: &impl ConnectionTrait, event: Event, item: &Item) -> 
     Ok(())
 }
 
+/// Deliveries in flight at once, across all endpoints.
+const MAX_IN_FLIGHT: usize = 16;
+
+/// The deliveries being sent, by endpoint: one at a time per endpoint, so a hung endpoint
+/// holds one slot only and each endpoint gets its events in order.
+type InFlight = Arc<Mutex<HashMap<Uuid, Uuid>>>;
+
 /// Sends due deliveries until `stop` turns true.
 pub async fn run_sender(db: Db, policy: RetryPolicy, mut stop: watch::Receiver<bool>) {
     let client = match reqwest::Client::builder().timeout(policy.timeout).build() {
@@ -204,95 +216,160 @@ pub async fn run_sender(db: Db, policy: RetryPolicy, mut stop: watch::Receiver<b
             return;
         }
     };
-    loop {
-        let sent = match send_due(&db, &client, policy).await {
-            Ok(sent) => sent,
+    let in_flight: InFlight = Arc::default();
+    let mut tasks = JoinSet::new();
+    while !*stop.borrow() {
+        while tasks.try_join_next().is_some() {}
+        let free = MAX_IN_FLIGHT.saturating_sub(tasks.len());
+        let busy: HashSet<Uuid> = lock(&in_flight).keys().copied().collect();
+        let claimed = match claim(&db, policy, &busy, free).await {
+            Ok(claimed) => claimed,
             Err(err) => {
-                tracing::error!(error = ?err, "sending webhooks");
-                0
+                tracing::error!(error = ?err, "claiming webhook deliveries");
+                Vec::new()
             }
         };
-        // Busy: look again at once. Idle: wait a little, or stop.
-        if sent > 0 {
-            continue;
+        let idle = claimed.is_empty();
+        for (delivery, hook) in claimed {
+            lock(&in_flight).insert(hook.id, delivery.id);
+            let (db, client, in_flight) = (db.clone(), client.clone(), in_flight.clone());
+            tasks.spawn(async move {
+                if let Err(err) = send(&db, &client, &delivery, &hook, policy).await {
+                    tracing::error!(error = ?err, delivery = %delivery.id, "sending a webhook");
+                }
+                lock(&in_flight).remove(&hook.id);
+            });
         }
-        tokio::select! {
-            _ = tokio::time::sleep(policy.poll_interval) => {}
-            _ = stop.changed() => return,
+        if idle {
+            tokio::select! {
+                _ = tokio::time::sleep(policy.poll_interval) => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                changed = stop.changed() => if changed.is_err() { break },
+            }
         }
-        if *stop.borrow() {
-            return;
-        }
+    }
+    // Whatever is still being sent is given back at once, for the next start to send.
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+    let held: Vec<Uuid> = lock(&in_flight).values().copied().collect();
+    if let Err(err) = release(&db, held).await {
+        tracing::warn!(error = ?err, "releasing webhook deliveries at shutdown");
     }
 }
 
-/// Claims due deliveries one at a time and sends them; returns how many were attempted.
-async fn send_due(db: &Db, client: &reqwest::Client, policy: RetryPolicy) -> ApiResult<usize> {
-    let mut attempted = 0;
-    while let Some((delivery, hook)) = claim(db, policy).await? {
-        attempted += 1;
-        let result = client
-            .post(&hook.url)
-            .header("content-type", "application/json")
-            .header("user-agent", "Quire-Webhooks")
-            .header("x-quire-event", &delivery.event)
-            .header("x-quire-delivery", delivery.id.to_string())
-            .header("x-quire-signature", signature(&hook.secret, delivery.payload.as_bytes()))
-            .body(delivery.payload.clone())
-            .send()
-            .await;
-        let (status_code, error) = match result {
-            Ok(response) if response.status().is_success() => {
-                (Some(response.status().as_u16()), None)
-            }
-            Ok(response) => {
-                (Some(response.status().as_u16()), Some(format!("answered {}", response.status())))
-            }
-            Err(err) => (None, Some(err.without_url().to_string())),
-        };
-        finish(db, &delivery, status_code, error, policy).await?;
-        if attempted >= 50 {
-            break;
-        }
-    }
-    Ok(attempted)
+fn lock(in_flight: &InFlight) -> std::sync::MutexGuard<'_, HashMap<Uuid, Uuid>> {
+    in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Takes one due delivery for a while. On PostgreSQL, `SKIP LOCKED` lets several Quire
-/// processes send side by side without sending anything twice.
+async fn send(
+    db: &Db,
+    client: &reqwest::Client,
+    delivery: &webhook_delivery::Model,
+    hook: &webhook::Model,
+    policy: RetryPolicy,
+) -> ApiResult<()> {
+    let result = client
+        .post(&hook.url)
+        .header("content-type", "application/json")
+        .header("user-agent", "Quire-Webhooks")
+        .header("x-quire-event", &delivery.event)
+        .header("x-quire-delivery", delivery.id.to_string())
+        .header("x-quire-signature", signature(&hook.secret, delivery.payload.as_bytes()))
+        .body(delivery.payload.clone())
+        .send()
+        .await;
+    let (status_code, error) = match result {
+        Ok(response) if response.status().is_success() => (Some(response.status().as_u16()), None),
+        Ok(response) => {
+            (Some(response.status().as_u16()), Some(format!("answered {}", response.status())))
+        }
+        Err(err) => (None, Some(err.without_url().to_string())),
+    };
+    finish(db, delivery, status_code, error, policy).await
+}
+
+fn due(now: DateTime<Utc>, busy: &HashSet<Uuid>) -> sea_orm::Select<webhook_delivery::Entity> {
+    use webhook_delivery::Column;
+    let mut query = webhook_delivery::Entity::find()
+        .filter(Column::Status.eq(DeliveryStatus::Pending))
+        .filter(Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any().add(Column::ClaimedUntil.is_null()).add(Column::ClaimedUntil.lt(now)),
+        );
+    if !busy.is_empty() {
+        query = query.filter(Column::WebhookId.is_not_in(busy.iter().copied()));
+    }
+    query.order_by_asc(Column::NextAttemptAt).order_by_asc(Column::Id)
+}
+
+/// Takes up to `limit` due deliveries, one per endpoint, for a while. On PostgreSQL,
+/// `SKIP LOCKED` lets several Quire processes send side by side without sending anything
+/// twice. A plain read first keeps an idle sender from taking SQLite's write turn.
 async fn claim(
     db: &Db,
     policy: RetryPolicy,
-) -> ApiResult<Option<(webhook_delivery::Model, webhook::Model)>> {
+    busy: &HashSet<Uuid>,
+    limit: usize,
+) -> ApiResult<Vec<(webhook_delivery::Model, webhook::Model)>> {
     use sea_orm::sea_query::{LockBehavior, LockType};
+    if limit == 0 || due(now(), busy).one(db.conn()).await?.is_none() {
+        return Ok(Vec::new());
+    }
     let tx = db.write().await?;
     let now = now();
-    let mut query = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(webhook_delivery::Column::ClaimedUntil.is_null())
-                .add(webhook_delivery::Column::ClaimedUntil.lt(now)),
-        )
-        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-        .limit(1);
+    let mut query = due(now, busy).limit(limit as u64 * 4);
     if db.backend() == sea_orm::DbBackend::Postgres {
         query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let Some(delivery) = query.one(&*tx).await? else { return Ok(None) };
-    let Some(hook) = webhook::Entity::find_by_id(delivery.webhook_id).one(&*tx).await? else {
-        return Ok(None);
-    };
+    let mut endpoints = HashSet::new();
+    let chosen: Vec<webhook_delivery::Model> = query
+        .all(&*tx)
+        .await?
+        .into_iter()
+        .filter(|d| endpoints.insert(d.webhook_id))
+        .take(limit)
+        .collect();
+    if chosen.is_empty() {
+        return Ok(Vec::new());
+    }
+    let hooks: HashMap<Uuid, webhook::Model> = webhook::Entity::find()
+        .filter(webhook::Column::Id.is_in(endpoints))
+        .all(&*tx)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
     let lease =
         chrono::Duration::from_std(policy.timeout * 3).unwrap_or(chrono::Duration::seconds(30));
     webhook_delivery::Entity::update_many()
         .col_expr(webhook_delivery::Column::ClaimedUntil, Expr::value(now + lease))
-        .filter(webhook_delivery::Column::Id.eq(delivery.id))
+        .filter(webhook_delivery::Column::Id.is_in(chosen.iter().map(|d| d.id)))
         .exec(&*tx)
         .await?;
     tx.commit().await?;
-    Ok(Some((delivery, hook)))
+    Ok(chosen
+        .into_iter()
+        .filter_map(|d| hooks.get(&d.webhook_id).cloned().map(|h| (d, h)))
+        .collect())
+}
+
+/// Ends the claims on deliveries that were not finished.
+async fn release(db: &Db, ids: Vec<Uuid>) -> ApiResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let tx = db.write().await?;
+    webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(webhook_delivery::Column::Id.is_in(ids))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .exec(&*tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn finish(

@@ -69,3 +69,46 @@ pub async fn published(app: &TestApp, token: &str, type_name: &str, input: &str)
 pub fn id_of(value: &Value) -> String {
     value["id"].as_str().expect("an id").to_string()
 }
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in person.
+pub struct SignedIn {
+    pub token: String,
+    pub id: String,
+}
+
+/// Makes a user the way `quire user create` does, then signs in over GraphQL.
+pub async fn user(app: &TestApp, email: &str, role: Role) -> SignedIn {
+    let new = quire_api::users::NewUser {
+        email: email.to_string(),
+        password: PASSWORD.to_string(),
+        role,
+        display_name: None,
+    };
+    quire_api::users::create_first(app.db(), new).await.expect("user");
+    login(app, email, PASSWORD).await
+}
+
+pub async fn login(app: &TestApp, email: &str, password: &str) -> SignedIn {
+    let response = app
+        .gql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { id } } }",
+            json!({ "e": email, "p": password }),
+        )
+        .await;
+    let session = &data(&response)["login"];
+    SignedIn {
+        token: session["token"].as_str().unwrap().to_string(),
+        id: session["user"]["id"].as_str().unwrap().to_string(),
+    }
+}
+
+/// Runs a mutation or query as `token` that must fail, and returns its error code.
+pub async fn refused(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> String {
+    let response = match token {
+        Some(token) => app.gql_as(token, query, variables).await,
+        None => app.gql(query, variables).await,
+    };
+    crate::support::error_code(&response).to_string()
+}

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod receiver;
 mod support;
 
+mod audit;
 mod auth;
 mod cli;
 mod content;
@@ -14,6 +16,12 @@ mod examples;
 mod http;
 mod pagination;
 mod persistence;
+mod preview;
+mod revisions;
+mod scheduling;
 mod schema;
 mod statements;
+mod trash;
+mod users;
 mod visibility;
+mod webhooks;

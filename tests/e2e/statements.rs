@@ -44,11 +44,11 @@ async fn statements_for(app: &TestApp, query: &str, n: usize) -> (u64, usize) {
 e2e! {
     async fn list_requests_run_the_same_statements_for_5_or_100_items(app) {
         // Background workers share the statement counter: keep them quiet.
-        let mut quiet = app.config();
-        quiet.workflow.scheduler_interval_ms = 3_600_000;
-        quiet.workflow.webhook_poll_interval_ms = 3_600_000;
-        app.stop().await;
-        app.start_with(quiet).await;
+        app.reconfigure(|config| {
+            config.workflow.scheduler_interval_ms = 3_600_000;
+            config.workflow.webhook_poll_interval_ms = 3_600_000;
+        })
+        .await;
         let token = editor(&app).await;
         let hero = insert_asset(&app, "hero.jpg", "image/jpeg").await;
         for batch in 0..2 {

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub backend: Backend,
     pub database_url: String,
+    /// What the server runs with; kept across restarts.
+    pub config: ServeConfig,
     db: Option<Db>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -107,11 +109,19 @@ impl TestApp {
                 (url, Some(PostgresDatabase { admin_url, name }))
             }
         };
+        let config = ServeConfig::new(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            DatabaseArgs {
+                database_url: Some(database_url.clone()),
+                data_dir: dir.path().to_path_buf(),
+            },
+        );
         let mut app = TestApp {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             client: reqwest::Client::new(),
             backend,
             database_url,
+            config,
             db: None,
             shutdown: None,
             server: None,
@@ -122,26 +132,19 @@ impl TestApp {
         Some(app)
     }
 
-    pub fn config(&self) -> ServeConfig {
-        ServeConfig::new(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            DatabaseArgs {
-                database_url: Some(self.database_url.clone()),
-                data_dir: self.data_dir(),
-            },
-        )
-    }
-
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }
 
-    async fn start(&mut self) {
-        self.start_with(self.config()).await;
+    /// Restarts the server with a changed configuration.
+    pub async fn reconfigure(&mut self, change: impl FnOnce(&mut ServeConfig)) {
+        self.stop().await;
+        change(&mut self.config);
+        self.start().await;
     }
 
-    pub async fn start_with(&mut self, config: ServeConfig) {
-        let app = App::build(config).await.expect("the app builds");
+    pub async fn start(&mut self) {
+        let app = App::build(self.config.clone()).await.expect("the app builds");
         self.addr = app.local_addr();
         self.db = Some(app.db().clone());
         let (tx, rx) = oneshot::channel();

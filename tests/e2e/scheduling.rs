@@ -1,0 +1,232 @@
+//! Scheduled publishing: embargoes that lift on time, after a restart too, and exactly once
+//! when two Quire processes share one PostgreSQL database.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::{Value, json};
+
+use crate::fixtures::{create, editor, id_of};
+use crate::receiver::Receiver;
+use crate::support::{Backend, TestApp, data, e2e, error_code};
+
+const PUBLIC_PATHS: &str = "query($id: ID!) { pressRelease(slug: \"embargoed\") { id } pressReleases { totalCount nodes { id } } node(id: $id) { id } }";
+
+fn in_seconds(seconds: i64) -> DateTime<Utc> {
+    (Utc::now() + chrono::Duration::seconds(seconds)).trunc_subsecs(3)
+}
+
+/// Which public paths (lookup by slug, list count, `node`) show the press release.
+async fn public_paths(app: &TestApp, id: &str) -> [bool; 3] {
+    let response = app.gql(PUBLIC_PATHS, json!({ "id": id })).await;
+    let d = data(&response);
+    [!d["pressRelease"].is_null(), d["pressReleases"]["totalCount"] != 0, !d["node"].is_null()]
+}
+
+/// Whether every public path shows it; fails if the paths disagree.
+async fn publicly_visible(app: &TestApp, id: &str) -> bool {
+    let seen = public_paths(app, id).await;
+    assert!(seen.iter().all(|s| *s == seen[0]), "every path agrees: {seen:?}");
+    seen[0]
+}
+
+/// Polls until every public path shows the item, failing if any shows it before
+/// `not_before` or not all do by `deadline`. (Within one request the scheduler may flip it
+/// between two paths.)
+async fn wait_until_visible(
+    app: &TestApp,
+    id: &str,
+    not_before: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) {
+    loop {
+        let seen = public_paths(app, id).await;
+        if seen.iter().any(|seen| *seen) {
+            assert!(Utc::now() >= not_before, "visible before {not_before}: {seen:?}");
+        }
+        if seen.iter().all(|seen| *seen) {
+            return;
+        }
+        assert!(Utc::now() < deadline, "still embargoed at {deadline}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn schedule(app: &TestApp, token: &str, id: &str, at: DateTime<Utc>) -> Value {
+    let response = app
+        .gql_as(token, "mutation($id: ID!, $at: DateTime) { publishPressRelease(id: $id, at: $at) { status publishedAt scheduledAt scheduledAction version } }", json!({ "id": id, "at": at }))
+        .await;
+    data(&response)["publishPressRelease"].clone()
+}
+
+e2e! {
+    async fn an_embargoed_press_release_appears_on_time_and_not_before(app) {
+        let token = editor(&app).await;
+        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\", body: \"Strictly embargoed until 00:01.\" }").await);
+        let at = in_seconds(2);
+        let scheduled = schedule(&app, &token, &id, at).await;
+        assert_eq!(scheduled["status"], "SCHEDULED");
+        assert_eq!(scheduled["scheduledAction"], "PUBLISH");
+        assert_eq!(scheduled["scheduledAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), at);
+
+        assert!(!publicly_visible(&app, &id).await, "invisible before its time");
+        let listed = app.gql_as(&token, "{ pressReleases(filter: { status: [SCHEDULED] }) { totalCount } }", json!({})).await;
+        assert_eq!(data(&listed)["pressReleases"]["totalCount"], 1, "editors see it as scheduled");
+
+        wait_until_visible(&app, &id, at, at + chrono::Duration::seconds(5)).await;
+        let now = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status publishedAt scheduledAt version } } }", json!({ "id": id })).await;
+        let now = &data(&now)["node"];
+        assert_eq!(now["status"], "PUBLISHED");
+        assert!(now["scheduledAt"].is_null());
+        assert_eq!(now["publishedAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), at, "dated at its embargo");
+        assert_eq!(now["version"], 3, "create, schedule, publish");
+    }
+
+    async fn a_scheduled_unpublish_takes_an_item_down_on_time(app) {
+        let token = editor(&app).await;
+        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
+        app.gql_as(&token, "mutation($id: ID!) { publishPressRelease(id: $id) { id } }", json!({ "id": id })).await;
+        let at = in_seconds(2);
+        let response = app
+            .gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { status scheduledAction } }", json!({ "id": id, "at": at }))
+            .await;
+        assert_eq!(data(&response)["unpublishPressRelease"], json!({ "status": "PUBLISHED", "scheduledAction": "UNPUBLISH" }));
+        assert!(publicly_visible(&app, &id).await, "still up until then");
+        let deadline = at + chrono::Duration::seconds(5);
+        while public_paths(&app, &id).await.iter().any(|seen| *seen) {
+            assert!(Utc::now() < deadline, "still published at {deadline}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(Utc::now() >= at);
+        let status = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status } } }", json!({ "id": id })).await;
+        assert_eq!(data(&status)["node"]["status"], "DRAFT");
+    }
+
+    async fn a_schedule_survives_a_restart(app) {
+        let token = editor(&app).await;
+        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
+        let at = in_seconds(2);
+        schedule(&app, &token, &id, at).await;
+        app.stop().await;
+        // The time passes while no Quire is running.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        app.start().await;
+        let started = Utc::now();
+        wait_until_visible(&app, &id, at, started + chrono::Duration::seconds(5)).await;
+    }
+
+    async fn schedules_can_be_cancelled_and_are_checked(app) {
+        let token = editor(&app).await;
+        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
+        schedule(&app, &token, &id, in_seconds(2)).await;
+        let cancelled = app.gql_as(&token, "mutation($id: ID!) { unpublishPressRelease(id: $id) { status scheduledAt } }", json!({ "id": id })).await;
+        assert_eq!(data(&cancelled)["unpublishPressRelease"], json!({ "status": "DRAFT", "scheduledAt": null }));
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(!publicly_visible(&app, &id).await, "a cancelled schedule does nothing");
+
+        // A later unpublication of something not published is refused and changes nothing.
+        let refused = app.gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { status } }", json!({ "id": id, "at": in_seconds(60) })).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+        assert_eq!(refused["errors"][0]["extensions"]["field"], "at");
+        // A time in the past publishes at once, dated then.
+        let past = in_seconds(-3600);
+        let published = schedule(&app, &token, &id, past).await;
+        assert_eq!(published["status"], "PUBLISHED");
+        assert_eq!(published["publishedAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), past);
+        assert!(publicly_visible(&app, &id).await);
+    }
+}
+
+/// A second Quire, as its own process, on the test's database.
+struct SecondProcess(Child);
+
+impl SecondProcess {
+    fn start(app: &TestApp) -> SecondProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("QUIRE_DATABASE_URL", &app.database_url)
+            .env("QUIRE_DATA_DIR", app.data_dir())
+            .env("QUIRE_LOG", "error")
+            .env("QUIRE_SCHEDULER_INTERVAL_MS", "20")
+            .env("QUIRE_WEBHOOK_POLL_INTERVAL_MS", "20")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("quire serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        // Serving once it prints its URLs; the rest of its output is drained, not closed.
+        let (ready, started) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("/graphql") {
+                    let _ = ready.send(());
+                }
+            }
+        });
+        started.recv_timeout(Duration::from_secs(30)).expect("the second process starts");
+        SecondProcess(child)
+    }
+}
+
+impl Drop for SecondProcess {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_postgres_publish_and_notify_once() {
+    let Some(mut app) = TestApp::spawn(Backend::Postgres).await else {
+        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    app.reconfigure(|config| {
+        config.workflow.scheduler_interval_ms = 20;
+        config.workflow.webhook_poll_interval_ms = 20;
+    })
+    .await;
+    let _second = SecondProcess::start(&app);
+    let receiver = Receiver::start(0).await;
+    let admin = app.create_token(quire_api::auth::Role::Admin).await;
+    let hook = app
+        .gql_as(&admin, "mutation($url: String!) { createWebhook(input: { url: $url, events: [CONTENT_PUBLISHED], secret: \"a secret of sixteen\" }) { id } }", json!({ "url": receiver.url }))
+        .await;
+    data(&hook);
+
+    let at = in_seconds(2);
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let id = id_of(
+            &create(&app, &admin, "PressRelease", &format!("{{ title: \"Release {i}\" }}")).await,
+        );
+        schedule(&app, &admin, &id, at).await;
+        ids.push(id);
+    }
+    let deliveries = receiver.wait_for_successes(10, Duration::from_secs(10)).await;
+    // Give a double delivery every chance to show itself.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(receiver.received().len(), 10, "one delivery per publication");
+    let mut subjects: Vec<String> = deliveries
+        .iter()
+        .map(|d| d.json()["subject"]["id"].as_str().unwrap().to_string())
+        .collect();
+    subjects.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(subjects, expected);
+
+    for id in &ids {
+        let revisions = app
+            .gql_as(
+                &admin,
+                "query($id: ID!) { revisions(id: $id) { nodes { version author { kind } } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let nodes = data(&revisions)["revisions"]["nodes"].as_array().unwrap().clone();
+        assert_eq!(nodes.len(), 3, "created, scheduled, published once: {nodes:#?}");
+        assert_eq!(nodes[0]["author"]["kind"], "SYSTEM");
+    }
+}
