@@ -135,6 +135,15 @@ impl Actor {
         }
     }
 
+    /// Editors and admins work on any item; an author only on items they created.
+    pub fn require_owner_or_editor(&self, created_by: Option<Uuid>) -> ApiResult<()> {
+        match self.require_staff()? {
+            Role::Admin | Role::Editor => Ok(()),
+            Role::Author if created_by.is_some() && created_by == self.user_id() => Ok(()),
+            Role::Author => Err(ApiError::Forbidden("authors may work only on their own items")),
+        }
+    }
+
     pub fn require_admin(&self) -> ApiResult<()> {
         match self.require_staff()? {
             Role::Admin => Ok(()),

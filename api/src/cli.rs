@@ -1,5 +1,6 @@
 //! The `quire` command line: commands, flags and their dispatch.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -170,9 +171,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(example) = seed_example {
                 seed::load(app.db(), &examples_dir.join(example)).await?;
             }
+            // A closed stdout (`quire serve | head -1`) must not stop the server.
+            let mut stdout = std::io::stdout().lock();
             for url in app.urls() {
-                println!("{url}");
+                let _ = writeln!(stdout, "{url}");
             }
+            let _ = stdout.flush();
+            drop(stdout);
             app.run_until(app::shutdown_signal()).await
         }
         Command::Migrate { action, database } => {

@@ -41,8 +41,11 @@ pub async fn run_due(db: &Db) -> ApiResult<usize> {
         .await?;
     let mut done = 0;
     for id in due {
-        if write::run_schedule(db, id).await? {
-            done += 1;
+        // One item that fails must not hold up the others.
+        match write::run_schedule(db, id).await {
+            Ok(true) => done += 1,
+            Ok(false) => {}
+            Err(err) => tracing::error!(error = ?err, %id, "carrying out a scheduled change"),
         }
     }
     Ok(done)

@@ -12,7 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use quire_entity::{session, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -43,6 +44,11 @@ impl LoginLimiter {
     }
 
     fn check(&self, email: &str, address: Option<IpAddr>) -> ApiResult<()> {
+        // Keys whose limit has fully recovered carry no information: drop them now and then.
+        if self.by_email.len() > 10_000 || self.by_address.len() > 10_000 {
+            self.by_email.retain_recent();
+            self.by_address.retain_recent();
+        }
         let address_ok = address.is_none_or(|ip| self.by_address.check_key(&ip).is_ok());
         let email_ok = self.by_email.check_key(&email.to_string()).is_ok();
         if address_ok && email_ok {
@@ -104,6 +110,18 @@ fn verify_password(hash: &str, password: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
+/// Runs deliberately slow password work on a blocking thread, off the async workers that
+/// serve every other request.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(e.into()))
+}
+
+async fn hash_password_blocking(password: String) -> ApiResult<String> {
+    off_the_runtime(move || hash_password(&password)).await?
+}
+
 /// Checked against when the email is unknown, so that the answer takes as long either way.
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("not a real password, never matches").unwrap_or_default());
@@ -120,7 +138,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewUser) -> ApiResult<user::Mod
     if display_name.chars().count() > 200 {
         return Err(ApiError::bad_input("displayName", "at most 200 characters"));
     }
-    let password_hash = hash_password(&new.password)?;
+    let password_hash = hash_password_blocking(new.password).await?;
     let tx = db.write().await?;
     if user::Entity::find().filter(user::Column::Email.eq(&email)).one(&*tx).await?.is_some() {
         return Err(ApiError::bad_input("email", "a user with this email already exists"));
@@ -158,7 +176,10 @@ pub async fn update(
     changes: UserChanges,
 ) -> ApiResult<user::Model> {
     actor.require_admin()?;
-    let password_hash = changes.password.as_deref().map(hash_password).transpose()?;
+    let password_hash = match changes.password {
+        Some(password) => Some(hash_password_blocking(password).await?),
+        None => None,
+    };
     let tx = db.write().await?;
     let current =
         user::Entity::find_by_id(id).one(&*tx).await?.ok_or_else(|| ApiError::not_found("user"))?;
@@ -176,11 +197,15 @@ pub async fn update(
     if let Some(role) = changes.role {
         next.role = Set(role.into());
     }
+    let password_changed = password_hash.is_some();
     if let Some(hash) = password_hash {
         next.password_hash = Set(hash);
     }
     next.updated_at = Set(now());
     let updated = next.update(&*tx).await?;
+    if password_changed {
+        end_sessions(&*tx, id).await?;
+    }
     audit::record(&*tx, actor, "user.update", Some(Subject { type_name: SUBJECT, id }), None)
         .await?;
     tx.commit().await?;
@@ -200,16 +225,21 @@ pub async fn deactivate(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<user::Mod
     next.active = Set(false);
     next.updated_at = Set(now());
     let updated = next.update(&*tx).await?;
-    session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::prelude::Expr::value(now()))
-        .filter(session::Column::UserId.eq(id))
-        .filter(session::Column::RevokedAt.is_null())
-        .exec(&*tx)
-        .await?;
+    end_sessions(&*tx, id).await?;
     audit::record(&*tx, actor, "user.deactivate", Some(Subject { type_name: SUBJECT, id }), None)
         .await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+async fn end_sessions(conn: &impl ConnectionTrait, user_id: Uuid) -> ApiResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, sea_orm::prelude::Expr::value(now()))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn list(db: &Db, actor: &Actor) -> ApiResult<Vec<user::Model>> {
@@ -232,15 +262,22 @@ pub async fn login(
     session_ttl: Duration,
 ) -> ApiResult<SignedIn> {
     let email = email.trim().to_lowercase();
+    if email.len() > 254 || password.len() > 1024 {
+        return Err(ApiError::Unauthenticated("wrong email or password"));
+    }
     limiter.check(&email, address)?;
     let found = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db.conn()).await?;
-    let verified = match &found {
-        Some(user) => verify_password(&user.password_hash, password) && user.active,
+    let hash = found.as_ref().map(|user| user.password_hash.clone());
+    let password = password.to_string();
+    let matches = off_the_runtime(move || match hash {
+        Some(hash) => verify_password(&hash, &password),
         None => {
-            verify_password(&DUMMY_HASH, password);
+            verify_password(&DUMMY_HASH, &password);
             false
         }
-    };
+    })
+    .await?;
+    let verified = matches && found.as_ref().is_some_and(|user| user.active);
     let tx = db.write().await?;
     let Some(user) = found.filter(|_| verified) else {
         audit::record(&*tx, &Actor::Public, "login.failed", None, Some(email.clone())).await?;

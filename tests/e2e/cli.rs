@@ -35,6 +35,7 @@ async fn serve_needs_no_setting_and_stops_cleanly_on_sigterm() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    // The pipe is closed after the first URL: serving must go on regardless.
     let url = tokio::task::spawn_blocking(move || {
         BufReader::new(stdout)
             .lines()

@@ -100,8 +100,30 @@ e2e! {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert!(Utc::now() >= at);
-        let status = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status } } }", json!({ "id": id })).await;
-        assert_eq!(data(&status)["node"]["status"], "DRAFT");
+        // The scheduler then records the change.
+        loop {
+            let status = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status } } }", json!({ "id": id })).await;
+            if data(&status)["node"]["status"] == "DRAFT" {
+                break;
+            }
+            assert!(Utc::now() < deadline, "still published at {deadline}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn a_due_unpublication_hides_an_item_before_the_scheduler_runs(app) {
+        app.reconfigure(|config| config.workflow.scheduler_interval_ms = 3_600_000).await;
+        let token = editor(&app).await;
+        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
+        app.gql_as(&token, "mutation($id: ID!) { publishPressRelease(id: $id) { id } }", json!({ "id": id })).await;
+        let at = in_seconds(1);
+        app.gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { id } }", json!({ "id": id, "at": at })).await;
+        let public = app.gql("{ pressRelease(slug: \"embargoed\") { scheduledAt scheduledAction } }", json!({})).await;
+        assert_eq!(data(&public)["pressRelease"], json!({ "scheduledAt": null, "scheduledAction": null }), "plans are not shown to the public");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(!publicly_visible(&app, &id).await, "gone at its time");
+        let staff = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status scheduledAction } } }", json!({ "id": id })).await;
+        assert_eq!(data(&staff)["node"], json!({ "status": "PUBLISHED", "scheduledAction": "UNPUBLISH" }), "the scheduler has not run");
     }
 
     async fn a_schedule_survives_a_restart(app) {
@@ -125,6 +147,23 @@ e2e! {
         assert_eq!(data(&cancelled)["unpublishPressRelease"], json!({ "status": "DRAFT", "scheduledAt": null }));
         tokio::time::sleep(Duration::from_secs(3)).await;
         assert!(!publicly_visible(&app, &id).await, "a cancelled schedule does nothing");
+
+        let scheduled = schedule(&app, &token, &id, in_seconds(3600)).await;
+        assert_eq!(scheduled["status"], "SCHEDULED");
+        let cancelled = app.gql_as(&token, "mutation($id: ID!) { unpublishPressRelease(id: $id) { publishedAt } }", json!({ "id": id })).await;
+        assert!(data(&cancelled)["unpublishPressRelease"]["publishedAt"].is_null(), "the schedule's date goes with it");
+
+        // Publishing now an item that waits for a later time publishes it now.
+        schedule(&app, &token, &id, in_seconds(3600)).await;
+        let before = Utc::now();
+        let now = app.gql_as(&token, "mutation($id: ID!) { publishPressRelease(id: $id) { status publishedAt scheduledAt } }", json!({ "id": id })).await;
+        let now = &data(&now)["publishPressRelease"];
+        assert_eq!(now["status"], "PUBLISHED");
+        assert!(now["scheduledAt"].is_null());
+        let published_at: DateTime<Utc> = now["publishedAt"].as_str().unwrap().parse().unwrap();
+        assert!(published_at <= Utc::now() && published_at >= before - chrono::Duration::seconds(1));
+        assert!(publicly_visible(&app, &id).await);
+        app.gql_as(&token, "mutation($id: ID!) { unpublishPressRelease(id: $id) { id } }", json!({ "id": id })).await;
 
         // A later unpublication of something not published is refused and changes nothing.
         let refused = app.gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { status } }", json!({ "id": id, "at": in_seconds(60) })).await;

@@ -145,13 +145,30 @@ e2e! {
         let theirs = id_of(&create(&app, &other.token, "NewsArticle", "{ title: \"Their draft\" }").await);
         let editors = id_of(&create(&app, &editor.token, "NewsArticle", "{ title: \"Editor's draft\" }").await);
         for id in [&theirs, &editors] {
-            let code = refused(&app, Some(a), "mutation($id: ID!) { updateNewsArticle(id: $id, input: { title: \"Mine now\" }) { id } }", json!({ "id": id })).await;
-            assert_eq!(code, "FORBIDDEN");
-            let revisions = app.gql_as(a, "query($id: ID!) { revisions(id: $id) { nodes { id } } }", json!({ "id": id })).await;
+            for query in [
+                "mutation($id: ID!) { updateNewsArticle(id: $id, input: { title: \"Mine now\" }) { id } }",
+                "query($id: ID!) { revisions(id: $id) { nodes { id } } }",
+                "mutation($id: ID!) { createPreviewToken(id: $id) }",
+            ] {
+                assert_eq!(refused(&app, Some(a), query, json!({ "id": id })).await, "FORBIDDEN", "{query}");
+            }
+            let revisions = app.gql_as(&editor.token, "query($id: ID!) { revisions(id: $id) { nodes { id } } }", json!({ "id": id })).await;
             let first = data(&revisions)["revisions"]["nodes"][0]["id"].clone();
             let code = refused(&app, Some(a), "mutation($id: ID!) { restoreRevision(id: $id) { id } }", json!({ "id": first })).await;
             assert_eq!(code, "FORBIDDEN", "restoring is editing");
         }
+        let own_history = app.gql_as(a, "query($id: ID!) { revisions(id: $id) { nodes { version } } }", json!({ "id": mine })).await;
+        assert_eq!(data(&own_history)["revisions"]["nodes"], json!([{ "version": 2 }, { "version": 1 }]));
+        assert_eq!(refused(&app, Some(a), "{ trash { nodes { id } } }", json!({})).await, "FORBIDDEN");
+
+        // Moving their own page moves the pages below it: not when those are someone else's.
+        let section = id_of(&create(&app, a, "Page", "{ title: \"My section\" }").await);
+        let child = app.gql_as(&editor.token, "mutation($p: ID!) { createPage(input: { title: \"Their page\", parentId: $p }) { id path } }", json!({ "p": section })).await;
+        assert_eq!(data(&child)["createPage"]["path"], "my-section/their-page");
+        let code = refused(&app, Some(a), "mutation($id: ID!) { updatePage(id: $id, input: { slug: \"renamed\" }) { id } }", json!({ "id": section })).await;
+        assert_eq!(code, "FORBIDDEN");
+        let unmoved = app.gql_as(&editor.token, "{ page(path: \"my-section/their-page\") { version } }", json!({})).await;
+        assert_eq!(data(&unmoved)["page"]["version"], 1);
 
         // Once an editor publishes it, it is no longer the author's draft to change.
         let published = app.gql_as(&editor.token, "mutation($id: ID!) { publishNewsArticle(id: $id) { status } }", json!({ "id": mine })).await;
@@ -201,13 +218,18 @@ e2e! {
         let me = app.gql_as(&session.token, "{ me { role } }", json!({})).await;
         assert_eq!(data(&me)["me"]["role"], "EDITOR", "a role change applies to open sessions");
 
+        let reset = app.gql_as(&admin, "mutation($id: ID!) { updateUser(id: $id, input: { password: \"a new long password\" }) { id } }", json!({ "id": id })).await;
+        data(&reset);
+        assert_eq!(refused(&app, Some(&session.token), ME, json!({})).await, "UNAUTHENTICATED", "a new password ends old sessions");
+        let session = login(&app, "new@lls.example.org", "a new long password").await;
+
         let listed = app.gql_as(&admin, "{ users { email } }", json!({})).await;
         assert_eq!(data(&listed)["users"], json!([{ "email": "new@lls.example.org" }]));
 
         let off = app.gql_as(&admin, "mutation($id: ID!) { deactivateUser(id: $id) { active } }", json!({ "id": id })).await;
         assert_eq!(data(&off)["deactivateUser"]["active"], false);
         assert_eq!(refused(&app, Some(&session.token), ME, json!({})).await, "UNAUTHENTICATED", "their sessions end");
-        let again: Value = app.gql(LOGIN, json!({ "e": "new@lls.example.org", "p": "a long password" })).await;
+        let again: Value = app.gql(LOGIN, json!({ "e": "new@lls.example.org", "p": "a new long password" })).await;
         assert_eq!(error_code(&again), "UNAUTHENTICATED");
     }
 }

@@ -19,7 +19,15 @@ impl Viewer {
         let live = Condition::all().add(Column::DeletedAt.is_null());
         match self {
             Viewer::Public => {
-                live.add(Column::Status.eq(Status::Published)).add(Column::PublishedAt.lte(now()))
+                let now = now();
+                // A published item with a schedule is due to be unpublished: once that time
+                // has come it is gone, even before the scheduler has got to it.
+                let not_yet_unpublished = Condition::any()
+                    .add(Column::ScheduledAt.is_null())
+                    .add(Column::ScheduledAt.gt(now));
+                live.add(Column::Status.eq(Status::Published))
+                    .add(Column::PublishedAt.lte(now))
+                    .add(not_yet_unpublished)
             }
             Viewer::Staff => live,
         }

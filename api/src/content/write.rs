@@ -6,9 +6,10 @@
 use chrono::{DateTime, Utc};
 use quire_entity::content_item::ScheduledAction;
 use quire_entity::{asset, content_item};
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter,
+    QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -102,17 +103,11 @@ pub async fn create_with_id(
 
 /// Authors may change only their own drafts; editors and admins anything.
 fn check_may_edit(actor: &Actor, item: &Item) -> ApiResult<()> {
-    match actor.require_staff()? {
-        Role::Admin | Role::Editor => Ok(()),
-        Role::Author
-            if item.created_by.is_some()
-                && item.created_by == actor.user_id()
-                && item.status == Status::Draft =>
-        {
-            Ok(())
-        }
-        Role::Author => Err(ApiError::Forbidden("authors may change only their own drafts")),
+    actor.require_owner_or_editor(item.created_by)?;
+    if actor.role() == Some(Role::Author) && item.status != Status::Draft {
+        return Err(ApiError::Forbidden("authors may change only their own drafts"));
     }
+    Ok(())
 }
 
 pub async fn update(
@@ -214,7 +209,10 @@ pub async fn publish(
                 return Ok(current);
             }
             next.status = Status::Published;
-            next.published_at = at.or(current.published_at).or(Some(now()));
+            // "Now" means now for an item that was waiting for its scheduled time; otherwise
+            // a date the editor gave (perhaps a future one: an embargo) is kept.
+            let kept = current.published_at.filter(|_| current.status != Status::Scheduled);
+            next.published_at = at.or(kept).or(Some(now()));
             next.scheduled_at = None;
             next.scheduled_action = None;
             Action::Publish
@@ -255,6 +253,10 @@ pub async fn unpublish(
         None => {
             if current.status == Status::Draft && current.scheduled_at.is_none() {
                 return Ok(current);
+            }
+            if current.status == Status::Scheduled {
+                // The date was the schedule's, not the editor's.
+                next.published_at = None;
             }
             next.status = Status::Draft;
             next.scheduled_at = None;
@@ -298,14 +300,26 @@ pub async fn run_schedule(db: &Db, id: Uuid) -> ApiResult<bool> {
 /// On PostgreSQL, `FOR UPDATE SKIP LOCKED`: another process working on the row makes this
 /// one pass it by. SQLite has one writer at a time already.
 async fn lock_if_free(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<Item>> {
-    use sea_orm::{QuerySelect, sea_query::LockBehavior, sea_query::LockType};
     let query = content_item::Entity::find_by_id(id);
-    let query = if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-    } else {
-        query
-    };
-    Ok(query.one(conn).await?)
+    Ok(locked(conn, query, LockType::Update, Some(LockBehavior::SkipLocked)).one(conn).await?)
+}
+
+/// Adds a row lock on PostgreSQL, where write transactions run side by side: a writer then
+/// waits for the one before it and reads what it wrote, as on SQLite, whose write
+/// transactions take turns.
+fn locked<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    query: sea_orm::Select<E>,
+    lock: LockType,
+    behavior: Option<LockBehavior>,
+) -> sea_orm::Select<E> {
+    if conn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return query;
+    }
+    match behavior {
+        Some(behavior) => query.lock_with_behavior(lock, behavior),
+        None => query.lock(lock),
+    }
 }
 
 /// Moves an item to the trash. Its slug stays reserved until it is purged.
@@ -340,7 +354,8 @@ pub async fn restore_from_trash(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<I
     let tx = db.write().await?;
     let current = find_trashed(&*tx, id).await?;
     if let Some(parent) = current.parent_id {
-        let parent = content_item::Entity::find_by_id(parent).one(&*tx).await?;
+        let parent = content_item::Entity::find_by_id(parent);
+        let parent = locked(&*tx, parent, LockType::Share, None).one(&*tx).await?;
         if parent.is_none_or(|p| p.deleted_at.is_some()) {
             return Err(ApiError::bad_input("id", "restore this page's parent first"));
         }
@@ -369,6 +384,7 @@ pub async fn purge(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
     Ok(id)
 }
 
+/// The item to change, locked for the rest of the transaction.
 async fn find_live(
     conn: &impl ConnectionTrait,
     kind: Option<ContentType>,
@@ -378,12 +394,15 @@ async fn find_live(
     if let Some(kind) = kind {
         query = query.filter(Column::ContentType.eq(kind));
     }
-    query.one(conn).await?.ok_or_else(|| ApiError::not_found(kind.map_or("item", label)))
+    locked(conn, query, LockType::Update, None)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found(kind.map_or("item", label)))
 }
 
 async fn find_trashed(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Item> {
-    content_item::Entity::find_by_id(id)
-        .filter(Column::DeletedAt.is_not_null())
+    let query = content_item::Entity::find_by_id(id).filter(Column::DeletedAt.is_not_null());
+    locked(conn, query, LockType::Update, None)
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::not_found("item in the trash"))
@@ -472,9 +491,11 @@ async fn page_path(conn: &impl ConnectionTrait, page: &Item) -> ApiResult<String
     let path = match page.parent_id {
         None => slug,
         Some(parent_id) => {
+            // Shared lock: the parent cannot go to the trash while a child joins it.
             let parent = content_item::Entity::find_by_id(parent_id)
                 .filter(Column::ContentType.eq(ContentType::Page))
-                .filter(Column::DeletedAt.is_null())
+                .filter(Column::DeletedAt.is_null());
+            let parent = locked(conn, parent, LockType::Share, None)
                 .one(conn)
                 .await?
                 .ok_or_else(|| ApiError::bad_input("parentId", "no such page"))?;
@@ -515,6 +536,8 @@ async fn move_descendants(
         .all(conn)
         .await?;
     for page in below {
+        // Moving a page moves the pages below it: an author may do that only to their own.
+        check_may_edit(actor, &page)?;
         let mut next = page.clone();
         let rest = page.path.as_deref().unwrap_or_default().get(old.len()..).unwrap_or_default();
         next.path = Some(format!("{new}{rest}"));

@@ -63,6 +63,7 @@ pub struct CreateUserInput {
     /// They sign in with it; stored lowercase.
     email: String,
     /// At least 10 characters.
+    #[graphql(secret)]
     password: String,
     /// What they may do.
     role: Role,
@@ -77,7 +78,8 @@ pub struct UpdateUserInput {
     display_name: Option<String>,
     /// What they may do.
     role: Option<Role>,
-    /// A new password (at least 10 characters).
+    /// A new password (at least 10 characters); ends the user's sessions.
+    #[graphql(secret)]
     password: Option<String>,
 }
 
@@ -110,7 +112,7 @@ impl UserMutation {
         &self,
         ctx: &Context<'_>,
         email: String,
-        password: String,
+        #[graphql(secret)] password: String,
     ) -> async_graphql::Result<Session> {
         let settings = context::sign_in(ctx)?;
         let ip = context::request(ctx)?.client_ip;

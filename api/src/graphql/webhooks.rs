@@ -99,6 +99,7 @@ pub struct CreateWebhookInput {
     /// The events to post.
     events: Vec<Event>,
     /// At least 16 characters; signs each body as `X-Quire-Signature: sha256=<hex HMAC-SHA256>`.
+    #[graphql(secret)]
     secret: String,
 }
 

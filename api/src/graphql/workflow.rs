@@ -147,7 +147,8 @@ pub struct WorkflowQuery;
 
 #[Object]
 impl WorkflowQuery {
-    /// The versions of a content item, newest first (staff only).
+    /// The versions of a content item, newest first (editors, admins, and the author who
+    /// created it).
     async fn revisions(
         &self,
         ctx: &Context<'_>,
@@ -155,26 +156,28 @@ impl WorkflowQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Revision>> {
-        context::actor(ctx)?.require_staff()?;
+        let actor = context::actor(ctx)?;
+        actor.require_staff()?;
         let uuid = content_uuid(&id)?;
         let limit = page_size(first, "first")?;
         let before: Option<i32> = decode_cursor(after.clone())?;
         let db = context::db(ctx)?;
-        if history::item_exists(db.conn(), uuid).await?.is_none() {
+        let Some(item) = history::item_exists(db.conn(), uuid).await? else {
             return Err(ApiError::not_found("content item").into());
-        }
+        };
+        actor.require_owner_or_editor(item.created_by)?;
         let rows = history::list(db.conn(), uuid, before, limit + 1).await?;
         Ok(connection(rows, limit, after.is_some(), |r| r.version, Revision))
     }
 
-    /// Items in the trash, most recently deleted first (staff only).
+    /// Items in the trash, most recently deleted first (editors and admins).
     async fn trash(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Node>> {
-        context::actor(ctx)?.require_staff()?;
+        context::actor(ctx)?.require_editor()?;
         let limit = page_size(first, "first")?;
         let position: Option<(DateTime<Utc>, Uuid)> = decode_cursor(after.clone())?;
         let rows = read::trash(context::db(ctx)?.conn(), position, limit + 1).await?;
@@ -199,7 +202,7 @@ impl WorkflowQuery {
     async fn preview(
         &self,
         ctx: &Context<'_>,
-        token: String,
+        #[graphql(secret)] token: String,
     ) -> async_graphql::Result<Option<Node>> {
         let db = context::db(ctx)?;
         let id = preview::verify(db, &token).await?;
@@ -239,19 +242,21 @@ impl WorkflowMutation {
     }
 
     /// A token that lets whoever holds it see this one item, draft or not, until it expires
-    /// (default one hour, at most 30 days). Staff only.
+    /// (default one hour, at most 30 days). Editors, admins, and the author who created it.
     async fn create_preview_token(
         &self,
         ctx: &Context<'_>,
         id: ID,
         expires_in_seconds: Option<i32>,
     ) -> async_graphql::Result<String> {
-        context::actor(ctx)?.require_staff()?;
+        let actor = context::actor(ctx)?;
+        actor.require_staff()?;
         let uuid = content_uuid(&id)?;
         let db = context::db(ctx)?;
-        if read::find(db.conn(), Viewer::Staff, None, uuid).await?.is_none() {
+        let Some(item) = read::find(db.conn(), Viewer::Staff, None, uuid).await? else {
             return Err(ApiError::not_found("content item").into());
-        }
+        };
+        actor.require_owner_or_editor(item.created_by)?;
         let ttl = expires_in_seconds.map(|s| chrono::Duration::seconds(i64::from(s)));
         Ok(preview::create(db, uuid, ttl).await?.0)
     }

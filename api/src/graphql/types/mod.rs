@@ -232,13 +232,22 @@ macro_rules! content_object {
             }
 
             /// When the scheduled change (`scheduledAction`) will happen, if one is scheduled.
-            async fn scheduled_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-                self.0.scheduled_at
+            /// Staff only: null for the public, to whom plans are not shown.
+            async fn scheduled_at(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<Option<chrono::DateTime<chrono::Utc>>> {
+                let staff = crate::graphql::context::viewer(ctx)? == crate::content::Viewer::Staff;
+                Ok(self.0.scheduled_at.filter(|_| staff))
             }
 
-            /// What is scheduled to happen at `scheduledAt`.
-            async fn scheduled_action(&self) -> Option<crate::graphql::types::ScheduledAction> {
-                self.0.scheduled_action.map(Into::into)
+            /// What is scheduled to happen at `scheduledAt`. Staff only, like `scheduledAt`.
+            async fn scheduled_action(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<Option<crate::graphql::types::ScheduledAction>> {
+                let staff = crate::graphql::context::viewer(ctx)? == crate::content::Viewer::Staff;
+                Ok(self.0.scheduled_action.filter(|_| staff).map(Into::into))
             }
 
             $($fields)*
