@@ -51,7 +51,7 @@ pub enum Command {
     /// Load an example site into the database; running it twice changes nothing.
     Seed {
         /// Which example site.
-        #[arg(long, default_value = "lls")]
+        #[arg(long, env = "QUIRE_SEED_EXAMPLE", default_value = "lls")]
         example: String,
         /// Where the example sites live.
         #[arg(long, env = "QUIRE_EXAMPLES_DIR", default_value = "examples")]
@@ -119,9 +119,11 @@ impl From<UserRole> for Role {
 pub enum TokenCommand {
     /// Create a token and print it alone on the last line; only its hash is stored.
     Create {
-        #[arg(long, value_enum)]
+        /// What the token may do.
+        #[arg(long, env = "QUIRE_TOKEN_ROLE", value_enum)]
         role: TokenRole,
-        #[arg(long)]
+        /// What the token is for, such as "website build".
+        #[arg(long, env = "QUIRE_TOKEN_NAME")]
         name: String,
         #[command(flatten)]
         database: DatabaseArgs,
@@ -133,12 +135,14 @@ pub enum UserCommand {
     /// Create a user, such as the first admin. The password comes from
     /// `QUIRE_ADMIN_PASSWORD`, or is asked for.
     Create {
-        #[arg(long)]
+        /// They sign in with it.
+        #[arg(long, env = "QUIRE_USER_EMAIL")]
         email: String,
-        #[arg(long, value_enum)]
+        /// What they may do.
+        #[arg(long, env = "QUIRE_USER_ROLE", value_enum)]
         role: UserRole,
         /// The name shown to others; the email when left out.
-        #[arg(long)]
+        #[arg(long, env = "QUIRE_USER_DISPLAY_NAME")]
         display_name: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,

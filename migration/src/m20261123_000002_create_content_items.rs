@@ -63,6 +63,15 @@ const LIST_INDEXES: &[(&str, &[ContentItems])] = &[
         &[ContentItems::ContentType, ContentItems::Position, ContentItems::Id],
     ),
     (
+        "ix_content_items_featured",
+        &[
+            ContentItems::ContentType,
+            ContentItems::Featured,
+            ContentItems::Position,
+            ContentItems::Id,
+        ],
+    ),
+    (
         "ix_content_items_parent",
         &[ContentItems::ParentId, ContentItems::Position, ContentItems::Id],
     ),

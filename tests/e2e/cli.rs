@@ -17,6 +17,16 @@ fn quire() -> Command {
 
 #[tokio::test]
 async fn serve_needs_no_setting_and_stops_cleanly_on_sigterm() {
+    serve_then_stop("-TERM").await;
+}
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_ctrl_c() {
+    serve_then_stop("-INT").await;
+}
+
+/// Serves the example site with no setting but the port, then sends `signal`.
+async fn serve_then_stop(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
     // Only the port differs from the defaults, so that tests can run side by side.
@@ -59,7 +69,7 @@ async fn serve_needs_no_setting_and_stops_cleanly_on_sigterm() {
     assert!(data(&body)["news"]["totalCount"].as_u64().unwrap() >= 3);
     assert!(dir.path().join("data/quire.db").is_file(), "the default database is ./data/quire.db");
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let status = tokio::task::spawn_blocking(move || {
         for _ in 0..100 {
@@ -73,14 +83,24 @@ async fn serve_needs_no_setting_and_stops_cleanly_on_sigterm() {
     })
     .await
     .unwrap()
-    .expect("quire stops within five seconds of SIGTERM");
+    .expect("quire stops within five seconds of the signal");
     assert!(status.success(), "{status}");
 }
 
 e2e! {
     async fn migrate_and_seed_commands_work_on_the_database(app) {
-        let migrate = quire().args(["migrate", "status"]).env("QUIRE_DATABASE_URL", &app.database_url).output().unwrap();
-        assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+        let migrate = |action: &str| {
+            let output = quire().args(["migrate", action]).env("QUIRE_DATABASE_URL", &app.database_url).output().unwrap();
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        };
+        migrate("status");
+        // One migration reverted: the running server is no longer ready, until it is back.
+        migrate("down");
+        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 503);
+        migrate("up");
+        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 200);
         let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
         let mut outputs = Vec::new();
         for _ in 0..2 {

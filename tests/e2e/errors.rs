@@ -92,4 +92,39 @@ e2e! {
         let still_there = app.gql_as(&admin, "{ news { totalCount } }", json!({})).await;
         assert_eq!(data(&still_there)["news"]["totalCount"], 1);
     }
+
+    async fn refused_input_changes_nothing(app) {
+        let token = editor(&app).await;
+        let parent = id_of(&create(&app, &token, "Page", "{ title: \"Parent\" }").await);
+        let child = app.gql_as(&token, "mutation($p: ID!) { createPage(input: { title: \"Child\", parentId: $p }) { id } }", json!({ "p": parent })).await;
+        let child = id_of(&data(&child)["createPage"]);
+        let news = id_of(&create(&app, &token, "NewsArticle", "{ title: \"Kept\" }").await);
+        let missing_asset = quire_api::graphql::asset_id(uuid::Uuid::now_v7()).to_string();
+        for (mutation, id, field) in [
+            ("mutation($id: ID!) { updatePage(id: $id, input: { title: \"  \" }) { id } }", &parent, "title"),
+            ("mutation($id: ID!, $p: ID) { updatePage(id: $id, input: { parentId: $p }) { id } }", &parent, "parentId"),
+            ("mutation($id: ID!, $p: ID) { updateNewsArticle(id: $id, input: { heroImageId: $p }) { id } }", &news, "heroImageId"),
+        ] {
+            let p = if field == "heroImageId" { missing_asset.clone() } else { child.clone() };
+            let response = app.gql_as(&token, mutation, json!({ "id": id, "p": p })).await;
+            assert_eq!(error_code(&response), "BAD_USER_INPUT", "{mutation}");
+            assert_eq!(response["errors"][0]["extensions"]["field"], field, "{mutation}");
+        }
+        let after = app
+            .gql_as(&token, "query($a: ID!, $b: ID!, $c: ID!) { a: node(id: $a) { ... on Page { title path version parent { id } } } b: node(id: $b) { ... on Page { path version } } c: node(id: $c) { ... on NewsArticle { version heroImage { id } } } }", json!({ "a": parent, "b": child, "c": news }))
+            .await;
+        assert_eq!(
+            data(&after),
+            &json!({
+                "a": { "title": "Parent", "path": "parent", "version": 1, "parent": null },
+                "b": { "path": "parent/child", "version": 1 },
+                "c": { "version": 1, "heroImage": null },
+            })
+        );
+        let creates = app.gql_as(&token, "{ pages { totalCount } news { totalCount } }", json!({})).await;
+        let refused = app.gql_as(&token, "mutation { createPage(input: { title: \"\" }) { id } }", json!({})).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+        let still = app.gql_as(&token, "{ pages { totalCount } news { totalCount } }", json!({})).await;
+        assert_eq!(creates, still, "a refused create leaves nothing behind");
+    }
 }

@@ -45,5 +45,31 @@ e2e! {
         assert_eq!(data(&home)["testimonials"]["totalCount"], 2);
         assert_eq!(data(&home)["booklet"]["title"], "9 Pillars of Greatness");
         assert!(data(&home)["page"]["title"].is_string());
+
+        // The organisation's own words, as the issue lists them.
+        let site = app
+            .gql(
+                "{ about: page(path: \"about\") { children { path } }
+                   news(first: 100) { totalCount nodes { title } }
+                   pressReleases(first: 10) { nodes { title publishedAt body notesToEditors } }
+                   testimonials { nodes { authorName authorRole organisation } } }",
+                json!({}),
+            )
+            .await;
+        let site = data(&site);
+        assert!(!site["about"]["children"].as_array().unwrap().is_empty(), "the about page has children");
+        assert!(site["news"]["totalCount"].as_u64().unwrap() >= 3);
+        assert!(site["news"]["nodes"].to_string().contains("Successful Teaching & Learning"), "{}", site["news"]);
+        let releases = site["pressReleases"]["nodes"].as_array().unwrap();
+        assert_eq!(releases.len(), 2);
+        let dated = |day: &str| releases.iter().find(|r| r["publishedAt"].as_str().unwrap().starts_with(day)).unwrap();
+        let june = dated("2014-06-27");
+        assert!(june["body"].as_str().unwrap().contains("David Woods"));
+        assert!(june["notesToEditors"].as_str().is_some_and(|n| !n.is_empty()));
+        assert!(dated("2014-12-08")["title"].as_str().unwrap().contains("Fair Education Alliance"));
+        let people = site["testimonials"]["nodes"].to_string();
+        for who in ["Anne-Marie Strachan", "Headteacher", "R. Barron", "Edenham High School"] {
+            assert!(people.contains(who), "{who}: {people}");
+        }
     }
 }

@@ -72,6 +72,28 @@ e2e! {
         assert_eq!(response.status(), 400);
         let body: Value = response.json().await.unwrap();
         assert_eq!(error_code(&body), "BAD_USER_INPUT");
+
+        // A form post (curl -d without a content type) is not JSON: 415, saying why.
+        let form = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("{\"query\":\"{ pages { totalCount } }\"}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), 415);
+        let body: Value = form.json().await.unwrap();
+        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+        let graphql = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/graphql; charset=utf-8")
+            .body("{ pages { totalCount } }")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(graphql.status(), 200);
     }
 
     async fn bodies_over_the_limit_are_refused(app) {
@@ -102,6 +124,53 @@ e2e! {
         let response = app.gql(&query, json!({})).await;
         assert_eq!(error_code(&response), "BAD_USER_INPUT");
         assert!(response["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"));
+    }
+
+    async fn the_limits_are_configurable(app) {
+        // A query of depth 4 and complexity 6, and a body of a few hundred bytes: fine by
+        // default, refused once the limits are lowered below them.
+        let query = "{ news(first: 1) { nodes { heroImage { url } } } pages { totalCount } }";
+        assert!(app.gql(query, json!({})).await.get("errors").is_none());
+
+        app.reconfigure(|config| config.max_query_depth = 3).await;
+        let response = app.gql(query, json!({})).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert!(response["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"));
+
+        app.reconfigure(|config| {
+            config.max_query_depth = 16;
+            config.max_query_complexity = 5;
+        })
+        .await;
+        let response = app.gql(query, json!({})).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert!(response["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"));
+        assert!(app.gql("{ pages { totalCount } }", json!({})).await.get("errors").is_none());
+
+        app.reconfigure(|config| {
+            config.max_query_complexity = 5000;
+            config.max_body_bytes = 64;
+        })
+        .await;
+        let response = app.post(None, &json!({ "query": query })).await;
+        assert_eq!(response.status(), 413);
+        let small = app.post(None, &json!({ "query": "{ pages { totalCount } }" })).await;
+        assert_eq!(small.status(), 200);
+    }
+
+    async fn request_ids_are_passed_through_or_made(app) {
+        let given = app
+            .client
+            .post(app.url("/graphql"))
+            .header("x-request-id", "edge-1234")
+            .json(&json!({ "query": "{ pages { totalCount } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(given.headers()["x-request-id"], "edge-1234");
+        let made = app.post(None, &json!({ "query": "{ pages { totalCount } }" })).await;
+        let id = made.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     }
 
     async fn cors_allows_other_origins_without_credentials(app) {

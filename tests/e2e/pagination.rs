@@ -95,6 +95,13 @@ e2e! {
         assert_eq!(data(&first_page)["news"]["pageInfo"], json!({ "hasPreviousPage": false, "hasNextPage": true }));
         let default_size = app.gql("{ news { nodes { id } } }", json!({})).await;
         assert_eq!(data(&default_size)["news"]["nodes"].as_array().unwrap().len(), 20);
+        // `before` alone pages backward, 20 at a time.
+        let forty = app.gql("{ news(first: 40) { pageInfo { endCursor } } }", json!({})).await;
+        let cursor = data(&forty)["news"]["pageInfo"]["endCursor"].clone();
+        let before = app.gql("query($c: String) { news(before: $c) { nodes { id } } }", json!({ "c": cursor })).await;
+        let ids: Vec<&str> = data(&before)["news"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+        let expected: Vec<&str> = forward[19..39].iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, expected);
     }
 
     async fn page_sizes_and_cursors_are_checked(app) {
@@ -104,6 +111,10 @@ e2e! {
             ("{ news(first: -1) { totalCount } }", "first"),
             ("{ news(after: \"garbage\") { totalCount } }", "after"),
             ("{ pages(first: 1, last: 1) { totalCount } }", "last"),
+            ("{ news(before: \"garbage\") { totalCount } }", "before"),
+            ("{ news(after: \"x\", before: \"y\") { totalCount } }", "before"),
+            ("{ news(first: 5, before: \"x\") { totalCount } }", "before"),
+            ("{ news(last: 5, after: \"x\") { totalCount } }", "after"),
             ("{ testimonials(orderBy: { field: TITLE }) { totalCount } }", "orderBy"),
         ] {
             let response = app.gql(query, json!({})).await;

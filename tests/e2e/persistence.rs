@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
+use crate::fixtures::{create, id_of};
 use crate::fixtures::{editor, published};
-use crate::support::{data, e2e};
+use crate::support::{Backend, data, e2e};
 
 e2e! {
     async fn a_restart_keeps_every_committed_change(app) {
@@ -23,5 +24,28 @@ e2e! {
         );
         let still_valid = app.gql_as(&token, "{ news(filter: { status: [PUBLISHED] }) { totalCount } }", json!({})).await;
         assert_eq!(data(&still_valid)["news"]["totalCount"], 1, "tokens survive too");
+    }
+
+    async fn keys_are_uuid_v7_and_sqlite_keeps_a_write_ahead_log(app) {
+        let token = editor(&app).await;
+        let id = id_of(&create(&app, &token, "Page", "{ title: \"Keyed\" }").await);
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&id).unwrap();
+        let raw = String::from_utf8(raw).unwrap();
+        let (type_name, uuid) = raw.split_once(':').unwrap();
+        assert_eq!(type_name, "Page");
+        assert_eq!(uuid::Uuid::parse_str(uuid).unwrap().get_version_num(), 7);
+        if app.backend == Backend::Sqlite {
+            use sea_orm::ConnectionTrait;
+            let row = app
+                .db()
+                .conn()
+                .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA journal_mode"))
+                .await
+                .unwrap()
+                .unwrap();
+            let mode: String = row.try_get_by_index(0).unwrap();
+            assert_eq!(mode, "wal");
+        }
     }
 }

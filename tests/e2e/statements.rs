@@ -27,6 +27,10 @@ pub async fn insert_asset(app: &TestApp, filename: &str, mime_type: &str) -> Str
 }
 
 const PAGES: &str = "query($n: Int) { pages(first: $n, filter: { parentId: null }) { totalCount nodes { title parent { title } children { title children { title } } } } }";
+/// Sorted by path, every page is followed by its child, so both 5 and 100 items have
+/// parents to load (and the parents' parents: none).
+const PAGES_WITH_PARENTS: &str = "query($n: Int) { pages(first: $n, orderBy: { field: PATH }) { nodes { title parent { title parent { title } } } } }";
+const BOOKLETS: &str = "query($n: Int) { booklets(first: $n) { totalCount nodes { title file { url mimeType } cover { url } } } }";
 const NEWS: &str =
     "query($n: Int) { news(first: $n) { totalCount nodes { title tags heroImage { url } } } }";
 
@@ -51,12 +55,13 @@ e2e! {
         .await;
         let token = editor(&app).await;
         let hero = insert_asset(&app, "hero.jpg", "image/jpeg").await;
+        let file = insert_asset(&app, "booklet.pdf", "application/pdf").await;
         for batch in 0..2 {
             let mut query = String::from("mutation {");
             for i in 0..50 {
                 let n = batch * 50 + i;
                 query.push_str(&format!(
-                    " p{i}: createPage(input: {{ title: \"Page {n}\" }}) {{ id }} n{i}: createNewsArticle(input: {{ title: \"News {n}\", tags: [\"t{}\", \"all\"], heroImageId: \"{hero}\" }}) {{ id }}",
+                    " p{i}: createPage(input: {{ title: \"Page {n}\" }}) {{ id }} n{i}: createNewsArticle(input: {{ title: \"News {n}\", tags: [\"t{}\", \"all\"], heroImageId: \"{hero}\" }}) {{ id }} b{i}: createBooklet(input: {{ title: \"Booklet {n}\", fileId: \"{file}\", coverId: \"{hero}\" }}) {{ id }}",
                     n % 7
                 ));
             }
@@ -64,7 +69,11 @@ e2e! {
             let created = app.gql_as(&token, &query, json!({})).await;
             let mut publish = String::from("mutation {");
             for (key, item) in data(&created).as_object().unwrap() {
-                let kind = if key.starts_with('p') { "Page" } else { "NewsArticle" };
+                let kind = match &key[..1] {
+                    "p" => "Page",
+                    "n" => "NewsArticle",
+                    _ => "Booklet",
+                };
                 publish.push_str(&format!(" {key}: publish{kind}(id: \"{}\") {{ id }}", item["id"].as_str().unwrap()));
                 if kind == "Page" {
                     publish.push_str(&format!(
@@ -74,10 +83,20 @@ e2e! {
                 }
             }
             publish.push_str(" }");
-            data(&app.gql_as(&token, &publish, json!({})).await);
+            let published = app.gql_as(&token, &publish, json!({})).await;
+            // The child pages too, so that the public sees parents to load.
+            let mut children = String::from("mutation {");
+            for (key, item) in data(&published).as_object().unwrap() {
+                if key.ends_with('c') {
+                    let id = item["id"].as_str().unwrap();
+                    children.push_str(&format!(" {key}: publishPage(id: \"{id}\") {{ id }}"));
+                }
+            }
+            children.push_str(" }");
+            data(&app.gql_as(&token, &children, json!({})).await);
         }
 
-        for query in [PAGES, NEWS] {
+        for query in [PAGES, PAGES_WITH_PARENTS, NEWS, BOOKLETS] {
             let (small, small_nodes) = statements_for(&app, query, 5).await;
             let (large, large_nodes) = statements_for(&app, query, 100).await;
             assert_eq!((small_nodes, large_nodes), (5, 100));

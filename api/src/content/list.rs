@@ -81,13 +81,21 @@ impl Window {
         last: Option<i32>,
         before: Option<String>,
     ) -> ApiResult<Window> {
+        let refuse = |field: &str, message: &str| Err(ApiError::bad_input(field, message));
         if first.is_some() && last.is_some() {
-            return Err(ApiError::bad_input("last", "give `first` or `last`, not both"));
+            return refuse("last", "give `first` or `last`, not both");
         }
         if after.is_some() && before.is_some() {
-            return Err(ApiError::bad_input("before", "give `after` or `before`, not both"));
+            return refuse("before", "give `after` or `before`, not both");
         }
-        let backward = last.is_some() || (before.is_some() && first.is_none());
+        // A cursor of the other direction would be ignored silently: refuse it instead.
+        if first.is_some() && before.is_some() {
+            return refuse("before", "`before` goes with `last`; use `first` with `after`");
+        }
+        if last.is_some() && after.is_some() {
+            return refuse("after", "`after` goes with `first`; use `last` with `before`");
+        }
+        let backward = last.is_some() || before.is_some();
         let (size, size_field) = if backward { (last, "last") } else { (first, "first") };
         let limit = page_size(size, size_field)?;
         let (cursor, cursor_field) = if backward { (before, "before") } else { (after, "after") };
@@ -98,9 +106,6 @@ impl Window {
                     .ok_or_else(|| ApiError::bad_input(cursor_field, "this cursor is not valid"))?,
             ),
         };
-        if let Some(stray) = if backward { first.map(|_| "first") } else { None } {
-            return Err(ApiError::bad_input(stray, "use `last` with `before`"));
-        }
         Ok(Window { backward, limit, cursor })
     }
 }

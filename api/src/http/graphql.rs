@@ -54,9 +54,15 @@ pub async fn post(
     body: Bytes,
 ) -> Response {
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let parsed = if content_type.starts_with("application/graphql")
-        && !content_type.contains("json")
-    {
+    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if !matches!(media_type.as_str(), "" | "application/json" | "application/graphql") {
+        return request_error(
+            &headers,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as `Content-Type: application/json`",
+        );
+    }
+    let parsed = if media_type == "application/graphql" {
         String::from_utf8(body.to_vec()).map(async_graphql::Request::new).map_err(|e| e.to_string())
     } else {
         serde_json::from_slice::<async_graphql::Request>(&body)
