@@ -8,6 +8,7 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -17,6 +18,8 @@ use crate::db::{self, Db};
 use crate::graphql;
 use crate::graphql::SignInSettings;
 use crate::http::{self, AppState};
+use crate::media::downloads::DownloadCounter;
+use crate::media::{Media, Storage};
 use crate::scheduler;
 use crate::users::LoginLimiter;
 use crate::webhooks::{self, RetryPolicy};
@@ -26,6 +29,8 @@ pub struct App {
     router: Router,
     db: Db,
     workflow: WorkflowConfig,
+    media: Media,
+    flush_interval: Duration,
 }
 
 impl App {
@@ -41,18 +46,38 @@ impl App {
             ),
             session_ttl: chrono::Duration::hours(workflow.session_ttl_hours.max(1)),
         };
+        let media = Media {
+            storage: Arc::new(Storage::local(&config.database.data_dir)),
+            max_upload_bytes: config.media.max_upload_bytes,
+            public_url: config
+                .media
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_string()),
+            downloads: DownloadCounter::default(),
+        };
         let schema = graphql::schema_builder()
             .data(db.clone())
             .data(sign_in)
+            .data(media.clone())
             .limit_depth(config.max_query_depth)
             .limit_complexity(config.max_query_complexity)
             .extension(async_graphql::extensions::Tracing)
             .finish();
-        let router = http::router(&config, AppState { schema, db: db.clone() });
+        let router = http::router(
+            &config,
+            AppState {
+                schema,
+                db: db.clone(),
+                media: media.clone(),
+                max_body_bytes: config.max_body_bytes,
+            },
+        );
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("listening on {}", config.addr))?;
-        Ok(App { listener, router, db, workflow })
+        let flush_interval = Duration::from_millis(config.media.download_flush_interval_ms.max(10));
+        Ok(App { listener, router, db, workflow, media, flush_interval })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -61,6 +86,11 @@ impl App {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Where uploaded files are kept.
+    pub fn storage(&self) -> &Storage {
+        &self.media.storage
     }
 
     /// The addresses to tell a person about.
@@ -92,11 +122,16 @@ impl App {
             timeout: Duration::from_millis(w.webhook_timeout_ms.max(100)),
             poll_interval: Duration::from_millis(w.webhook_poll_interval_ms.max(10)),
         };
-        let sender = tokio::spawn(webhooks::run_sender(self.db.clone(), policy, stopped));
+        let sender = tokio::spawn(webhooks::run_sender(self.db.clone(), policy, stopped.clone()));
+        let counts = tokio::spawn(self.media.downloads.clone().run(
+            self.db.clone(),
+            self.flush_interval,
+            stopped,
+        ));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         let _ = stop.send(true);
-        let _ = tokio::join!(scheduler, sender);
+        let _ = tokio::join!(scheduler, sender, counts);
         tracing::info!("stopped; closing the database");
         self.db.close().await;
         Ok(())

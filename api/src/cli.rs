@@ -173,7 +173,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { config, seed_example, examples_dir } => {
             let app = app::App::build(config).await?;
             if let Some(example) = seed_example {
-                seed::load(app.db(), &examples_dir.join(example)).await?;
+                seed::load(app.db(), app.storage(), &examples_dir.join(example)).await?;
             }
             // A closed stdout (`quire serve | head -1`) must not stop the server.
             let mut stdout = std::io::stdout().lock();
@@ -195,7 +195,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed { example, examples_dir, database } => {
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
-            let report = seed::load(&db, &examples_dir.join(&example)).await?;
+            let storage = crate::media::Storage::local(&database.data_dir);
+            let report = seed::load(&db, &storage, &examples_dir.join(&example)).await?;
             println!("{report}");
             Ok(())
         }

@@ -58,6 +58,36 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub workflow: WorkflowConfig,
+
+    #[command(flatten)]
+    pub media: MediaConfig,
+}
+
+/// Uploads, downloads and links.
+#[derive(Debug, Clone, Args)]
+pub struct MediaConfig {
+    /// Largest file accepted by `uploadAsset`, in bytes.
+    #[arg(long, env = "QUIRE_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// The public base URL of this server (`https://cms.example.org`), for absolute links to
+    /// files; relative links when left out.
+    #[arg(long, env = "QUIRE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// How often booklet download counts are saved, in milliseconds (and at shutdown).
+    #[arg(long, env = "QUIRE_DOWNLOAD_FLUSH_INTERVAL_MS", default_value_t = 5000)]
+    pub download_flush_interval_ms: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            max_upload_bytes: 50 * 1024 * 1024,
+            public_url: None,
+            download_flush_interval_ms: 5000,
+        }
+    }
 }
 
 /// Sign-in, scheduling and webhook settings.
@@ -124,6 +154,7 @@ impl ServeConfig {
             max_body_bytes: 1024 * 1024,
             database_max_connections: 16,
             workflow: WorkflowConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::auth::Actor;
 use crate::content::changes::Changes;
 use crate::content::{ContentType, Viewer, read, write};
 use crate::db::Db;
+use crate::media::{Storage, assets};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +32,8 @@ struct FrontMatter {
     author_name: Option<String>,
     location: Option<String>,
     notes_to_editors: Option<String>,
+    /// Booklets: the file beside the Markdown, uploaded as the booklet's file.
+    file: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +85,7 @@ struct Entry {
     id: Uuid,
     parent_path: Option<String>,
     changes: Changes,
+    file: Option<PathBuf>,
 }
 
 fn read_markdown(kind: ContentType, path: &Path) -> anyhow::Result<Entry> {
@@ -103,7 +107,8 @@ fn read_markdown(kind: ContentType, path: &Path) -> anyhow::Result<Entry> {
         notes_to_editors: Some(front.notes_to_editors),
         ..Changes::default()
     };
-    Ok(Entry { kind, id: front.id, parent_path: front.parent, changes })
+    let file = front.file.map(|name| path.with_file_name(name));
+    Ok(Entry { kind, id: front.id, parent_path: front.parent, changes, file })
 }
 
 fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -144,6 +149,7 @@ fn read_site(dir: &Path) -> anyhow::Result<Vec<Entry>> {
                 kind: ContentType::Testimonial,
                 id: t.id,
                 parent_path: None,
+                file: None,
                 changes: Changes {
                     quote: Some(t.quote),
                     author_name: Some(Some(t.author_name)),
@@ -162,8 +168,9 @@ fn read_site(dir: &Path) -> anyhow::Result<Vec<Entry>> {
     Ok(entries)
 }
 
-/// Loads the example site in `dir`, published. Items already present are left alone.
-pub async fn load(db: &Db, dir: &Path) -> anyhow::Result<SeedReport> {
+/// Loads the example site in `dir`, published, its files into `storage`. Items already
+/// present are left alone.
+pub async fn load(db: &Db, storage: &Storage, dir: &Path) -> anyhow::Result<SeedReport> {
     let mut report = SeedReport::default();
     for mut entry in read_site(dir)? {
         if read::find(db.conn(), Viewer::Staff, None, entry.id).await.map_err(api)?.is_some() {
@@ -180,6 +187,10 @@ pub async fn load(db: &Db, dir: &Path) -> anyhow::Result<SeedReport> {
             entry.changes.parent_id = Some(Some(parent.id));
         }
         let system = Actor::System;
+        if let Some(path) = &entry.file {
+            let asset = upload(db, storage, path).await?;
+            entry.changes.file_id = Some(Some(asset.id));
+        }
         write::create_with_id(db, &system, entry.kind, entry.id, entry.changes)
             .await
             .map_err(api)?;
@@ -192,6 +203,19 @@ pub async fn load(db: &Db, dir: &Path) -> anyhow::Result<SeedReport> {
         "example site loaded"
     );
     Ok(report)
+}
+
+/// Uploads a file of the example site through the same checks as the API.
+async fn upload(
+    db: &Db,
+    storage: &Storage,
+    path: &Path,
+) -> anyhow::Result<quire_entity::asset::Model> {
+    let content =
+        std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let value = async_graphql::UploadValue { filename, content_type: None, content };
+    assets::upload(db, storage, &Actor::System, value, None, u64::MAX).await.map_err(api)
 }
 
 fn api(err: crate::error::ApiError) -> anyhow::Error {

@@ -14,6 +14,11 @@ pub struct Model {
     pub storage_key: String,
     pub alt: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Images: pixels across and down.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// PDFs: number of pages.
+    pub page_count: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -92,6 +92,8 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
     pub scheduled_at: Option<DateTimeUtc>,
     pub scheduled_action: Option<ScheduledAction>,
+    /// Booklets: how often their file was downloaded (flushed from memory in batches).
+    pub download_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

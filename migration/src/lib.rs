@@ -15,6 +15,7 @@ mod m20261123_000009_create_audit_entries;
 mod m20261123_000010_create_webhooks;
 mod m20261123_000011_create_webhook_deliveries;
 mod m20261123_000012_create_settings;
+mod m20261123_000013_add_media_metadata;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_create_webhooks::Migration),
             Box::new(m20261123_000011_create_webhook_deliveries::Migration),
             Box::new(m20261123_000012_create_settings::Migration),
+            Box::new(m20261123_000013_add_media_metadata::Migration),
         ]
     }
 }

@@ -13,9 +13,9 @@ fn examples_dir() -> &'static Path {
 e2e! {
     async fn the_example_site_loads_once_and_answers_every_example_query(app) {
         let site = examples_dir().join("lls");
-        let first = quire_api::seed::load(app.db(), &site).await.unwrap();
+        let first = quire_api::seed::load(app.db(), &app.storage(), &site).await.unwrap();
         assert!(first.created >= 14, "{first}");
-        let second = quire_api::seed::load(app.db(), &site).await.unwrap();
+        let second = quire_api::seed::load(app.db(), &app.storage(), &site).await.unwrap();
         assert_eq!((second.created, second.already_there), (0, first.created), "loading twice changes nothing");
 
         let mut queries: Vec<_> = std::fs::read_dir(examples_dir().join("queries"))
@@ -41,9 +41,14 @@ e2e! {
             }
         }
 
-        let home = app.gql("{ page(path: \"home\") { title } testimonials(filter: { featured: true }) { totalCount } booklet(slug: \"9-pillars-of-greatness\") { title } }", json!({})).await;
+        let home = app.gql("{ page(path: \"home\") { title } testimonials(filter: { featured: true }) { totalCount } booklet(slug: \"9-pillars-of-greatness\") { title file { url mimeType pageCount } } }", json!({})).await;
         assert_eq!(data(&home)["testimonials"]["totalCount"], 2);
         assert_eq!(data(&home)["booklet"]["title"], "9 Pillars of Greatness");
+        let file = &data(&home)["booklet"]["file"];
+        assert_eq!((file["mimeType"].as_str(), file["pageCount"].as_i64()), (Some("application/pdf"), Some(3)));
+        let pdf = app.client.get(app.url(file["url"].as_str().unwrap())).send().await.unwrap();
+        assert_eq!(pdf.status(), 200, "the public downloads the booklet");
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
         assert!(data(&home)["page"]["title"].is_string());
 
         // The organisation's own words, as the issue lists them.

@@ -14,6 +14,7 @@ mod content;
 mod errors;
 mod examples;
 mod http;
+mod media;
 mod pagination;
 mod persistence;
 mod preview;

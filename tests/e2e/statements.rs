@@ -19,6 +19,9 @@ pub async fn insert_asset(app: &TestApp, filename: &str, mime_type: &str) -> Str
         storage_key: Set(format!("test/{id}")),
         alt: Set(None),
         created_at: Set(chrono::Utc::now()),
+        width: Set(None),
+        height: Set(None),
+        page_count: Set(None),
     }
     .insert(app.db().conn())
     .await

@@ -132,6 +132,11 @@ impl TestApp {
         Some(app)
     }
 
+    /// The server's file storage (a folder in its data dir).
+    pub fn storage(&self) -> quire_api::media::Storage {
+        quire_api::media::Storage::local(&self.data_dir())
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }
@@ -184,6 +189,32 @@ impl TestApp {
 
     pub async fn post(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
         let mut request = self.client.post(self.url("/graphql")).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Sends `uploadAsset` as a GraphQL multipart request.
+    pub async fn upload(
+        &self,
+        token: Option<&str>,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let operations = json!({
+            "query": "mutation($file: Upload!, $alt: String) { uploadAsset(file: $file, alt: $alt) { id url filename mimeType byteSize sha256 alt width height pageCount } }",
+            "variables": { "file": null, "alt": "Alt text" },
+        });
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_string())
+            .mime_str("application/octet-stream")
+            .expect("a media type");
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part("0", part);
+        let mut request = self.client.post(self.url("/graphql")).multipart(form);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

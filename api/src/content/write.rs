@@ -63,6 +63,7 @@ fn blank(kind: ContentType, id: Uuid, created_by: Option<Uuid>) -> Item {
         deleted_at: None,
         scheduled_at: None,
         scheduled_action: None,
+        download_count: 0,
     }
 }
 
@@ -421,8 +422,11 @@ fn stale(current: &Item) -> ApiError {
 async fn save(conn: &impl ConnectionTrait, mut next: Item, current: &Item) -> ApiResult<Item> {
     next.version = current.version + 1;
     next.updated_at = now();
+    let mut changes = next.clone().into_active_model().reset_all();
+    // Counted apart from editing, in batches: a save never writes over them.
+    changes.download_count = sea_orm::ActiveValue::NotSet;
     let result = content_item::Entity::update_many()
-        .set(next.clone().into_active_model().reset_all())
+        .set(changes)
         .filter(Column::Id.eq(current.id))
         .filter(Column::Version.eq(current.version))
         .exec(conn)

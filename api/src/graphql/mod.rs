@@ -2,6 +2,7 @@
 //! drift test need nothing; the server adds the database and per-request data.
 
 mod actor;
+mod assets;
 mod batch;
 mod connection;
 mod content;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     users::UserQuery,
     workflow::WorkflowQuery,
     webhooks::WebhookQuery,
+    assets::AssetQuery,
 );
 
 /// Changing content.
@@ -54,6 +56,7 @@ pub struct MutationRoot(
     users::UserMutation,
     workflow::WorkflowMutation,
     webhooks::WebhookMutation,
+    assets::AssetMutation,
 );
 
 pub type QuireSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

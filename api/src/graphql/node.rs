@@ -1,8 +1,6 @@
 //! The Relay `Node` interface and `node(id:)`.
 
 use async_graphql::{Context, ID, Interface, Object};
-use quire_entity::asset;
-use sea_orm::EntityTrait;
 
 use super::content::booklet::Booklet;
 use super::content::news_article::NewsArticle;
@@ -13,6 +11,7 @@ use super::types::ContentObject;
 use super::types::asset::{self as asset_type, Asset};
 use super::{context, ids};
 use crate::content::{ContentType, Item, read};
+use crate::media;
 
 /// Anything with a global id that `node(id:)` can fetch.
 #[derive(Interface)]
@@ -57,10 +56,11 @@ impl NodeQuery {
         };
         let db = context::db(ctx)?;
         if type_name == asset_type::NAME {
-            let found = asset::Entity::find_by_id(uuid)
-                .one(db.conn())
-                .await
-                .map_err(crate::error::ApiError::from)?;
+            // The public sees a file only through published content that uses it.
+            if !media::assets::visible(db.conn(), context::viewer(ctx)?, uuid).await? {
+                return Ok(None);
+            }
+            let found = media::assets::find(db.conn(), uuid).await?;
             return Ok(found.map(|a| Node::Asset(Asset(a))));
         }
         let Some(kind) = content_kind(&type_name) else {

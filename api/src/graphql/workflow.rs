@@ -111,7 +111,9 @@ fn encode_cursor(value: &impl serde::Serialize) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
 }
 
-fn decode_cursor<T: serde::de::DeserializeOwned>(cursor: Option<String>) -> ApiResult<Option<T>> {
+pub(super) fn decode_cursor<T: serde::de::DeserializeOwned>(
+    cursor: Option<String>,
+) -> ApiResult<Option<T>> {
     cursor
         .map(|raw| {
             URL_SAFE_NO_PAD
@@ -124,7 +126,7 @@ fn decode_cursor<T: serde::de::DeserializeOwned>(cursor: Option<String>) -> ApiR
 }
 
 /// Fetches one more than asked for, to know whether another page follows.
-fn connection<C, T, N: async_graphql::OutputType>(
+pub(super) fn connection<C, T, N: async_graphql::OutputType>(
     mut rows: Vec<T>,
     limit: u64,
     had_cursor: bool,

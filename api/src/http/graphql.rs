@@ -3,14 +3,15 @@
 //! (with 4xx for requests that cannot run) and `application/json` otherwise. A browser
 //! asking for HTML gets GraphiQL.
 
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{ServerError, http::GraphiQLSource};
-use axum::body::Bytes;
+use async_graphql::{ParseRequestError, ServerError};
+use axum::body::Body;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::response::{Html, IntoResponse, Response};
-use http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::AppState;
@@ -47,14 +48,23 @@ pub async fn get(
     execute(&state, peer, &headers, request).await
 }
 
+/// Most files one multipart request may carry.
+const MAX_FILES: usize = 4;
+
 pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if media_type == "multipart/form-data" {
+        return match receive_upload(&state, content_type, body).await {
+            Ok(request) => execute(&state, peer, &headers, request).await,
+            Err((status, message)) => request_error(&headers, status, &message),
+        };
+    }
     if !matches!(media_type.as_str(), "" | "application/json" | "application/graphql") {
         return request_error(
             &headers,
@@ -62,6 +72,19 @@ pub async fn post(
             "send the request as `Content-Type: application/json`",
         );
     }
+    // An announced length over the limit is refused before any of the body is read.
+    let announced = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let too_large =
+        || request_error(&headers, StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large");
+    if announced.is_some_and(|n| n > state.max_body_bytes) {
+        return too_large();
+    }
+    let Ok(body) = axum::body::to_bytes(body, state.max_body_bytes).await else {
+        return too_large();
+    };
     let parsed = if media_type == "application/graphql" {
         String::from_utf8(body.to_vec()).map(async_graphql::Request::new).map_err(|e| e.to_string())
     } else {
@@ -72,6 +95,30 @@ pub async fn post(
         Ok(request) => execute(&state, peer, &headers, request).await,
         Err(message) => request_error(&headers, StatusCode::BAD_REQUEST, &message),
     }
+}
+
+/// A GraphQL multipart request (uploads). The files are streamed to temporary files as
+/// they arrive, so memory stays bounded whatever their size, and the size limit is
+/// enforced while streaming.
+async fn receive_upload(
+    state: &AppState,
+    content_type: &str,
+    body: Body,
+) -> Result<async_graphql::Request, (StatusCode, String)> {
+    use futures_util::TryStreamExt;
+    use tokio_util::compat::TokioAsyncReadCompatExt;
+    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    let reader = tokio_util::io::StreamReader::new(stream).compat();
+    let max_file = usize::try_from(state.media.max_upload_bytes).unwrap_or(usize::MAX);
+    let options = MultipartOptions::default().max_file_size(max_file).max_num_files(MAX_FILES);
+    async_graphql::http::receive_body(Some(content_type), reader, options).await.map_err(|err| {
+        match err {
+            ParseRequestError::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, format!("a file is larger than {max_file} bytes"))
+            }
+            other => (StatusCode::BAD_REQUEST, format!("invalid multipart request: {other}")),
+        }
+    })
 }
 
 async fn execute(

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes and the layers around them.
 
+mod files;
 mod graphql;
 mod health;
 
@@ -20,11 +21,15 @@ use tower_http::trace::TraceLayer;
 use crate::config::ServeConfig;
 use crate::db::Db;
 use crate::graphql::QuireSchema;
+use crate::media::Media;
 
 #[derive(Clone)]
 pub struct AppState {
     pub schema: QuireSchema,
     pub db: Db,
+    pub media: Media,
+    /// The largest GraphQL request that is not an upload.
+    pub max_body_bytes: usize,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -38,8 +43,11 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/files/{id}/{filename}", get(files::download))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        // Uploads may be larger than other requests; the GraphQL handler holds those to
+        // the smaller limit itself.
+        .layer(RequestBodyLimitLayer::new(upload_body_limit(config)))
         .layer(cors(&config.cors_origins))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
@@ -47,6 +55,13 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
+}
+
+/// The largest body accepted at all: an upload of the largest file, its form fields and
+/// boundaries, or the largest other request.
+pub fn upload_body_limit(config: &ServeConfig) -> usize {
+    let upload = usize::try_from(config.media.max_upload_bytes).unwrap_or(usize::MAX);
+    upload.saturating_add(64 * 1024).max(config.max_body_bytes)
 }
 
 /// Browsers on other origins may call the API; tokens travel in the `Authorization`

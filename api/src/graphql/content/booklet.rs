@@ -23,6 +23,12 @@ content_object! {
         shape: document
     }
     {
+        /// How often the public has downloaded the file. Counted in memory and saved every
+        /// few seconds, so it may lag a download by that much.
+        async fn download_count(&self) -> i32 {
+            i32::try_from(self.0.download_count).unwrap_or(i32::MAX)
+        }
+
         /// The file to download.
         async fn file(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
             let Some(id) = self.0.file_id else { return Ok(None) };

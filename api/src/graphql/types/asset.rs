@@ -1,9 +1,10 @@
 //! `Asset`: a stored file's metadata.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 use quire_entity::asset;
 
 use crate::graphql::ids;
+use crate::media::Media;
 
 /// A stored file: a booklet's PDF, an image.
 #[derive(Clone)]
@@ -18,9 +19,12 @@ impl Asset {
         ids::encode(NAME, self.0.id)
     }
 
-    /// Where to download the file, relative to the server's address.
-    async fn url(&self) -> String {
-        format!("/files/{}/{}", self.0.id, self.0.filename)
+    /// Where to download the file: absolute when the server knows its public URL
+    /// (`--public-url`), otherwise relative to the server's address. Images take `?w=` (a
+    /// width, at most 2048) and `?format=webp|jpeg|png`.
+    async fn url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let media = ctx.data::<Media>()?;
+        Ok(media.url(&self.0))
     }
 
     /// The file's name, safe for a URL and a download.
@@ -46,5 +50,25 @@ impl Asset {
     /// Text alternative for images.
     async fn alt(&self) -> Option<&str> {
         self.0.alt.as_deref()
+    }
+
+    /// Images: width in pixels (null for formats Quire cannot read, such as AVIF).
+    async fn width(&self) -> Option<i32> {
+        self.0.width
+    }
+
+    /// Images: height in pixels.
+    async fn height(&self) -> Option<i32> {
+        self.0.height
+    }
+
+    /// PDFs: the number of pages.
+    async fn page_count(&self) -> Option<i32> {
+        self.0.page_count
+    }
+
+    /// When it was uploaded.
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
     }
 }

@@ -1,0 +1,81 @@
+//! Files over GraphQL: uploads (the GraphQL multipart request spec), the list of assets,
+//! alt text, deleting.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object, Upload};
+
+use super::types::asset::{Asset, NAME};
+use super::workflow::{connection, decode_cursor};
+use super::{context, ids};
+use crate::content::list::page_size;
+use crate::media::{Media, assets};
+
+fn media<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Media> {
+    ctx.data::<Media>()
+}
+
+#[derive(Default)]
+pub struct AssetQuery;
+
+#[Object]
+impl AssetQuery {
+    /// Every uploaded file, newest first (staff only).
+    async fn assets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Return files after this cursor.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Asset>> {
+        context::actor(ctx)?.require_staff()?;
+        let limit = page_size(first, "first")?;
+        let before: Option<uuid::Uuid> = decode_cursor(after.clone())?;
+        let rows = assets::list(context::db(ctx)?.conn(), before, limit + 1).await?;
+        Ok(connection(rows, limit, after.is_some(), |a| a.id, Asset))
+    }
+}
+
+#[derive(Default)]
+pub struct AssetMutation;
+
+#[Object]
+impl AssetMutation {
+    /// Uploads a file (editors and admins), sent as a GraphQL multipart request. The type
+    /// is read from the bytes: PDF, PNG, JPEG, WebP, GIF or AVIF; the name must agree with
+    /// it. Identical content is stored once.
+    async fn upload_asset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The file.")] file: Upload,
+        #[graphql(desc = "Text alternative, for images.")] alt: Option<String>,
+    ) -> async_graphql::Result<Asset> {
+        let actor = context::actor(ctx)?;
+        actor.require_editor()?;
+        let media = media(ctx)?;
+        let upload = file.value(ctx)?;
+        let db = context::db(ctx)?;
+        let created =
+            assets::upload(db, &media.storage, &actor, upload, alt, media.max_upload_bytes).await?;
+        Ok(Asset(created))
+    }
+
+    /// Changes a file's alt text (editors and admins).
+    async fn update_asset(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "Text alternative; null clears it.")] alt: Option<String>,
+    ) -> async_graphql::Result<Asset> {
+        let actor = context::actor(ctx)?;
+        let uuid = ids::expect(&id, NAME, "id", "asset")?;
+        Ok(Asset(assets::update_alt(context::db(ctx)?, &actor, uuid, alt).await?))
+    }
+
+    /// Deletes a file no content uses (editors and admins); one still in use is refused
+    /// with BAD_USER_INPUT naming its users.
+    async fn delete_asset(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let actor = context::actor(ctx)?;
+        let uuid = ids::expect(&id, NAME, "id", "asset")?;
+        assets::delete(context::db(ctx)?, &media(ctx)?.storage, &actor, uuid).await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,258 @@
+//! `GET /files/{id}/{filename}`: stored files, streamed, with the headers browsers and
+//! caches need, ranges for resumed downloads, and image variants on request.
+
+use std::ops::Range;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use http::header::{
+    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE,
+    ETAG, IF_NONE_MATCH, LAST_MODIFIED, RANGE, X_CONTENT_TYPE_OPTIONS,
+};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use quire_entity::asset;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::auth::{self, Actor};
+use crate::content::{ContentType, Viewer};
+use crate::media::assets;
+use crate::media::variants::{self, Format, Wanted};
+
+/// Published files never change under their URL: caches may keep them for a year.
+const PUBLIC_CACHE: &str = "public, max-age=31536000, immutable";
+/// A file only staff can see must not be kept by shared caches.
+const STAFF_CACHE: &str = "private, no-store";
+
+#[derive(Debug, Deserialize)]
+pub struct VariantQuery {
+    w: Option<u32>,
+    format: Option<String>,
+}
+
+fn status(code: StatusCode) -> Response {
+    (code, code.canonical_reason().unwrap_or_default()).into_response()
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    Path((id, filename)): Path<(String, String)>,
+    Query(query): Query<VariantQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let actor = match auth::authenticate(&state.db, &headers).await {
+        Ok(actor) => actor,
+        Err(_) => return status(StatusCode::UNAUTHORIZED),
+    };
+    match serve(&state, &actor, &id, &filename, query, &headers).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::error!(error = ?err, "serving a file");
+            status(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    filename: &str,
+    query: VariantQuery,
+    headers: &HeaderMap,
+) -> anyhow::Result<Response> {
+    let not_found = || Ok(status(StatusCode::NOT_FOUND));
+    let Ok(id) = Uuid::parse_str(id) else { return not_found() };
+    let conn = state.db.conn();
+    let Some(asset) = assets::find(conn, id).await.map_err(anyhow_of)? else { return not_found() };
+    if asset.filename != filename {
+        return not_found();
+    }
+    // The public reaches a file only through published content that uses it.
+    let viewer = actor.viewer();
+    let users = assets::users(conn, Viewer::Public, id).await.map_err(anyhow_of)?;
+    if viewer == Viewer::Public && users.is_empty() {
+        return not_found();
+    }
+    let cache = if users.is_empty() { STAFF_CACHE } else { PUBLIC_CACHE };
+
+    let wanted = Wanted {
+        width: query.w,
+        format: query.format.as_deref().map(Format::parse).unwrap_or(None),
+    };
+    if query.format.is_some() && wanted.format.is_none() {
+        return Ok((StatusCode::BAD_REQUEST, "format is webp, jpeg or png").into_response());
+    }
+    if wanted.width.is_some() || wanted.format.is_some() {
+        let variant = match variants::get(&state.media.storage, &asset, wanted).await {
+            Ok(variant) => variant,
+            Err(crate::error::ApiError::BadUserInput { message, .. }) => {
+                return Ok((StatusCode::BAD_REQUEST, message).into_response());
+            }
+            Err(err) => return Err(anyhow_of(err)),
+        };
+        let etag = format!("\"{}-{}\"", asset.sha256, variant.tag);
+        let length = tokio::fs::metadata(&variant.path).await?.len();
+        let file = tokio::fs::File::open(&variant.path).await?;
+        let stream = tokio_util::io::ReaderStream::new(file);
+        let file_headers = FileHeaders { mime_type: variant.mime_type, etag, cache, asset: &asset };
+        return file_headers
+            .respond(headers, length, None, |_| async move { Ok(Body::from_stream(stream)) })
+            .await;
+    }
+
+    let etag = format!("\"{}\"", asset.sha256);
+    let length = u64::try_from(asset.byte_size).unwrap_or(0);
+    let range = headers.get(RANGE).and_then(|v| v.to_str().ok()).map(|v| parse_range(v, length));
+    if let Some(Err(())) = range {
+        let mut response = status(StatusCode::RANGE_NOT_SATISFIABLE);
+        response.headers_mut().insert(CONTENT_RANGE, header(&format!("bytes */{length}")));
+        return Ok(response);
+    }
+    let range = range.and_then(Result::ok).flatten();
+    let from_start = range.as_ref().is_none_or(|r| r.start == 0);
+    let file_headers = FileHeaders { mime_type: &asset.mime_type, etag, cache, asset: &asset };
+    let storage = state.media.storage.clone();
+    let key = asset.storage_key.clone();
+    let response = file_headers
+        .respond(headers, length, range, |range| async move {
+            Ok(Body::from_stream(storage.read(&key, range).await?))
+        })
+        .await?;
+    // Downloads of booklet files by the public are counted, once per download.
+    if viewer == Viewer::Public && from_start && response.status().is_success() {
+        for booklet in
+            users.iter().filter(|i| i.content_type == ContentType::Booklet && i.file_id == Some(id))
+        {
+            state.media.downloads.count(booklet.id);
+        }
+    }
+    Ok(response)
+}
+
+fn anyhow_of(err: crate::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{err:?}")
+}
+
+fn header(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static(""))
+}
+
+struct FileHeaders<'a> {
+    mime_type: &'a str,
+    etag: String,
+    cache: &'static str,
+    asset: &'a asset::Model,
+}
+
+impl FileHeaders<'_> {
+    async fn respond<F, Fut>(
+        self,
+        request: &HeaderMap,
+        length: u64,
+        range: Option<Range<u64>>,
+        body: F,
+    ) -> anyhow::Result<Response>
+    where
+        F: FnOnce(Option<Range<u64>>) -> Fut,
+        Fut: Future<Output = anyhow::Result<Body>>,
+    {
+        let mut response = if etag_matches(request, &self.etag) {
+            status(StatusCode::NOT_MODIFIED)
+        } else {
+            let (code, sent) = match &range {
+                Some(r) => (StatusCode::PARTIAL_CONTENT, r.end - r.start),
+                None => (StatusCode::OK, length),
+            };
+            let mut response = Response::new(body(range.clone()).await?);
+            *response.status_mut() = code;
+            let h = response.headers_mut();
+            h.insert(CONTENT_TYPE, header(self.mime_type));
+            h.insert(CONTENT_LENGTH, HeaderValue::from(sent));
+            if let Some(r) = &range {
+                h.insert(
+                    CONTENT_RANGE,
+                    header(&format!("bytes {}-{}/{length}", r.start, r.end - 1)),
+                );
+            }
+            let disposition =
+                if self.mime_type == "application/pdf" { "attachment" } else { "inline" };
+            h.insert(
+                CONTENT_DISPOSITION,
+                header(&format!("{disposition}; filename=\"{}\"", self.asset.filename)),
+            );
+            response
+        };
+        let h = response.headers_mut();
+        h.insert(ETAG, header(&self.etag));
+        h.insert(CACHE_CONTROL, HeaderValue::from_static(self.cache));
+        h.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        h.insert(
+            LAST_MODIFIED,
+            header(&self.asset.created_at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
+        );
+        Ok(response)
+    }
+}
+
+fn etag_matches(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// One `bytes=` range: `Ok(None)` to serve the whole file (several ranges, or a form this
+/// server does not read), `Err` when it cannot be satisfied.
+fn parse_range(value: &str, length: u64) -> Result<Option<Range<u64>>, ()> {
+    let Some(spec) = value.trim().strip_prefix("bytes=") else { return Ok(None) };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let (start, end) = spec.split_once('-').ok_or(())?;
+    let (start, end) = (start.trim(), end.trim());
+    let range = if start.is_empty() {
+        let suffix: u64 = end.parse().map_err(|_| ())?;
+        if suffix == 0 {
+            return Err(());
+        }
+        length.saturating_sub(suffix)..length
+    } else {
+        let start: u64 = start.parse().map_err(|_| ())?;
+        let end = if end.is_empty() {
+            length
+        } else {
+            end.parse::<u64>().map_err(|_| ())?.saturating_add(1).min(length)
+        };
+        start..end
+    };
+    if range.start >= length || range.start >= range.end {
+        return Err(());
+    }
+    Ok(Some(range))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        assert_eq!(parse_range("bytes=0-99", 1000), Ok(Some(0..100)));
+        assert_eq!(parse_range("bytes=900-", 1000), Ok(Some(900..1000)));
+        assert_eq!(parse_range("bytes=-100", 1000), Ok(Some(900..1000)));
+        assert_eq!(parse_range("bytes=990-2000", 1000), Ok(Some(990..1000)));
+        assert_eq!(parse_range("bytes=0-1,5-6", 1000), Ok(None));
+        assert_eq!(parse_range("items=0-1", 1000), Ok(None));
+        assert_eq!(parse_range("bytes=1000-", 1000), Err(()));
+        assert_eq!(parse_range("bytes=5-1", 1000), Err(()));
+        assert_eq!(parse_range("bytes=-0", 1000), Err(()));
+        assert_eq!(parse_range("bytes=x-1", 1000), Err(()));
+    }
+}

@@ -1,0 +1,190 @@
+//! Asset records: storing an upload, listing, finding who uses a file, deleting.
+
+use async_graphql::UploadValue;
+use quire_entity::{asset, content_item};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::ingest;
+use super::storage::{Storage, key_for};
+use crate::audit::{self, Subject};
+use crate::auth::Actor;
+use crate::content::{Item, Viewer, history, now};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+
+const SUBJECT: &str = "Asset";
+const MAX_ALT: usize = 1000;
+
+fn check_alt(alt: Option<String>) -> ApiResult<Option<String>> {
+    let alt = alt.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    if alt.as_ref().is_some_and(|a| a.chars().count() > MAX_ALT) {
+        return Err(ApiError::bad_input("alt", format!("at most {MAX_ALT} characters")));
+    }
+    Ok(alt)
+}
+
+/// Checks an upload, stores its content (once per content), and records it.
+pub async fn upload(
+    db: &Db,
+    storage: &Storage,
+    actor: &Actor,
+    upload: UploadValue,
+    alt: Option<String>,
+    max_bytes: u64,
+) -> ApiResult<asset::Model> {
+    actor.require_editor()?;
+    let alt = check_alt(alt)?;
+    let staging = storage.staging_dir().map_err(|e| ApiError::Internal(e.into()))?;
+    let UploadValue { filename, content, .. } = upload;
+    let staged =
+        tokio::task::spawn_blocking(move || ingest::stage(content, &filename, &staging, max_bytes))
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))??;
+    let ingest::Staged { file, filename, mime_type, sha256, byte_size, width, height, page_count } =
+        staged;
+    let key = key_for(&sha256);
+    storage.put(&key, file).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let as_i32 = |n: Option<u32>| n.and_then(|n| i32::try_from(n).ok());
+    let tx = db.write().await?;
+    let created = asset::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        filename: Set(filename),
+        mime_type: Set(mime_type.to_string()),
+        byte_size: Set(i64::try_from(byte_size).unwrap_or(i64::MAX)),
+        sha256: Set(sha256),
+        storage_key: Set(key),
+        alt: Set(alt),
+        created_at: Set(now()),
+        width: Set(as_i32(width)),
+        height: Set(as_i32(height)),
+        page_count: Set(as_i32(page_count)),
+    }
+    .insert(&*tx)
+    .await?;
+    audit::record(
+        &*tx,
+        actor,
+        "asset.upload",
+        Some(Subject { type_name: SUBJECT, id: created.id }),
+        Some(created.filename.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(asset = %created.id, bytes = byte_size, mime = mime_type, "file uploaded");
+    Ok(created)
+}
+
+pub async fn update_alt(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    alt: Option<String>,
+) -> ApiResult<asset::Model> {
+    actor.require_editor()?;
+    let alt = check_alt(alt)?;
+    let tx = db.write().await?;
+    let found = find(&*tx, id).await?.ok_or_else(|| ApiError::not_found("asset"))?;
+    let mut active: asset::ActiveModel = found.into();
+    active.alt = Set(alt);
+    let updated = active.update(&*tx).await?;
+    audit::record(&*tx, actor, "asset.update", Some(Subject { type_name: SUBJECT, id }), None)
+        .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<asset::Model>> {
+    Ok(asset::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Newest first, after the asset `before` (ids are UUID v7, so they sort by time).
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    before: Option<Uuid>,
+    limit: u64,
+) -> ApiResult<Vec<asset::Model>> {
+    let mut query = asset::Entity::find();
+    if let Some(before) = before {
+        query = query.filter(asset::Column::Id.lt(before));
+    }
+    Ok(query.order_by_desc(asset::Column::Id).limit(limit).all(conn).await?)
+}
+
+fn uses(id: Uuid) -> Condition {
+    use content_item::Column;
+    Condition::any()
+        .add(Column::FileId.eq(id))
+        .add(Column::CoverId.eq(id))
+        .add(Column::HeroImageId.eq(id))
+}
+
+/// The content items that use an asset and that `viewer` may see. The public may see a
+/// file only through published content.
+pub async fn users(conn: &impl ConnectionTrait, viewer: Viewer, id: Uuid) -> ApiResult<Vec<Item>> {
+    Ok(content_item::Entity::find().filter(uses(id)).filter(viewer.condition()).all(conn).await?)
+}
+
+/// Whether `viewer` may see the asset at all.
+pub async fn visible(conn: &impl ConnectionTrait, viewer: Viewer, id: Uuid) -> ApiResult<bool> {
+    Ok(match viewer {
+        Viewer::Staff => true,
+        Viewer::Public => {
+            content_item::Entity::find()
+                .filter(uses(id))
+                .filter(viewer.condition())
+                .count(conn)
+                .await?
+                > 0
+        }
+    })
+}
+
+/// Deletes an asset no content uses (in the trash or not), and its content from storage
+/// unless another asset has the same content.
+pub async fn delete(db: &Db, storage: &Storage, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
+    actor.require_editor()?;
+    let tx = db.write().await?;
+    let found = find(&*tx, id).await?.ok_or_else(|| ApiError::not_found("asset"))?;
+    let users = content_item::Entity::find().filter(uses(id)).all(&*tx).await?;
+    if !users.is_empty() {
+        let names: Vec<String> = users
+            .iter()
+            .map(|item| {
+                let type_name = history::type_name(item.content_type);
+                let title =
+                    item.title.as_deref().or(item.author_name.as_deref()).unwrap_or("untitled");
+                let trashed = if item.deleted_at.is_some() { ", in the trash" } else { "" };
+                format!(
+                    "{type_name} “{title}” ({}{trashed})",
+                    crate::graphql::global_id(type_name, item.id).0
+                )
+            })
+            .collect();
+        return Err(ApiError::bad_input(
+            "id",
+            format!("this file is still used by {}", names.join(", ")),
+        ));
+    }
+    asset::Entity::delete_by_id(id).exec(&*tx).await?;
+    let shared =
+        asset::Entity::find().filter(asset::Column::Sha256.eq(&found.sha256)).count(&*tx).await?
+            > 0;
+    audit::record(
+        &*tx,
+        actor,
+        "asset.delete",
+        Some(Subject { type_name: SUBJECT, id }),
+        Some(found.filename.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    if !shared {
+        storage.delete(&found.storage_key).await.map_err(|e| ApiError::Internal(e.into()))?;
+        super::variants::forget(storage, &found.sha256).await;
+    }
+    Ok(id)
+}

@@ -1,0 +1,323 @@
+//! Files: uploads over the GraphQL multipart request spec, what is refused, safe and
+//! cacheable downloads, ranges, image variants, download counts, deleting.
+
+use std::path::Path;
+
+use quire_api::auth::Role;
+use serde_json::{Value, json};
+
+use crate::fixtures::{editor, id_of};
+use crate::support::{TestApp, data, e2e, error_code};
+
+fn booklet_pdf() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/lls/booklets/9-pillars-of-greatness.pdf"
+    ))
+    .unwrap()
+}
+
+/// A real PNG of the given size.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+async fn uploaded(app: &TestApp, token: &str, filename: &str, bytes: Vec<u8>) -> Value {
+    let response = app.upload(Some(token), filename, bytes).await;
+    let body: Value = response.json().await.unwrap();
+    data(&body)["uploadAsset"].clone()
+}
+
+/// Every file under a folder, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flat_map(|e| {
+            let path = e.unwrap().path();
+            if path.is_dir() { files_under(&path) } else { vec![path] }
+        })
+        .collect()
+}
+
+async fn get(
+    app: &TestApp,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app.client.get(app.url(url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+async fn download_count(app: &TestApp, slug: &str) -> i64 {
+    let response = app
+        .gql("query($s: String!) { booklet(slug: $s) { downloadCount } }", json!({ "s": slug }))
+        .await;
+    data(&response)["booklet"]["downloadCount"].as_i64().unwrap()
+}
+
+e2e! {
+    async fn a_booklet_file_is_served_safely_once_published(app) {
+        app.reconfigure(|config| config.media.download_flush_interval_ms = 50).await;
+        let token = editor(&app).await;
+        let pdf = booklet_pdf();
+        let asset = uploaded(&app, &token, "9 Pillars of Greatness.PDF", pdf.clone()).await;
+        assert_eq!(asset["filename"], "9-pillars-of-greatness.pdf");
+        assert_eq!(asset["mimeType"], "application/pdf");
+        assert_eq!(asset["byteSize"], pdf.len());
+        assert_eq!(asset["pageCount"], 3);
+        assert_eq!(asset["alt"], "Alt text");
+        let url = asset["url"].as_str().unwrap().to_string();
+        let created = app
+            .gql_as(&token, "mutation($f: ID) { createBooklet(input: { title: \"Nine Pillars\", fileId: $f }) { id file { url pageCount } } }", json!({ "f": asset["id"] }))
+            .await;
+        let booklet = id_of(&data(&created)["createBooklet"]);
+
+        // A draft's file is not the public's.
+        assert_eq!(get(&app, &url, None, &[]).await.status(), 404);
+        let node = app.gql("query($id: ID!) { node(id: $id) { id } }", json!({ "id": asset["id"] })).await;
+        assert!(data(&node)["node"].is_null());
+        let staff = get(&app, &url, Some(&token), &[]).await;
+        assert_eq!(staff.status(), 200);
+        assert_eq!(staff.headers()["cache-control"], "private, no-store");
+
+        app.gql_as(&token, "mutation($id: ID!) { publishBooklet(id: $id) { id } }", json!({ "id": booklet })).await;
+        let public = get(&app, &url, None, &[]).await;
+        assert_eq!(public.status(), 200);
+        let h = public.headers().clone();
+        assert_eq!(h["content-type"], "application/pdf");
+        assert_eq!(h["content-disposition"], "attachment; filename=\"9-pillars-of-greatness.pdf\"");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["accept-ranges"], "bytes");
+        assert!(h["cache-control"].to_str().unwrap().contains("max-age=31536000"));
+        let etag = h["etag"].to_str().unwrap().to_string();
+        assert_eq!(etag, format!("\"{}\"", asset["sha256"].as_str().unwrap()));
+        assert_eq!(public.bytes().await.unwrap().to_vec(), pdf, "byte for byte");
+
+        let again = get(&app, &url, None, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status(), 304);
+        assert!(again.bytes().await.unwrap().is_empty());
+
+        let first = get(&app, &url, None, &[("range", "bytes=0-99")]).await;
+        assert_eq!(first.status(), 206);
+        assert_eq!(first.headers()["content-range"], format!("bytes 0-99/{}", pdf.len()));
+        assert_eq!(first.bytes().await.unwrap().to_vec(), pdf[..100]);
+        let tail = get(&app, &url, None, &[("range", "bytes=-10")]).await;
+        assert_eq!(tail.status(), 206);
+        assert_eq!(tail.bytes().await.unwrap().to_vec(), pdf[pdf.len() - 10..]);
+        let beyond = get(&app, &url, None, &[("range", &format!("bytes={}-", pdf.len()))]).await;
+        assert_eq!(beyond.status(), 416);
+        assert_eq!(beyond.headers()["content-range"], format!("bytes */{}", pdf.len()));
+        assert_eq!(get(&app, &format!("/files/{}/other-name.pdf", url.split('/').nth(2).unwrap()), None, &[]).await.status(), 404);
+
+        // Counted: the full download and the range from the start; not the 304, the tail,
+        // the refused range, nor the editor's look.
+        let mut counted = 0;
+        for _ in 0..100 {
+            counted = download_count(&app, "nine-pillars").await;
+            if counted == 2 { break; }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(counted, 2);
+        // Counts still pending at shutdown are saved then.
+        get(&app, &url, None, &[]).await;
+        app.reconfigure(|config| config.media.download_flush_interval_ms = 3_600_000).await;
+        assert_eq!(download_count(&app, "nine-pillars").await, 3);
+    }
+
+    async fn refused_uploads_leave_nothing_behind(app) {
+        app.reconfigure(|config| config.media.max_upload_bytes = 100_000).await;
+        let token = editor(&app).await;
+        let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#.to_vec();
+        for (filename, bytes, status) in [
+            ("big.png", { let mut b = png(8, 8); b.resize(200_000, 0); b }, 413),
+            ("booklet.png", booklet_pdf(), 200),
+            ("../../etc/passwd", booklet_pdf(), 200),
+            ("logo.svg", svg, 200),
+            ("notes.txt", b"just some text".to_vec(), 200),
+            ("empty.pdf", Vec::new(), 200),
+        ] {
+            let response = app.upload(Some(&token), filename, bytes).await;
+            assert_eq!(response.status(), status, "{filename}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{filename}: {body}");
+        }
+        let anonymous = app.upload(None, "booklet.pdf", booklet_pdf()).await;
+        let body: Value = anonymous.json().await.unwrap();
+        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+        let author = crate::fixtures::user(&app, "author@lls.example.org", Role::Author).await;
+        let body: Value = app.upload(Some(&author.token), "booklet.pdf", booklet_pdf()).await.json().await.unwrap();
+        assert_eq!(error_code(&body), "FORBIDDEN", "uploads are for editors");
+
+        assert_eq!(files_under(&app.data_dir().join("files")), Vec::<std::path::PathBuf>::new());
+        let listed = app.gql_as(&token, "{ assets { nodes { id } } }", json!({})).await;
+        assert_eq!(data(&listed)["assets"]["nodes"], json!([]));
+    }
+
+    async fn identical_content_is_stored_once_and_deleted_with_its_last_asset(app) {
+        let token = editor(&app).await;
+        let bytes = png(40, 30);
+        let a = uploaded(&app, &token, "school-logo.png", bytes.clone()).await;
+        let b = uploaded(&app, &token, "same logo.PNG", bytes.clone()).await;
+        assert_ne!(a["id"], b["id"]);
+        assert_eq!(a["sha256"], b["sha256"]);
+        assert_eq!((a["width"].as_i64(), a["height"].as_i64()), (Some(40), Some(30)));
+        assert_eq!(files_under(&app.data_dir().join("files/blobs")).len(), 1, "stored once");
+
+        let article = app
+            .gql_as(&token, "mutation($h: ID) { createNewsArticle(input: { title: \"With a logo\", heroImageId: $h }) { id } }", json!({ "h": a["id"] }))
+            .await;
+        data(&article);
+        let refused = app.gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": a["id"] })).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+        assert!(refused["errors"][0]["message"].as_str().unwrap().contains("With a logo"), "{refused}");
+
+        let deleted = app.gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": b["id"] })).await;
+        assert_eq!(data(&deleted)["deleteAsset"], b["id"]);
+        assert_eq!(files_under(&app.data_dir().join("files/blobs")).len(), 1, "still used by the other asset");
+        let listed = app.gql_as(&token, "{ assets { nodes { id } } }", json!({})).await;
+        assert_eq!(data(&listed)["assets"]["nodes"], json!([{ "id": a["id"] }]));
+
+        let article_id = id_of(&data(&article)["createNewsArticle"]);
+        app.gql_as(&token, "mutation($id: ID!) { updateNewsArticle(id: $id, input: { heroImageId: null }) { id } }", json!({ "id": article_id })).await;
+        let deleted = app.gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": a["id"] })).await;
+        data(&deleted);
+        assert!(files_under(&app.data_dir().join("files/blobs")).is_empty(), "the content goes with its last asset");
+    }
+
+    async fn images_are_resized_once_and_kept(app) {
+        let token = editor(&app).await;
+        let asset = uploaded(&app, &token, "hero.png", png(300, 200)).await;
+        let url = asset["url"].as_str().unwrap().to_string();
+        let variant_url = format!("{url}?w=100&format=webp");
+        let first = get(&app, &variant_url, Some(&token), &[]).await;
+        assert_eq!(first.status(), 200);
+        assert_eq!(first.headers()["content-type"], "image/webp");
+        assert_eq!(first.headers()["content-disposition"], "inline; filename=\"hero.png\"");
+        let bytes = first.bytes().await.unwrap().to_vec();
+        let decoded = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (100, 67));
+
+        let made: Vec<_> = files_under(&app.data_dir().join("files/variants"));
+        assert_eq!(made.len(), 1);
+        let modified = std::fs::metadata(&made[0]).unwrap().modified().unwrap();
+        let second = get(&app, &variant_url, Some(&token), &[]).await;
+        assert_eq!(second.bytes().await.unwrap().to_vec(), bytes);
+        assert_eq!(std::fs::metadata(&made[0]).unwrap().modified().unwrap(), modified, "served from disk, not made again");
+
+        let wide = get(&app, &format!("{url}?w=99999&format=jpeg"), Some(&token), &[]).await;
+        let decoded = image::load_from_memory(&wide.bytes().await.unwrap()).unwrap();
+        assert_eq!(decoded.width(), 300, "never enlarged");
+        assert_eq!(get(&app, &format!("{url}?format=gif"), Some(&token), &[]).await.status(), 400);
+        let pdf = uploaded(&app, &token, "booklet.pdf", booklet_pdf()).await;
+        assert_eq!(get(&app, &format!("{}?w=100", pdf["url"].as_str().unwrap()), Some(&token), &[]).await.status(), 400);
+    }
+}
+
+/// The kilobytes of a process's peak resident memory.
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A 20 MB upload and download through the real binary, whose peak memory is measured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_twenty_megabyte_round_trip_keeps_memory_bounded() {
+    use sha2::Digest;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let quire = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_quire"));
+        command
+            .args(args)
+            .current_dir(dir.path())
+            .env("QUIRE_LOG", "error")
+            .env_remove("QUIRE_DATABASE_URL");
+        command
+    };
+    let token =
+        quire(&["token", "create", "--role", "editor", "--name", "bench"]).output().unwrap();
+    let token = String::from_utf8(token.stdout).unwrap().lines().last().unwrap().trim().to_string();
+    let mut child =
+        quire(&["serve", "--addr", "127.0.0.1:0"]).stdout(Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some((_, url)) = line.split_once("GraphiQL: ") {
+                let _ = tx.send(url.trim().trim_end_matches("/graphql").to_string());
+            }
+        }
+    });
+    let base = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+    let pid = child.id();
+    let before = peak_rss_kb(pid);
+
+    // A PNG header, then 20 MB of noise: accepted by its bytes, too big to be held.
+    let mut bytes = png(4, 4);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    while bytes.len() < 20 * 1024 * 1024 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    let client = reqwest::Client::new();
+    let operations = json!({ "query": "mutation($file: Upload!) { uploadAsset(file: $file) { url byteSize sha256 } }", "variables": { "file": null } });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part("0", reqwest::multipart::Part::bytes(bytes.clone()).file_name("noise.png"));
+    let response: Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let asset = &data(&response)["uploadAsset"];
+    assert_eq!(asset["byteSize"], bytes.len());
+    assert_eq!(asset["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    let downloaded = client
+        .get(format!("{base}{}", asset["url"].as_str().unwrap()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.status(), 200);
+    assert_eq!(downloaded.bytes().await.unwrap().to_vec(), bytes, "byte-identical");
+    let after = peak_rss_kb(pid);
+
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let _ = child.wait();
+    println!(
+        "peak RSS of quire serve: {before} kB before, {after} kB after a 20 MB upload and download"
+    );
+    // Measured: about 8 MB of buffers for 20 MB and for 45 MB alike. Holding the file would
+    // add at least its own 20 MB.
+    assert!(
+        after < before + 16 * 1024,
+        "peak memory grew by {} kB for a 20 MB file",
+        after - before
+    );
+}
