@@ -225,6 +225,39 @@ e2e! {
     }
 }
 
+e2e! {
+    async fn a_booklet_is_created_with_its_file_and_cover_in_one_request(app) {
+        let token = editor(&app).await;
+        let operations = json!({
+            "query": "mutation($f: Upload, $c: Upload) { createBooklet(input: { title: \"One step\", file: $f, cover: $c }) { id file { filename pageCount } cover { filename width } } }",
+            "variables": { "f": null, "c": null },
+        });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.f"], "1": ["variables.c"] }).to_string())
+            .part("0", reqwest::multipart::Part::bytes(booklet_pdf()).file_name("one step.pdf"))
+            .part("1", reqwest::multipart::Part::bytes(png(60, 80)).file_name("cover.png"));
+        let response: Value = app.client.post(app.url("/graphql")).bearer_auth(&token).multipart(form).send().await.unwrap().json().await.unwrap();
+        let booklet = &data(&response)["createBooklet"];
+        assert_eq!(booklet["file"], json!({ "filename": "one-step.pdf", "pageCount": 3 }));
+        assert_eq!(booklet["cover"], json!({ "filename": "cover.png", "width": 60 }));
+
+        // A file and an id for the same field is ambiguous.
+        let asset = uploaded(&app, &token, "other.pdf", booklet_pdf()).await;
+        let operations = json!({
+            "query": "mutation($id: ID!, $f: Upload, $a: ID) { updateBooklet(id: $id, input: { file: $f, fileId: $a }) { id } }",
+            "variables": { "id": booklet["id"], "f": null, "a": asset["id"] },
+        });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.f"] }).to_string())
+            .part("0", reqwest::multipart::Part::bytes(booklet_pdf()).file_name("again.pdf"));
+        let response: Value = app.client.post(app.url("/graphql")).bearer_auth(&token).multipart(form).send().await.unwrap().json().await.unwrap();
+        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert_eq!(response["errors"][0]["extensions"]["field"], "fileId");
+    }
+}
+
 /// The kilobytes of a process's peak resident memory.
 fn peak_rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

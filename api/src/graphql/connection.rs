@@ -2,7 +2,7 @@
 //! type's queries and mutations share.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, Upload};
 
 use super::context;
 use super::ids;
@@ -10,7 +10,8 @@ use super::types::{ContentObject, ContentOrder};
 use crate::content::changes::Changes;
 use crate::content::list::{Filter, Scope, Window};
 use crate::content::{read, write};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::media::{Media, assets};
 use chrono::{DateTime, Utc};
 
 pub type ContentConnection<T> = Connection<String, T, TotalCount, EmptyFields>;
@@ -85,13 +86,49 @@ pub trait IntoFilter {
 
 /// An input that turns into field changes (it may need to decode ids).
 pub trait IntoChanges {
+    /// Files uploaded with the input, each for the reference field it sets (`fileId`).
+    fn uploads(&mut self) -> Vec<(&'static str, Upload)> {
+        Vec::new()
+    }
+
     fn into_changes(self) -> ApiResult<Changes>;
+}
+
+/// The input's changes, with its uploaded files stored and referenced.
+async fn changes_with_uploads(
+    ctx: &Context<'_>,
+    mut input: impl IntoChanges,
+) -> ApiResult<Changes> {
+    let uploads = input.uploads();
+    let mut changes = input.into_changes()?;
+    for (field, upload) in uploads {
+        let reference = match field {
+            "fileId" => &mut changes.file_id,
+            "coverId" => &mut changes.cover_id,
+            "heroImageId" => &mut changes.hero_image_id,
+            other => return Err(ApiError::Internal(anyhow::anyhow!("no upload field {other}"))),
+        };
+        if matches!(reference, Some(Some(_))) {
+            return Err(ApiError::bad_input(field, "give a file to upload or an id, not both"));
+        }
+        let media = ctx
+            .data::<Media>()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("media missing")))?;
+        let value = upload.value(ctx).map_err(|e| ApiError::Internal(e.into()))?;
+        let actor = context::actor(ctx)?;
+        let db = context::db(ctx)?;
+        let asset =
+            assets::upload(db, &media.storage, &actor, value, None, media.max_upload_bytes).await?;
+        *reference = Some(Some(asset.id));
+    }
+    Ok(changes)
 }
 
 pub async fn create<T: ContentObject>(ctx: &Context<'_>, input: impl IntoChanges) -> ApiResult<T> {
     let actor = context::actor(ctx)?;
     actor.require_staff()?;
-    let item = write::create(context::db(ctx)?, &actor, T::KIND, input.into_changes()?).await?;
+    let changes = changes_with_uploads(ctx, input).await?;
+    let item = write::create(context::db(ctx)?, &actor, T::KIND, changes).await?;
     Ok(T::from(item))
 }
 
@@ -104,7 +141,7 @@ pub async fn update<T: ContentObject>(
     let actor = context::actor(ctx)?;
     actor.require_staff()?;
     let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
-    let changes = input.into_changes()?;
+    let changes = changes_with_uploads(ctx, input).await?;
     let item =
         write::update(context::db(ctx)?, &actor, T::KIND, uuid, changes, expected_version).await?;
     Ok(T::from(item))

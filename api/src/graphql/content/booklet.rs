@@ -1,6 +1,6 @@
 //! `Booklet`: a downloadable publication, such as a PDF.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Upload};
 use chrono::{DateTime, Utc};
 
 use super::{asset_patch, asset_ref, patch, statuses};
@@ -93,11 +93,20 @@ pub struct CreateBookletInput {
     file_id: Option<ID>,
     /// An uploaded cover image.
     cover_id: Option<ID>,
+    /// Upload the file in this same request (a GraphQL multipart request), instead of
+    /// giving `fileId`.
+    file: Option<Upload>,
+    /// Upload the cover image in this same request, instead of giving `coverId`.
+    cover: Option<Upload>,
     /// Publication time to show; set to now on first publication when left out.
     published_at: Option<DateTime<Utc>>,
 }
 
 impl IntoChanges for CreateBookletInput {
+    fn uploads(&mut self) -> Vec<(&'static str, Upload)> {
+        uploads(self.file.take(), self.cover.take())
+    }
+
     fn into_changes(self) -> ApiResult<Changes> {
         Ok(Changes {
             title: Some(self.title),
@@ -127,11 +136,20 @@ pub struct UpdateBookletInput {
     file_id: MaybeUndefined<ID>,
     /// An uploaded cover image.
     cover_id: MaybeUndefined<ID>,
+    /// Upload the file in this same request (a GraphQL multipart request), instead of
+    /// giving `fileId`.
+    file: Option<Upload>,
+    /// Upload the cover image in this same request, instead of giving `coverId`.
+    cover: Option<Upload>,
     /// Publication time to show.
     published_at: MaybeUndefined<DateTime<Utc>>,
 }
 
 impl IntoChanges for UpdateBookletInput {
+    fn uploads(&mut self) -> Vec<(&'static str, Upload)> {
+        uploads(self.file.take(), self.cover.take())
+    }
+
     fn into_changes(self) -> ApiResult<Changes> {
         Ok(Changes {
             title: self.title,
@@ -144,6 +162,13 @@ impl IntoChanges for UpdateBookletInput {
             ..Changes::default()
         })
     }
+}
+
+fn uploads(file: Option<Upload>, cover: Option<Upload>) -> Vec<(&'static str, Upload)> {
+    [("fileId", file), ("coverId", cover)]
+        .into_iter()
+        .filter_map(|(field, upload)| upload.map(|u| (field, u)))
+        .collect()
 }
 
 content_mutations! {
