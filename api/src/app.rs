@@ -47,7 +47,7 @@ impl App {
             session_ttl: chrono::Duration::hours(workflow.session_ttl_hours.max(1)),
         };
         let media = Media {
-            storage: Arc::new(Storage::local(&config.database.data_dir)),
+            storage: Arc::new(Storage::from_config(&config.media, &config.database.data_dir)?),
             max_upload_bytes: config.media.max_upload_bytes,
             public_url: config
                 .media

@@ -58,6 +58,9 @@ pub enum Command {
         examples_dir: PathBuf,
         #[command(flatten)]
         database: DatabaseArgs,
+        /// Where the example site's files go (as for `serve`).
+        #[command(flatten)]
+        media: crate::config::MediaConfig,
     },
     /// Manage API tokens.
     Token {
@@ -193,9 +196,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Seed { example, examples_dir, database } => {
+        Command::Seed { example, examples_dir, database, media } => {
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
-            let storage = crate::media::Storage::local(&database.data_dir);
+            let storage = crate::media::Storage::from_config(&media, &database.data_dir)?;
             let report = seed::load(&db, &storage, &examples_dir.join(&example)).await?;
             println!("{report}");
             Ok(())

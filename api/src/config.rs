@@ -78,6 +78,28 @@ pub struct MediaConfig {
     /// How often booklet download counts are saved, in milliseconds (and at shutdown).
     #[arg(long, env = "QUIRE_DOWNLOAD_FLUSH_INTERVAL_MS", default_value_t = 5000)]
     pub download_flush_interval_ms: u64,
+
+    /// Where uploaded files are kept: `local` (a folder in the data dir) or
+    /// `s3://BUCKET[/PREFIX]` on S3-compatible object storage.
+    #[arg(long, env = "QUIRE_STORAGE", default_value = "local")]
+    pub storage: String,
+
+    /// S3: the service's endpoint, such as `https://s3.eu-west-2.amazonaws.com` or
+    /// `http://127.0.0.1:9000`.
+    #[arg(long, env = "QUIRE_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3: the bucket's region.
+    #[arg(long, env = "QUIRE_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// S3: the access key id.
+    #[arg(long, env = "QUIRE_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    /// S3: the secret access key.
+    #[arg(long, env = "QUIRE_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
 }
 
 impl Default for MediaConfig {
@@ -86,6 +108,11 @@ impl Default for MediaConfig {
             max_upload_bytes: 50 * 1024 * 1024,
             public_url: None,
             download_flush_interval_ms: 5000,
+            storage: "local".to_string(),
+            s3_endpoint: None,
+            s3_region: "us-east-1".to_string(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
         }
     }
 }

@@ -19,6 +19,7 @@ mod pagination;
 mod persistence;
 mod preview;
 mod revisions;
+mod s3;
 mod scheduling;
 mod schema;
 mod statements;
