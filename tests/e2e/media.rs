@@ -121,8 +121,16 @@ e2e! {
         assert_eq!(beyond.headers()["content-range"], format!("bytes */{}", pdf.len()));
         assert_eq!(get(&app, &format!("/files/{}/other-name.pdf", url.split('/').nth(2).unwrap()), None, &[]).await.status(), 404);
 
-        // Counted: the full download and the range from the start; not the 304, the tail,
-        // the refused range, nor the editor's look.
+        // A HEAD, a probe of the first bytes, a 304 with a range: none is a download.
+        let head = app.client.head(app.url(&url)).send().await.unwrap();
+        assert_eq!(head.status(), 200);
+        assert_eq!(head.headers()["content-length"], pdf.len().to_string().as_str());
+        let cached = get(&app, &url, None, &[("if-none-match", &etag), ("range", "bytes=99999-")]).await;
+        assert_eq!(cached.status(), 304, "conditions come before ranges");
+        assert!(cached.headers().get("content-type").is_none());
+
+        // Counted: the full download and the tail (a resumed download's end); not the 304s,
+        // the first bytes, the refused range, the HEAD, nor the editor's look.
         let mut counted = 0;
         for _ in 0..100 {
             counted = download_count(&app, "nine-pillars").await;
@@ -130,9 +138,15 @@ e2e! {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert_eq!(counted, 2);
+        // Once the booklet is in the trash, its file is not the public's either.
+        app.gql_as(&token, "mutation($id: ID!) { deleteBooklet(id: $id) }", json!({ "id": booklet })).await;
+        assert_eq!(get(&app, &url, None, &[]).await.status(), 404);
+        app.gql_as(&token, "mutation($id: ID!) { restoreFromTrash(id: $id) { id } }", json!({ "id": booklet })).await;
+
         // Counts still pending at shutdown are saved then.
-        get(&app, &url, None, &[]).await;
         app.reconfigure(|config| config.media.download_flush_interval_ms = 3_600_000).await;
+        get(&app, &url, None, &[]).await;
+        app.restart().await;
         assert_eq!(download_count(&app, "nine-pillars").await, 3);
     }
 
@@ -201,6 +215,7 @@ e2e! {
         let asset = uploaded(&app, &token, "hero.png", png(300, 200)).await;
         let url = asset["url"].as_str().unwrap().to_string();
         let variant_url = format!("{url}?w=100&format=webp");
+        assert_eq!(get(&app, &variant_url, None, &[]).await.status(), 404, "no published content uses it");
         let first = get(&app, &variant_url, Some(&token), &[]).await;
         assert_eq!(first.status(), 200);
         assert_eq!(first.headers()["content-type"], "image/webp");

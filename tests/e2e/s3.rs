@@ -101,7 +101,8 @@ e2e! {
 
         // Stored once, and refusals store nothing.
         uploaded(&app, &token, "copy.pdf", pdf.clone()).await;
-        let refused: Value = app.upload(Some(&token), "../x.pdf", pdf.clone()).await.json().await.unwrap();
+        // Refused once its bytes were read (a PDF named .png): nothing reaches the bucket.
+        let refused: Value = app.upload(Some(&token), "booklet.png", pdf.clone()).await.json().await.unwrap();
         assert_eq!(error_code(&refused), "BAD_USER_INPUT");
         assert_eq!(s3.objects().len(), 1);
 

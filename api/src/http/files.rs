@@ -10,7 +10,7 @@ use http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE,
     ETAG, IF_NONE_MATCH, LAST_MODIFIED, RANGE, X_CONTENT_TYPE_OPTIONS,
 };
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use quire_entity::asset;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -38,6 +38,7 @@ fn status(code: StatusCode) -> Response {
 
 pub async fn download(
     State(state): State<AppState>,
+    method: Method,
     Path((id, filename)): Path<(String, String)>,
     Query(query): Query<VariantQuery>,
     headers: HeaderMap,
@@ -46,7 +47,8 @@ pub async fn download(
         Ok(actor) => actor,
         Err(_) => return status(StatusCode::UNAUTHORIZED),
     };
-    match serve(&state, &actor, &id, &filename, query, &headers).await {
+    let counts = method == Method::GET;
+    match serve(&state, &actor, &id, &filename, query, &headers, counts).await {
         Ok(response) => response,
         Err(err) => {
             tracing::error!(error = ?err, "serving a file");
@@ -62,6 +64,7 @@ async fn serve(
     filename: &str,
     query: VariantQuery,
     headers: &HeaderMap,
+    counts: bool,
 ) -> anyhow::Result<Response> {
     let not_found = || Ok(status(StatusCode::NOT_FOUND));
     let Ok(id) = Uuid::parse_str(id) else { return not_found() };
@@ -105,14 +108,17 @@ async fn serve(
 
     let etag = format!("\"{}\"", asset.sha256);
     let length = u64::try_from(asset.byte_size).unwrap_or(0);
+    // Conditions first (RFC 9110 §13.2.2): a cached copy needs no range.
     let range = headers.get(RANGE).and_then(|v| v.to_str().ok()).map(|v| parse_range(v, length));
+    let range = if etag_matches(headers, &etag) { None } else { range };
     if let Some(Err(())) = range {
         let mut response = status(StatusCode::RANGE_NOT_SATISFIABLE);
         response.headers_mut().insert(CONTENT_RANGE, header(&format!("bytes */{length}")));
         return Ok(response);
     }
     let range = range.and_then(Result::ok).flatten();
-    let from_start = range.as_ref().is_none_or(|r| r.start == 0);
+    // A download is counted once: when its last byte is sent (resumed ones included).
+    let completes = range.as_ref().is_none_or(|r| r.end == length);
     let file_headers = FileHeaders { mime_type: &asset.mime_type, etag, cache, asset: &asset };
     let storage = state.media.storage.clone();
     let key = asset.storage_key.clone();
@@ -122,7 +128,7 @@ async fn serve(
         })
         .await?;
     // Downloads of booklet files by the public are counted, once per download.
-    if viewer == Viewer::Public && from_start && response.status().is_success() {
+    if counts && viewer == Viewer::Public && completes && response.status().is_success() {
         for booklet in
             users.iter().filter(|i| i.content_type == ContentType::Booklet && i.file_id == Some(id))
         {
@@ -160,7 +166,9 @@ impl FileHeaders<'_> {
         Fut: Future<Output = anyhow::Result<Body>>,
     {
         let mut response = if etag_matches(request, &self.etag) {
-            status(StatusCode::NOT_MODIFIED)
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            response
         } else {
             let (code, sent) = match &range {
                 Some(r) => (StatusCode::PARTIAL_CONTENT, r.end - r.start),

@@ -15,7 +15,7 @@ use http::header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::AppState;
-use crate::auth;
+use crate::auth::{self, Actor};
 use crate::error::ApiError;
 use crate::graphql::RequestContext;
 
@@ -48,8 +48,9 @@ pub async fn get(
     execute(&state, peer, &headers, request).await
 }
 
-/// Most files one multipart request may carry.
-const MAX_FILES: usize = 4;
+/// With the largest file size, bounds a whole multipart request (async-graphql does not
+/// count the files themselves); the body limit bounds it too.
+const MAX_FILES: usize = 2;
 
 pub async fn post(
     State(state): State<AppState>,
@@ -60,8 +61,16 @@ pub async fn post(
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     if media_type == "multipart/form-data" {
+        // Only editors upload: anyone else is refused before a byte of the body is read.
+        let actor = match authenticate(&state, &headers).await {
+            Ok(actor) => actor,
+            Err(response) => return response,
+        };
+        if let Err(err) = actor.require_editor() {
+            return refusal(&headers, err);
+        }
         return match receive_upload(&state, content_type, body).await {
-            Ok(request) => execute(&state, peer, &headers, request).await,
+            Ok(request) => execute_as(&state, peer, &headers, request, actor).await,
             Err((status, message)) => request_error(&headers, status, &message),
         };
     }
@@ -111,10 +120,16 @@ async fn receive_upload(
     let reader = tokio_util::io::StreamReader::new(stream).compat();
     let max_file = usize::try_from(state.media.max_upload_bytes).unwrap_or(usize::MAX);
     let options = MultipartOptions::default().max_file_size(max_file).max_num_files(MAX_FILES);
+    let too_large =
+        || (StatusCode::PAYLOAD_TOO_LARGE, format!("a file is larger than {max_file} bytes"));
     async_graphql::http::receive_body(Some(content_type), reader, options).await.map_err(|err| {
         match err {
-            ParseRequestError::PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, format!("a file is larger than {max_file} bytes"))
+            ParseRequestError::PayloadTooLarge => too_large(),
+            // The body limit, met while streaming a body of no announced length.
+            ParseRequestError::Io(e) if e.to_string().contains("length limit") => too_large(),
+            ParseRequestError::Io(e) => {
+                tracing::warn!(error = %e, "reading an upload");
+                (StatusCode::BAD_REQUEST, "the upload could not be read".to_string())
             }
             other => (StatusCode::BAD_REQUEST, format!("invalid multipart request: {other}")),
         }
@@ -127,20 +142,37 @@ async fn execute(
     headers: &HeaderMap,
     request: async_graphql::Request,
 ) -> Response {
-    let actor = match auth::authenticate(&state.db, headers).await {
-        Ok(actor) => actor,
-        Err(err) => {
-            let status = match err {
-                ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let mut response = error_response(headers, status, err.into());
-            if status == StatusCode::UNAUTHORIZED {
-                response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            return response;
-        }
+    match authenticate(state, headers).await {
+        Ok(actor) => execute_as(state, peer, headers, request, actor).await,
+        Err(response) => response,
+    }
+}
+
+/// The caller, or the response that refuses them.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Actor, Response> {
+    auth::authenticate(&state.db, headers).await.map_err(|err| refusal(headers, err))
+}
+
+fn refusal(headers: &HeaderMap, err: ApiError) -> Response {
+    let status = match err {
+        ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
+    let mut response = error_response(headers, status, err.into());
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+async fn execute_as(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    actor: Actor,
+) -> Response {
     let request = request.data(RequestContext::new(state.db.clone(), actor, Some(peer.ip())));
     let mut response = state.schema.execute(request).await;
     label_uncoded_errors(&mut response);

@@ -47,9 +47,12 @@ pub async fn upload(
     let ingest::Staged { file, filename, mime_type, sha256, byte_size, width, height, page_count } =
         staged;
     let key = key_for(&sha256);
-    storage.put(&key, file).await.map_err(|e| ApiError::Internal(e.into()))?;
     let as_i32 = |n: Option<u32>| n.and_then(|n| i32::try_from(n).ok());
     let tx = db.write().await?;
+    // Stored under the content's lock, so a deletion of the same content cannot remove it
+    // between this store and this row.
+    lock_content(&*tx, &sha256).await?;
+    storage.put(&key, file).await.map_err(|e| ApiError::Internal(e.into()))?;
     let created = asset::ActiveModel {
         id: Set(Uuid::now_v7()),
         filename: Set(filename),
@@ -95,6 +98,23 @@ pub async fn update_alt(
         .await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Serialises uploads and deletions of one content until the transaction ends. On
+/// PostgreSQL an advisory lock keyed by the hash (processes may share the database and the
+/// storage); on SQLite write transactions already take turns.
+async fn lock_content(conn: &impl ConnectionTrait, sha256: &str) -> ApiResult<()> {
+    if conn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let key = i64::from_str_radix(sha256.get(..15).unwrap_or("0"), 16).unwrap_or(0);
+    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [key.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<asset::Model>> {
@@ -149,6 +169,7 @@ pub async fn delete(db: &Db, storage: &Storage, actor: &Actor, id: Uuid) -> ApiR
     actor.require_editor()?;
     let tx = db.write().await?;
     let found = find(&*tx, id).await?.ok_or_else(|| ApiError::not_found("asset"))?;
+    lock_content(&*tx, &found.sha256).await?;
     let users = content_item::Entity::find().filter(uses(id)).all(&*tx).await?;
     if !users.is_empty() {
         let names: Vec<String> = users
@@ -181,10 +202,12 @@ pub async fn delete(db: &Db, storage: &Storage, actor: &Actor, id: Uuid) -> ApiR
         Some(found.filename.clone()),
     )
     .await?;
-    tx.commit().await?;
+    // Still under the content's lock: an upload of the same content waits, then stores it
+    // again.
     if !shared {
         storage.delete(&found.storage_key).await.map_err(|e| ApiError::Internal(e.into()))?;
         super::variants::forget(storage, &found.sha256).await;
     }
+    tx.commit().await?;
     Ok(id)
 }

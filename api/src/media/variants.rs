@@ -5,7 +5,6 @@ use std::io::BufWriter;
 use std::path::PathBuf;
 
 use image::ImageFormat;
-use image::imageops::FilterType;
 use quire_entity::asset;
 
 use super::storage::Storage;
@@ -13,8 +12,12 @@ use crate::error::{ApiError, ApiResult};
 
 /// The widest variant made: wider requests get this width.
 pub const MAX_WIDTH: u32 = 2048;
-/// Larger images are served as they are, not decoded: decoding costs memory by the pixel.
-const MAX_PIXELS: u64 = 40_000_000;
+/// Larger images are not decoded: decoding costs four bytes a pixel (100 MB here).
+const MAX_PIXELS: u64 = 25_000_000;
+
+/// Variants are made one at a time, so that requests for many new variants at once cost
+/// time, not memory.
+static MAKING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -99,7 +102,10 @@ pub async fn get(storage: &Storage, asset: &asset::Model, wanted: Wanted) -> Api
     if wanted.width == Some(0) {
         return Err(refuse("the width must be at least 1"));
     }
-    let pixels = asset.width.unwrap_or(0) as u64 * asset.height.unwrap_or(0) as u64;
+    let pixels = match (asset.width, asset.height) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => w as u64 * h as u64,
+        _ => return Err(refuse("this image's size is unknown, so it cannot be resized")),
+    };
     if pixels > MAX_PIXELS {
         return Err(refuse("this image is too large to resize"));
     }
@@ -109,6 +115,11 @@ pub async fn get(storage: &Storage, asset: &asset::Model, wanted: Wanted) -> Api
         format!("{}-{}", width.map_or("full".to_string(), |w| w.to_string()), format.extension());
     let path = dir(storage, &asset.sha256).join(format!("{tag}.{}", format.extension()));
     let variant = Variant { path: path.clone(), mime_type: format.mime_type(), tag };
+    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Ok(variant);
+    }
+    let _turn = MAKING.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
+    // Another request may have made it while this one waited.
     if tokio::fs::try_exists(&path).await.unwrap_or(false) {
         return Ok(variant);
     }
@@ -143,7 +154,8 @@ fn make(
             let (w, h, new_w) =
                 (u64::from(image.width()), u64::from(image.height()), u64::from(width));
             let height = ((h * new_w * 2 + w) / (w * 2)).max(1);
-            image.resize_exact(width, height as u32, FilterType::Lanczos3)
+            // A box filter in integers: no float buffer the size of the source.
+            image.thumbnail_exact(width, height as u32)
         }
         _ => image,
     };
