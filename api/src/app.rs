@@ -35,6 +35,7 @@ pub struct App {
 
 impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
+        crate::http::metrics::init();
         let url = config.database.url();
         let db = Db::connect_and_migrate(&url, config.database_max_connections).await?;
         tracing::info!(database = %db::redact(&url), "database ready");

@@ -99,6 +99,21 @@ impl Db {
         self.conn.get_database_backend()
     }
 
+    /// Connections in the pool, and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, usize) {
+        match self.backend() {
+            DbBackend::Sqlite => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            DbBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        }
+    }
+
     /// SQL statements run through this handle since it was opened.
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)

@@ -43,7 +43,10 @@ pub async fn run_due(db: &Db) -> ApiResult<usize> {
     for id in due {
         // One item that fails must not hold up the others.
         match write::run_schedule(db, id).await {
-            Ok(true) => done += 1,
+            Ok(true) => {
+                done += 1;
+                ::metrics::counter!("quire_scheduled_changes_total").increment(1);
+            }
             Ok(false) => {}
             Err(err) => tracing::error!(error = ?err, %id, "carrying out a scheduled change"),
         }

@@ -15,6 +15,7 @@ mod errors;
 mod examples;
 mod http;
 mod media;
+mod metrics;
 mod pagination;
 mod persistence;
 mod preview;

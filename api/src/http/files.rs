@@ -133,6 +133,7 @@ async fn serve(
             users.iter().filter(|i| i.content_type == ContentType::Booklet && i.file_id == Some(id))
         {
             state.media.downloads.count(booklet.id);
+            ::metrics::counter!("quire_booklet_downloads_total").increment(1);
         }
     }
     Ok(response)

@@ -173,8 +173,15 @@ async fn execute_as(
     request: async_graphql::Request,
     actor: Actor,
 ) -> Response {
+    let operation = request.operation_name.clone();
     let request = request.data(RequestContext::new(state.db.clone(), actor, Some(peer.ip())));
+    let started = std::time::Instant::now();
     let mut response = state.schema.execute(request).await;
+    super::metrics::operation(
+        operation.as_deref(),
+        response.errors.is_empty(),
+        started.elapsed().as_secs_f64(),
+    );
     label_uncoded_errors(&mut response);
     let status = if wants_graphql_response(headers) && is_request_error(&response) {
         StatusCode::BAD_REQUEST

@@ -3,6 +3,7 @@
 mod files;
 mod graphql;
 mod health;
+pub mod metrics;
 
 use std::time::Duration;
 
@@ -44,6 +45,8 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/files/{id}/{filename}", get(files::download))
+        .route("/metrics", get(metrics::render))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
         // Uploads may be larger than other requests; the GraphQL handler holds those to
         // the smaller limit itself.
