@@ -57,6 +57,19 @@ const LIST_INDEXES: &[(&str, &[ContentItems])] = &[
         "ix_content_items_updated",
         &[ContentItems::ContentType, ContentItems::UpdatedAt, ContentItems::Id],
     ),
+    // Lookups by slug. The unique index on slugs is partial (pages may repeat a slug under
+    // different parents), and SQLite cannot use a partial index for `content_type = 'x'`.
+    // Status and publication time are in it so that SQLite's planner, which has no
+    // statistics, prefers it to `ix_content_items_published` for the public's lookups.
+    (
+        "ix_content_items_slug",
+        &[
+            ContentItems::ContentType,
+            ContentItems::Slug,
+            ContentItems::Status,
+            ContentItems::PublishedAt,
+        ],
+    ),
     ("ix_content_items_title", &[ContentItems::ContentType, ContentItems::Title, ContentItems::Id]),
     (
         "ix_content_items_position",
