@@ -17,7 +17,7 @@ use super::changes::Changes;
 use super::history::{self, Action};
 use super::{ContentType, Item, Status, label, markdown, now, slugs, tags, validate};
 use crate::auth::{Actor, Role};
-use crate::db::Db;
+use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
 
 use content_item::Column;
@@ -128,12 +128,7 @@ pub async fn update(
         return Err(stale(&current));
     }
     let (next, tags) = apply(&*tx, actor, &current, &changes).await?;
-    let saved = save(&*tx, next, &current).await?;
-    if let Some(tags) = &tags {
-        tags::replace(&*tx, id, tags).await?;
-    }
-    history::record(&*tx, actor, &saved, tags.as_deref(), Action::Update).await?;
-    tx.commit().await?;
+    let saved = commit_version(tx, actor, next, &current, tags, Action::Update).await?;
     tracing::info!(%id, kind = label(kind), version = saved.version, "content updated");
     Ok(saved)
 }
@@ -164,20 +159,8 @@ pub async fn restore_revision(db: &Db, actor: &Actor, revision_id: Uuid) -> ApiR
     check_may_edit(actor, &current)?;
     let changes = snapshot.into_changes();
     let (next, tags) = apply(&*tx, actor, &current, &changes).await?;
-    let saved = save(&*tx, next, &current).await?;
-    if let Some(tags) = &tags {
-        tags::replace(&*tx, saved.id, tags).await?;
-    }
-    history::record(
-        &*tx,
-        actor,
-        &saved,
-        tags.as_deref(),
-        Action::RestoreRevision(revision.version),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(saved)
+    let action = Action::RestoreRevision(revision.version);
+    commit_version(tx, actor, next, &current, tags, action).await
 }
 
 /// Publishes now, or with `at` in the future schedules the publication: the item is then
@@ -219,9 +202,7 @@ pub async fn publish(
             Action::Publish
         }
     };
-    let saved = save(&*tx, next, &current).await?;
-    history::record(&*tx, actor, &saved, None, action).await?;
-    tx.commit().await?;
+    let saved = commit_version(tx, actor, next, &current, None, action).await?;
     tracing::info!(%id, kind = label(kind), status = ?saved.status, "content published or scheduled");
     Ok(saved)
 }
@@ -265,10 +246,7 @@ pub async fn unpublish(
             Action::Unpublish
         }
     };
-    let saved = save(&*tx, next, &current).await?;
-    history::record(&*tx, actor, &saved, None, action).await?;
-    tx.commit().await?;
-    Ok(saved)
+    commit_version(tx, actor, next, &current, None, action).await
 }
 
 /// Carries out a due schedule, if it is still due and no other process holds the row.
@@ -291,9 +269,7 @@ pub async fn run_schedule(db: &Db, id: Uuid) -> ApiResult<bool> {
             Action::Unpublish
         }
     };
-    let saved = save(&*tx, next, &current).await?;
-    history::record(&*tx, &Actor::System, &saved, None, action).await?;
-    tx.commit().await?;
+    commit_version(tx, &Actor::System, next, &current, None, action).await?;
     tracing::info!(%id, action = ?scheduled, "scheduled change carried out");
     Ok(true)
 }
@@ -343,9 +319,7 @@ pub async fn delete(db: &Db, actor: &Actor, kind: ContentType, id: Uuid) -> ApiR
     }
     let mut next = current.clone();
     next.deleted_at = Some(now());
-    let saved = save(&*tx, next, &current).await?;
-    history::record(&*tx, actor, &saved, None, Action::Delete).await?;
-    tx.commit().await?;
+    commit_version(tx, actor, next, &current, None, Action::Delete).await?;
     tracing::info!(%id, kind = label(kind), "content moved to the trash");
     Ok(id)
 }
@@ -363,10 +337,7 @@ pub async fn restore_from_trash(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<I
     }
     let mut next = current.clone();
     next.deleted_at = None;
-    let saved = save(&*tx, next, &current).await?;
-    history::record(&*tx, actor, &saved, None, Action::RestoreFromTrash).await?;
-    tx.commit().await?;
-    Ok(saved)
+    commit_version(tx, actor, next, &current, None, Action::RestoreFromTrash).await
 }
 
 /// Deletes a trashed item for good, with its revisions; its audit entries stay.
@@ -415,6 +386,26 @@ fn stale(current: &Item) -> ApiError {
         label(current.content_type),
         current.version
     ))
+}
+
+/// Writes the next version and what goes with every version (its tags when they change,
+/// its revision, audit entry and webhook deliveries), then commits: the one way a change
+/// to an existing item is finished.
+async fn commit_version(
+    tx: WriteTx,
+    actor: &Actor,
+    next: Item,
+    current: &Item,
+    tags: Option<Vec<String>>,
+    action: Action,
+) -> ApiResult<Item> {
+    let saved = save(&*tx, next, current).await?;
+    if let Some(tags) = &tags {
+        tags::replace(&*tx, saved.id, tags).await?;
+    }
+    history::record(&*tx, actor, &saved, tags.as_deref(), action).await?;
+    tx.commit().await?;
+    Ok(saved)
 }
 
 /// Writes `next` over `current` only if nobody changed the row since it was read, and

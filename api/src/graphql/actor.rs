@@ -24,6 +24,13 @@ pub struct ActorInfo {
     pub name: String,
 }
 
+impl ActorInfo {
+    /// As stored beside revisions and audit entries.
+    pub fn stored(kind: &str, id: Option<Uuid>, name: &str) -> Self {
+        ActorInfo { kind: kind.to_string(), id, name: name.to_string() }
+    }
+}
+
 #[Object(name = "Actor")]
 impl ActorInfo {
     /// What kind of actor.

@@ -38,11 +38,7 @@ impl Revision {
 
     /// Who made it.
     async fn author(&self) -> ActorInfo {
-        ActorInfo {
-            kind: self.0.actor_kind.clone(),
-            id: self.0.actor_id,
-            name: self.0.actor_name.clone(),
-        }
+        ActorInfo::stored(&self.0.actor_kind, self.0.actor_id, &self.0.actor_name)
     }
 
     /// The whole item as it was, tags included.
@@ -70,11 +66,7 @@ impl AuditEntry {
 
     /// Who did it.
     async fn actor(&self) -> ActorInfo {
-        ActorInfo {
-            kind: self.0.actor_kind.clone(),
-            id: self.0.actor_id,
-            name: self.0.actor_name.clone(),
-        }
+        ActorInfo::stored(&self.0.actor_kind, self.0.actor_id, &self.0.actor_name)
     }
 
     /// What was done, such as `content.publish`, `login`, `token.revoke`.

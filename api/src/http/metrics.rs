@@ -59,9 +59,34 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
+/// Distinct operation names given their own series; later ones are counted as `other`.
+const MAX_OPERATION_NAMES: usize = 200;
+
+/// The label for an operation name. Names come from clients, so the set is bounded: a
+/// client sending a new name with every request must not grow the server's memory.
+fn operation_label(name: Option<&str>) -> String {
+    static SEEN: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+        std::sync::Mutex::new(None);
+    let Some(name) = name else { return "anonymous".to_string() };
+    let valid = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return "other".to_string();
+    }
+    let mut seen = SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let seen = seen.get_or_insert_with(Default::default);
+    if seen.contains(name) || seen.len() < MAX_OPERATION_NAMES {
+        seen.insert(name.to_string());
+        name.to_string()
+    } else {
+        "other".to_string()
+    }
+}
+
 /// A GraphQL operation's name (or `anonymous`) and whether it had errors.
 pub fn operation(name: Option<&str>, ok: bool, seconds: f64) {
-    let name = name.filter(|n| n.len() <= 64).unwrap_or("anonymous").to_string();
+    let name = operation_label(name);
     let outcome = if ok { "ok" } else { "error" };
     ::metrics::counter!("quire_graphql_operations_total", "operation" => name.clone(), "outcome" => outcome)
         .increment(1);
@@ -88,4 +113,21 @@ pub async fn render(State(state): State<AppState>) -> Response {
     }
     ([(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render())
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_bounded() {
+        assert_eq!(operation_label(None), "anonymous");
+        assert_eq!(operation_label(Some("HomePage")), "HomePage");
+        assert_eq!(operation_label(Some("not a name")), "other");
+        for i in 0..MAX_OPERATION_NAMES + 10 {
+            operation_label(Some(&format!("Random{i}")));
+        }
+        assert_eq!(operation_label(Some("OneTooMany")), "other");
+        assert_eq!(operation_label(Some("HomePage")), "HomePage", "names already seen keep theirs");
+    }
 }
