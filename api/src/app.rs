@@ -124,6 +124,7 @@ impl App {
             poll_interval: Duration::from_millis(w.webhook_poll_interval_ms.max(10)),
         };
         let sender = tokio::spawn(webhooks::run_sender(self.db.clone(), policy, stopped.clone()));
+        let live = tokio::spawn(crate::live::run(self.db.clone(), stopped.clone()));
         let counts = tokio::spawn(self.media.downloads.clone().run(
             self.db.clone(),
             self.flush_interval,
@@ -132,7 +133,7 @@ impl App {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         let _ = stop.send(true);
-        let _ = tokio::join!(scheduler, sender, counts);
+        let _ = tokio::join!(scheduler, sender, counts, live);
         tracing::info!("stopped; closing the database");
         self.db.close().await;
         Ok(())

@@ -13,6 +13,8 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::live::Live;
+
 /// A database handle: the pool, a count of the SQL statements it has run (for tests and
 /// metrics), and on SQLite a lock that lets one write transaction run at a time.
 #[derive(Clone)]
@@ -22,12 +24,14 @@ pub struct Db {
     /// transactions would both upgrade from read to write.
     write_lock: Option<Arc<Mutex<()>>>,
     statements: Arc<AtomicU64>,
+    live: Live,
 }
 
 /// A write transaction, holding the SQLite write turn until it ends.
 pub struct WriteTx {
     tx: DatabaseTransaction,
     _turn: Option<OwnedMutexGuard<()>>,
+    live: Live,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -38,8 +42,12 @@ impl std::ops::Deref for WriteTx {
 }
 
 impl WriteTx {
+    /// Commits, and tells the rest of the process before the caller goes on, so no cached
+    /// answer from before the write is served after it.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        self.live.committed();
+        Ok(())
     }
 }
 
@@ -70,7 +78,8 @@ impl Db {
             counter.fetch_add(1, Ordering::Relaxed);
             tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "statement");
         });
-        Ok(Db { conn, write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))), statements })
+        let write_lock = is_sqlite.then(|| Arc::new(Mutex::new(())));
+        Ok(Db { conn, write_lock, statements, live: Live::default() })
     }
 
     pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -93,6 +102,11 @@ impl Db {
 
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// Committed changes, as this process hears of them.
+    pub fn live(&self) -> &Live {
+        &self.live
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -124,7 +138,7 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        Ok(WriteTx { tx: self.conn.begin().await?, _turn: turn })
+        Ok(WriteTx { tx: self.conn.begin().await?, _turn: turn, live: self.live.clone() })
     }
 
     pub async fn close(self) {

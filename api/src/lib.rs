@@ -10,6 +10,7 @@ pub mod db;
 pub(crate) mod error;
 pub mod graphql;
 pub(crate) mod http;
+pub mod live;
 pub mod media;
 pub(crate) mod preview;
 pub(crate) mod scheduler;

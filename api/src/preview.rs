@@ -36,10 +36,12 @@ async fn signing_key(db: &Db) -> ApiResult<Vec<u8>> {
     }
     // First use: whichever process inserts first wins, and every process reads that one.
     let fresh = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let tx = db.write().await?;
     setting::Entity::insert(setting::ActiveModel { key: Set(KEY.to_string()), value: Set(fresh) })
         .on_conflict(OnConflict::column(setting::Column::Key).do_nothing().to_owned())
-        .exec_without_returning(db.conn())
+        .exec_without_returning(&*tx)
         .await?;
+    tx.commit().await?;
     let stored = setting::Entity::find_by_id(KEY.to_string())
         .one(db.conn())
         .await?

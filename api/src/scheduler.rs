@@ -51,5 +51,26 @@ pub async fn run_due(db: &Db) -> ApiResult<usize> {
             Err(err) => tracing::error!(error = ?err, %id, "carrying out a scheduled change"),
         }
     }
+    announce_due(db).await?;
     Ok(done)
+}
+
+/// Embargoed items whose publication time has come enter the change journal, so delta sync,
+/// live updates and caches hear of them though nobody edited them.
+async fn announce_due(db: &Db) -> ApiResult<()> {
+    let due: Vec<uuid::Uuid> = content_item::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::AnnounceAt.lte(now()))
+        .order_by_asc(Column::AnnounceAt)
+        .limit(100)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    for id in due {
+        if let Err(err) = write::announce(db, id).await {
+            tracing::error!(error = ?err, %id, "announcing an embargoed item");
+        }
+    }
+    Ok(())
 }

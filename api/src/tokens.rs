@@ -128,11 +128,15 @@ pub async fn find_active(db: &Db, secret: &str) -> ApiResult<Option<api_token::M
     };
     let now = now();
     if token.last_used_at.is_none_or(|at| now - at > LAST_USED_GRANULARITY) {
+        // Through the write turn: on SQLite a write beside it would make the write
+        // transaction in progress fail with "database is locked".
+        let tx = db.write().await?;
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
             .filter(api_token::Column::Id.eq(token.id))
-            .exec(db.conn())
+            .exec(&*tx)
             .await?;
+        tx.commit().await?;
     }
     Ok(Some(token))
 }

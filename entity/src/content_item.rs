@@ -94,6 +94,9 @@ pub struct Model {
     pub scheduled_action: Option<ScheduledAction>,
     /// Booklets: how often their file was downloaded (flushed from memory in batches).
     pub download_count: i64,
+    /// An embargoed item's publication time, until its arrival in public view is journaled.
+    #[serde(default, skip_serializing)]
+    pub announce_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 pub mod api_token;
 pub mod asset;
 pub mod audit_entry;
+pub mod content_change;
 pub mod content_item;
 pub mod content_tag;
 pub mod revision;

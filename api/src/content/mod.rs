@@ -4,10 +4,12 @@
 
 pub mod changes;
 pub mod history;
+pub mod journal;
 pub mod list;
 pub mod markdown;
 pub mod read;
 pub mod slugs;
+pub mod sync;
 pub mod tags;
 pub mod validate;
 pub mod visibility;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::changes::Changes;
 use super::history::{self, Action};
-use super::{ContentType, Item, Status, label, markdown, now, slugs, tags, validate};
+use super::{ContentType, Item, Status, journal, label, markdown, now, slugs, tags, validate};
 use crate::auth::{Actor, Role};
 use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
@@ -64,6 +64,7 @@ fn blank(kind: ContentType, id: Uuid, created_by: Option<Uuid>) -> Item {
         scheduled_at: None,
         scheduled_action: None,
         download_count: 0,
+        announce_at: None,
     }
 }
 
@@ -97,6 +98,7 @@ pub async fn create_with_id(
         tags::replace(&*tx, item.id, tags).await?;
     }
     history::record(&*tx, actor, &item, tags.as_deref(), Action::Create).await?;
+    journal::record(&*tx, None, Some(&item)).await?;
     tx.commit().await?;
     tracing::info!(id = %item.id, kind = label(kind), "content created");
     Ok(item)
@@ -274,6 +276,27 @@ pub async fn run_schedule(db: &Db, id: Uuid) -> ApiResult<bool> {
     Ok(true)
 }
 
+/// Journals the arrival in public view of an embargoed item whose time has come, once, as
+/// no edit happens then. Returns whether this call did it.
+pub async fn announce(db: &Db, id: Uuid) -> ApiResult<bool> {
+    let tx = db.write().await?;
+    let Some(item) = lock_if_free(&*tx, id).await? else { return Ok(false) };
+    if item.announce_at.is_none_or(|at| at > now()) {
+        return Ok(false);
+    }
+    content_item::Entity::update_many()
+        .col_expr(
+            Column::AnnounceAt,
+            sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(Column::Id.eq(id))
+        .exec(&*tx)
+        .await?;
+    journal::record(&*tx, None, Some(&item)).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// On PostgreSQL, `FOR UPDATE SKIP LOCKED`: another process working on the row makes this
 /// one pass it by. SQLite has one writer at a time already.
 async fn lock_if_free(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<Item>> {
@@ -351,6 +374,7 @@ pub async fn purge(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
     }
     content_item::Entity::delete_by_id(id).exec(&*tx).await?;
     history::record_purge(&*tx, actor, &current).await?;
+    journal::record(&*tx, Some(&current), None).await?;
     tx.commit().await?;
     tracing::info!(%id, "content purged");
     Ok(id)
@@ -404,6 +428,7 @@ async fn commit_version(
         tags::replace(&*tx, saved.id, tags).await?;
     }
     history::record(&*tx, actor, &saved, tags.as_deref(), action).await?;
+    journal::record(&*tx, Some(current), Some(&saved)).await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -413,6 +438,7 @@ async fn commit_version(
 async fn save(conn: &impl ConnectionTrait, mut next: Item, current: &Item) -> ApiResult<Item> {
     next.version = current.version + 1;
     next.updated_at = now();
+    next.announce_at = journal::announcement(&next);
     let mut changes = next.clone().into_active_model().reset_all();
     // Counted apart from editing, in batches: a save never writes over them.
     changes.download_count = sea_orm::ActiveValue::NotSet;
@@ -538,6 +564,7 @@ async fn move_descendants(
         next.path = Some(format!("{new}{rest}"));
         let saved = save(conn, next, &page).await?;
         history::record(conn, actor, &saved, None, Action::Update).await?;
+        journal::record(conn, Some(&page), Some(&saved)).await?;
     }
     Ok(())
 }

@@ -10,13 +10,14 @@ mod context;
 mod ids;
 mod loaders;
 mod node;
+mod sync;
 mod tokens;
 mod types;
 mod users;
 mod webhooks;
 mod workflow;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 pub use context::{RequestContext, SignInSettings};
 pub use loaders::ContentLoader;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     workflow::WorkflowQuery,
     webhooks::WebhookQuery,
     assets::AssetQuery,
+    sync::SyncQuery,
 );
 
 /// Changing content.
@@ -59,10 +61,13 @@ pub struct MutationRoot(
     assets::AssetMutation,
 );
 
-pub type QuireSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type QuireSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+/// Live updates, over graphql-ws at `/graphql/ws`.
+pub type SubscriptionRoot = sync::Subscriptions;
+
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
 }
 
 /// The schema without any runtime data: enough to print or introspect it.

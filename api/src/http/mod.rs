@@ -2,6 +2,7 @@
 
 mod files;
 mod graphql;
+mod graphql_ws;
 mod health;
 pub mod metrics;
 
@@ -42,6 +43,7 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
     });
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(graphql_ws::upgrade))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/files/{id}/{filename}", get(files::download))

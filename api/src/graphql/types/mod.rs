@@ -69,6 +69,41 @@ pub enum ContentTypeEnum {
     Booklet,
 }
 
+impl From<ContentTypeEnum> for ContentType {
+    fn from(kind: ContentTypeEnum) -> Self {
+        match kind {
+            ContentTypeEnum::Page => ContentType::Page,
+            ContentTypeEnum::NewsArticle => ContentType::NewsArticle,
+            ContentTypeEnum::PressRelease => ContentType::PressRelease,
+            ContentTypeEnum::Testimonial => ContentType::Testimonial,
+            ContentTypeEnum::Booklet => ContentType::Booklet,
+        }
+    }
+}
+
+impl From<ContentType> for ContentTypeEnum {
+    fn from(kind: ContentType) -> Self {
+        match kind {
+            ContentType::Page => ContentTypeEnum::Page,
+            ContentType::NewsArticle => ContentTypeEnum::NewsArticle,
+            ContentType::PressRelease => ContentTypeEnum::PressRelease,
+            ContentType::Testimonial => ContentTypeEnum::Testimonial,
+            ContentType::Booklet => ContentTypeEnum::Booklet,
+        }
+    }
+}
+
+/// The GraphQL type name of a kind of content, as used inside global ids.
+pub fn type_name(kind: ContentType) -> &'static str {
+    match kind {
+        ContentType::Page => "Page",
+        ContentType::NewsArticle => "NewsArticle",
+        ContentType::PressRelease => "PressRelease",
+        ContentType::Testimonial => "Testimonial",
+        ContentType::Booklet => "Booklet",
+    }
+}
+
 /// Fields a list can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ContentOrderField {

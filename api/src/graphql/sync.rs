@@ -1,0 +1,178 @@
+//! Delta sync (`changes`) and live updates (`contentChanged`): both speak of `Change`s read
+//! from the change journal.
+
+use async_graphql::connection::PageInfo;
+use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::context;
+use super::ids;
+use super::node::Node;
+use super::types::{ContentTypeEnum, type_name};
+use crate::content::{ContentType, Viewer, sync};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+
+/// What became of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ChangeKind {
+    /// Created or changed: `node` holds it as it is now.
+    Upserted,
+    /// Gone for you: deleted, or (for the public) no longer published. Remove your copy.
+    Deleted,
+}
+
+/// One item's latest change.
+pub struct Change(sync::Change);
+
+#[Object]
+impl Change {
+    /// Pass to `changes(after:)` to continue from here.
+    async fn cursor(&self) -> String {
+        encode_cursor(self.0.seq)
+    }
+
+    /// The item's global id (also for deleted items).
+    async fn id(&self) -> ID {
+        ids::encode(type_name(self.0.content_type), self.0.content_id)
+    }
+
+    async fn content_type(&self) -> ContentTypeEnum {
+        self.0.content_type.into()
+    }
+
+    async fn kind(&self) -> ChangeKind {
+        if self.0.item.is_some() { ChangeKind::Upserted } else { ChangeKind::Deleted }
+    }
+
+    /// When the change was made.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// The item as it is now; null when deleted.
+    async fn node(&self) -> Option<Node> {
+        self.0.item.clone().map(Node::from)
+    }
+}
+
+/// A page of changes, oldest first.
+#[derive(SimpleObject)]
+pub struct ChangeConnection {
+    pub nodes: Vec<Change>,
+    /// `endCursor` is where the next sync starts; it stays where it was when nothing changed.
+    pub page_info: PageInfo,
+}
+
+const CURSOR_PREFIX: &str = "change:";
+
+fn encode_cursor(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{seq}"))
+}
+
+fn decode_cursor(raw: &str) -> ApiResult<i64> {
+    URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix(CURSOR_PREFIX)?.parse().ok())
+        .filter(|seq| *seq >= 0)
+        .ok_or_else(|| ApiError::bad_input("after", "this is not a cursor from `changes`"))
+}
+
+const DEFAULT_PAGE: i32 = 100;
+const MAX_PAGE: i32 = 500;
+
+#[derive(Default)]
+pub struct SyncQuery;
+
+#[Object]
+impl SyncQuery {
+    /// Everything that changed after `after` (from the beginning without it), oldest first,
+    /// one entry per item at its latest change. Apply each page in order and keep
+    /// `pageInfo.endCursor`; repeat while `hasNextPage`. The public sees published content
+    /// only, and an item that leaves public view arrives as `DELETED`.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        #[graphql(desc = "How many changes, 1 to 500; 100 by default.")] first: Option<i32>,
+        #[graphql(desc = "Only these kinds of content; all kinds when left out.")] types: Option<
+            Vec<ContentTypeEnum>,
+        >,
+    ) -> async_graphql::Result<ChangeConnection> {
+        let first = first.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&first) {
+            return Err(ApiError::bad_input("first", format!("must be 1 to {MAX_PAGE}")).into());
+        }
+        let from = after.as_deref().map(decode_cursor).transpose()?;
+        let types: Vec<ContentType> =
+            types.unwrap_or_default().into_iter().map(Into::into).collect();
+        let db = context::db(ctx)?;
+        let page =
+            sync::after(db.conn(), context::viewer(ctx)?, from.unwrap_or(0), first as u64, &types)
+                .await?;
+        let end_cursor = page.changes.last().map(|c| encode_cursor(c.seq)).or(after);
+        Ok(ChangeConnection {
+            page_info: PageInfo {
+                has_previous_page: from.is_some_and(|seq| seq > 0),
+                has_next_page: page.has_next_page,
+                start_cursor: page.changes.first().map(|c| encode_cursor(c.seq)),
+                end_cursor,
+            },
+            nodes: page.changes.into_iter().map(Change).collect(),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct Subscriptions;
+
+#[Subscription]
+impl Subscriptions {
+    /// Each change as it commits, in order. The public hears only of published content
+    /// (an item leaving public view arrives as `DELETED`). A client that falls far behind
+    /// misses changes: catch up with `changes(after:)` from the last cursor seen.
+    async fn content_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these kinds of content; all kinds when left out.")] types: Option<
+            Vec<ContentTypeEnum>,
+        >,
+    ) -> async_graphql::Result<impl Stream<Item = Change> + use<>> {
+        let db: Db = context::db(ctx)?.clone();
+        let viewer = context::viewer(ctx)?;
+        let types: Vec<ContentType> =
+            types.unwrap_or_default().into_iter().map(Into::into).collect();
+        let events = db.live().subscribe();
+        Ok(futures_util::stream::unfold(events, move |mut events| {
+            let db = db.clone();
+            let types = types.clone();
+            async move {
+                loop {
+                    let event = match events.recv().await {
+                        Ok(event) => event,
+                        Err(RecvError::Lagged(missed)) => {
+                            tracing::warn!(missed, "a subscriber fell behind");
+                            continue;
+                        }
+                        Err(RecvError::Closed) => return None,
+                    };
+                    if (viewer == Viewer::Public && !event.public)
+                        || (!types.is_empty() && !types.contains(&event.content_type))
+                    {
+                        continue;
+                    }
+                    match sync::resolve(db.conn(), viewer, &event).await {
+                        Ok(change) => return Some((Change(change), events)),
+                        Err(err) => tracing::error!(error = ?err, "resolving a change"),
+                    }
+                }
+            }
+        }))
+    }
+}

@@ -1,0 +1,176 @@
+//! What a running server hears of committed changes: a generation number that every write
+//! moves on (the public response cache keys on it), and the change journal's new rows as
+//! events for live subscriptions. Rows journaled by other Quire processes on the same
+//! PostgreSQL database arrive through `LISTEN/NOTIFY`, with a poll behind it in case a
+//! notification is lost while the listening connection reconnects.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use quire_entity::content_change::{self, Column};
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::{Notify, broadcast, watch};
+use uuid::Uuid;
+
+use crate::content::ContentType;
+use crate::content::journal::CHANNEL;
+use crate::db::Db;
+use crate::error::ApiResult;
+
+/// A change as it was journaled.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub seq: i64,
+    pub content_id: Uuid,
+    pub content_type: ContentType,
+    /// Whether the public may hear of it.
+    pub public: bool,
+    pub at: DateTime<Utc>,
+}
+
+impl From<content_change::Model> for Event {
+    fn from(row: content_change::Model) -> Self {
+        Event {
+            seq: row.seq,
+            content_id: row.content_id,
+            content_type: row.content_type,
+            public: row.public,
+            at: row.at,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Live {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    generation: AtomicU64,
+    wake: Notify,
+    events: broadcast::Sender<Event>,
+}
+
+/// Subscribers further behind than this miss events (and are told so); they catch up with
+/// `changes(after:)`.
+const BACKLOG: usize = 1024;
+const POLL: Duration = Duration::from_secs(1);
+const BATCH: u64 = 500;
+
+impl Default for Live {
+    fn default() -> Self {
+        Live {
+            inner: Arc::new(Inner {
+                generation: AtomicU64::new(0),
+                wake: Notify::new(),
+                events: broadcast::channel(BACKLOG).0,
+            }),
+        }
+    }
+}
+
+impl Live {
+    /// Moves on with every committed write; anything computed under an earlier generation
+    /// may be stale.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// Called when a write transaction has committed, before its caller hears so.
+    pub fn committed(&self) {
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        self.inner.wake.notify_one();
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+}
+
+/// Reads the journal's new rows as they commit, here or in another process, and passes
+/// them on; runs until `stop`.
+pub async fn run(db: Db, mut stop: watch::Receiver<bool>) {
+    let live = db.live().clone();
+    let mut last = match newest(&db).await {
+        Ok(seq) => seq,
+        Err(err) => {
+            tracing::error!(error = ?err, "reading the change journal");
+            0
+        }
+    };
+    let mut listener = None;
+    loop {
+        if listener.is_none() && db.backend() == DbBackend::Postgres {
+            listener = listen(&db).await;
+        }
+        let notified = async {
+            match listener.as_mut() {
+                Some(l) => l.recv().await.map(|_| ()),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = live.inner.wake.notified() => {}
+            heard = notified => if let Err(err) = heard {
+                tracing::warn!(error = %err, "listening for changes; polling until reconnected");
+                listener = None;
+            },
+            () = tokio::time::sleep(POLL) => {}
+            _ = stop.changed() => return,
+        }
+        match pull(&db, last).await {
+            Ok(rows) if !rows.is_empty() => {
+                // Rows from another process move the generation on here too.
+                live.inner.generation.fetch_add(1, Ordering::AcqRel);
+                for row in rows {
+                    last = row.seq;
+                    // No subscribers is not an error.
+                    let _ = live.inner.events.send(Event::from(row));
+                }
+            }
+            Ok(_) => {}
+            Err(err) => tracing::error!(error = ?err, "reading the change journal"),
+        }
+    }
+}
+
+async fn listen(db: &Db) -> Option<PgListener> {
+    let pool = db.conn().get_postgres_connection_pool();
+    let mut listener = match PgListener::connect_with(pool).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot listen for changes; polling");
+            return None;
+        }
+    };
+    match listener.listen(CHANNEL).await {
+        Ok(()) => Some(listener),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot listen for changes; polling");
+            None
+        }
+    }
+}
+
+async fn newest(db: &Db) -> ApiResult<i64> {
+    let seq: Option<i64> = content_change::Entity::find()
+        .select_only()
+        .column_as(Column::Seq.max(), "seq")
+        .into_tuple()
+        .one(db.conn())
+        .await?
+        .flatten();
+    Ok(seq.unwrap_or(0))
+}
+
+async fn pull(db: &Db, after: i64) -> ApiResult<Vec<content_change::Model>> {
+    Ok(content_change::Entity::find()
+        .filter(Column::Seq.gt(after))
+        .order_by_asc(Column::Seq)
+        .limit(BATCH)
+        .all(db.conn())
+        .await?)
+}

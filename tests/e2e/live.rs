@@ -1,0 +1,111 @@
+//! Live updates: `subscription { contentChanged }` over graphql-ws at `/graphql/ws`.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::fixtures::{create, editor, publish};
+use crate::support::{TestApp, e2e};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const SUBSCRIPTION: &str = "subscription { contentChanged { cursor id kind contentType node { ... on NewsArticle { title } } } }";
+
+/// A graphql-transport-ws client, subscribed; `token` goes in `connection_init`.
+async fn subscribe(app: &TestApp, token: Option<&str>, query: &str) -> Socket {
+    let url = format!("ws://{}/graphql/ws", app.addr);
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let payload = match token {
+        Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
+        None => json!({}),
+    };
+    send(&mut socket, json!({ "type": "connection_init", "payload": payload })).await;
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "connection_ack");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+    send(&mut socket, subscribe).await;
+    // The subscription is registered once the server has read the message; a ping round
+    // trip after it proves that.
+    send(&mut socket, json!({ "type": "ping" })).await;
+    assert_eq!(next(&mut socket).await.unwrap()["type"], "pong");
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket.send(Message::Text(message.to_string().into())).await.unwrap();
+}
+
+/// The next message, or `None` after a quiet second.
+async fn next(socket: &mut Socket) -> Option<Value> {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(1), socket.next()).await.ok()??;
+        if let Message::Text(text) = message.unwrap() {
+            return Some(serde_json::from_str(&text).unwrap());
+        }
+    }
+}
+
+async fn next_change(socket: &mut Socket) -> Option<Value> {
+    let message = next(socket).await?;
+    assert_eq!(message["type"], "next", "{message}");
+    Some(message["payload"]["data"]["contentChanged"].clone())
+}
+
+e2e! {
+    async fn the_public_hears_of_publications_only(app) {
+        let token = editor(&app).await;
+        let mut public = subscribe(&app, None, SUBSCRIPTION).await;
+        let mut staff = subscribe(&app, Some(&token), SUBSCRIPTION).await;
+
+        let item = create(&app, &token, "NewsArticle", "{ title: \"Breaking\" }").await;
+        let heard = next_change(&mut staff).await.expect("the editor hears of the draft");
+        assert_eq!(heard["id"], item["id"]);
+        assert_eq!(heard["kind"], "UPSERTED");
+        assert_eq!(heard["node"]["title"], "Breaking");
+        assert!(next(&mut public).await.is_none(), "the public heard of a draft");
+
+        publish(&app, &token, "NewsArticle", item["id"].as_str().unwrap()).await;
+        let heard = next_change(&mut public).await.expect("the public hears of the publication");
+        assert_eq!(heard["id"], item["id"]);
+        assert_eq!(heard["kind"], "UPSERTED");
+        assert_eq!(heard["contentType"], "NEWS_ARTICLE");
+        assert_eq!(heard["node"]["title"], "Breaking");
+        assert_eq!(next_change(&mut staff).await.unwrap()["id"], item["id"]);
+
+        let unpublish = "mutation($id: ID!) { unpublishNewsArticle(id: $id) { id } }";
+        app.gql_as(&token, unpublish, json!({ "id": item["id"] })).await;
+        let heard = next_change(&mut public).await.expect("the public hears it go");
+        assert_eq!(heard["kind"], "DELETED");
+        assert!(heard["node"].is_null());
+
+        // The cursor of a live change continues a delta sync.
+        let query = "query($after: String) { changes(after: $after) { nodes { id } } }";
+        let response = app.gql(query, json!({ "after": heard["cursor"] })).await;
+        assert_eq!(response["data"]["changes"]["nodes"], json!([]));
+    }
+
+    async fn subscriptions_filter_by_type_and_refuse_bad_tokens(app) {
+        let token = editor(&app).await;
+        let only_releases = "subscription { contentChanged(types: [PRESS_RELEASE]) { id contentType } }";
+        let mut socket = subscribe(&app, Some(&token), only_releases).await;
+        create(&app, &token, "NewsArticle", "{ title: \"News\" }").await;
+        let release = create(&app, &token, "PressRelease", "{ title: \"Release\" }").await;
+        let heard = next_change(&mut socket).await.expect("the press release");
+        assert_eq!(heard["id"], release["id"]);
+
+        let url = format!("ws://{}/graphql/ws", app.addr);
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let init = json!({ "type": "connection_init", "payload": { "Authorization": "Bearer nope" } });
+        send(&mut socket, init).await;
+        // The server closes the connection rather than acknowledging it.
+        let answer = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.unwrap();
+        assert!(matches!(answer, None | Some(Ok(Message::Close(_))) | Some(Err(_))), "{answer:?}");
+    }
+}

@@ -1,0 +1,302 @@
+//! Delta sync: `changes(after:)` brings a client from any cursor to the server's state,
+//! deletions included, and never skips a change, also under concurrent writers.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::fixtures::{create, editor, publish};
+use crate::support::{TestApp, data, e2e, error_code, error_field};
+
+const CHANGES: &str = "query($after: String, $first: Int, $types: [ContentType!]) {
+  changes(after: $after, first: $first, types: $types) {
+    nodes { cursor id contentType kind at node { id ... on NewsArticle { title version } ... on PressRelease { title version } } }
+    pageInfo { endCursor hasNextPage }
+  }
+}";
+
+/// A client's copy of the content: id → (title, version), and where it is in the journal.
+#[derive(Default)]
+struct Replica {
+    items: BTreeMap<String, (String, i64)>,
+    cursor: Option<String>,
+    /// Every id the client has heard of, tombstones included.
+    heard: Vec<String>,
+}
+
+impl Replica {
+    /// Pulls every page of changes since the last sync, in small pages.
+    async fn sync(&mut self, app: &TestApp, token: Option<&str>) {
+        loop {
+            let variables = json!({ "after": self.cursor, "first": 3 });
+            let response = match token {
+                Some(token) => app.gql_as(token, CHANGES, variables).await,
+                None => app.gql(CHANGES, variables).await,
+            };
+            let changes = &data(&response)["changes"];
+            for change in changes["nodes"].as_array().unwrap() {
+                let id = change["id"].as_str().unwrap().to_string();
+                self.heard.push(id.clone());
+                match change["kind"].as_str().unwrap() {
+                    "UPSERTED" => {
+                        let node = &change["node"];
+                        assert_eq!(node["id"], change["id"]);
+                        let title = node["title"].as_str().unwrap_or_default().to_string();
+                        self.items.insert(id, (title, node["version"].as_i64().unwrap_or(0)));
+                    }
+                    "DELETED" => {
+                        assert!(change["node"].is_null());
+                        self.items.remove(&id);
+                    }
+                    other => panic!("unexpected kind {other}"),
+                }
+            }
+            self.cursor = changes["pageInfo"]["endCursor"].as_str().map(str::to_string);
+            if !changes["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                return;
+            }
+        }
+    }
+}
+
+/// The server's state as `token` (or the public) sees it, from the ordinary lists.
+async fn server_state(app: &TestApp, token: Option<&str>) -> BTreeMap<String, (String, i64)> {
+    let query = "{ news(first: 100) { nodes { id title version } }
+                   pressReleases(first: 100) { nodes { id title version } } }";
+    let response = match token {
+        Some(token) => app.gql_as(token, query, json!({})).await,
+        None => app.gql(query, json!({})).await,
+    };
+    let mut out = BTreeMap::new();
+    for list in ["news", "pressReleases"] {
+        for node in data(&response)[list]["nodes"].as_array().unwrap() {
+            out.insert(
+                node["id"].as_str().unwrap().to_string(),
+                (node["title"].as_str().unwrap().to_string(), node["version"].as_i64().unwrap()),
+            );
+        }
+    }
+    out
+}
+
+async fn rename(app: &TestApp, token: &str, id: &str, title: &str) {
+    let query = "mutation($id: ID!, $title: String!) { updateNewsArticle(id: $id, input: { title: $title }) { id } }";
+    let response = app.gql_as(token, query, json!({ "id": id, "title": title })).await;
+    data(&response);
+}
+
+async fn mutate(app: &TestApp, token: &str, query: &str, id: &str) {
+    let response = app.gql_as(token, query, json!({ "id": id })).await;
+    data(&response);
+}
+
+fn id(item: &Value) -> String {
+    item["id"].as_str().unwrap().to_string()
+}
+
+e2e! {
+    async fn an_offline_client_catches_up_with_the_public_state(app) {
+        let token = editor(&app).await;
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            let item = create(&app, &token, "NewsArticle", &format!("{{ title: \"News {n}\" }}")).await;
+            publish(&app, &token, "NewsArticle", &id(&item)).await;
+            ids.push(id(&item));
+        }
+        let release = create(&app, &token, "PressRelease", "{ title: \"Release\" }").await;
+        publish(&app, &token, "PressRelease", &id(&release)).await;
+        let draft = create(&app, &token, "NewsArticle", "{ title: \"Secret draft\" }").await;
+
+        let mut phone = Replica::default();
+        phone.sync(&app, None).await;
+        assert_eq!(phone.items, server_state(&app, None).await);
+        assert_eq!(phone.items.len(), 6);
+
+        // Offline: things are created, edited, unpublished, deleted, and drafted.
+        let fresh = create(&app, &token, "NewsArticle", "{ title: \"Fresh\" }").await;
+        publish(&app, &token, "NewsArticle", &id(&fresh)).await;
+        rename(&app, &token, &ids[0], "News 0, corrected").await;
+        rename(&app, &token, &ids[0], "News 0, corrected twice").await;
+        mutate(&app, &token, "mutation($id: ID!) { unpublishNewsArticle(id: $id) { id } }", &ids[1]).await;
+        mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &ids[2]).await;
+        mutate(&app, &token, "mutation($id: ID!) { deletePressRelease(id: $id) }", &id(&release)).await;
+        rename(&app, &token, &id(&draft), "Still a draft").await;
+        let later = create(&app, &token, "NewsArticle", "{ title: \"Created then deleted\" }").await;
+        publish(&app, &token, "NewsArticle", &id(&later)).await;
+        mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &id(&later)).await;
+
+        phone.sync(&app, None).await;
+        let server = server_state(&app, None).await;
+        assert_eq!(phone.items, server);
+        assert_eq!(server.len(), 4);
+        assert_eq!(phone.items[&ids[0]].0, "News 0, corrected twice");
+        // The public never hears of a draft, not even as a tombstone.
+        assert!(!phone.heard.contains(&id(&draft)));
+
+        // Nothing changed: nothing new, and the cursor stays put.
+        let cursor = phone.cursor.clone();
+        let response = app.gql(CHANGES, json!({ "after": cursor })).await;
+        assert_eq!(data(&response)["changes"]["nodes"], json!([]));
+        assert_eq!(data(&response)["changes"]["pageInfo"]["endCursor"].as_str(), cursor.as_deref());
+
+        // Republishing brings an item back.
+        publish(&app, &token, "NewsArticle", &ids[1]).await;
+        phone.sync(&app, None).await;
+        assert_eq!(phone.items, server_state(&app, None).await);
+        assert!(phone.items.contains_key(&ids[1]));
+    }
+
+    async fn editors_sync_drafts_trash_and_purges(app) {
+        let token = editor(&app).await;
+        let admin = app.create_token(quire_api::auth::Role::Admin).await;
+        let draft = create(&app, &token, "NewsArticle", "{ title: \"Draft\" }").await;
+        let gone = create(&app, &token, "NewsArticle", "{ title: \"Doomed\" }").await;
+        let mut laptop = Replica::default();
+        laptop.sync(&app, Some(&token)).await;
+        assert!(laptop.items.contains_key(&id(&draft)));
+        assert!(laptop.items.contains_key(&id(&gone)));
+
+        mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &id(&gone)).await;
+        laptop.sync(&app, Some(&token)).await;
+        assert!(!laptop.items.contains_key(&id(&gone)));
+        assert_eq!(laptop.items, server_state(&app, Some(&token)).await);
+
+        let response = app.gql_as(&admin, "mutation($id: ID!) { purge(id: $id) }", json!({ "id": id(&gone) })).await;
+        data(&response);
+        let before = laptop.heard.len();
+        laptop.sync(&app, Some(&token)).await;
+        assert_eq!(&laptop.heard[before..], [id(&gone)]);
+        assert_eq!(laptop.items, server_state(&app, Some(&token)).await);
+    }
+
+    async fn changes_filter_by_type_and_refuse_bad_arguments(app) {
+        let token = editor(&app).await;
+        let news = create(&app, &token, "NewsArticle", "{ title: \"N\" }").await;
+        let release = create(&app, &token, "PressRelease", "{ title: \"P\" }").await;
+        let response = app.gql_as(&token, CHANGES, json!({ "types": ["PRESS_RELEASE"] })).await;
+        let nodes = data(&response)["changes"]["nodes"].as_array().unwrap().clone();
+        assert_eq!(nodes.len(), 1);
+        assert_eq!(nodes[0]["id"], release["id"]);
+        assert_eq!(nodes[0]["contentType"], "PRESS_RELEASE");
+        assert_ne!(nodes[0]["id"], news["id"]);
+
+        for (variables, field) in [
+            (json!({ "after": "not a cursor" }), "after"),
+            (json!({ "first": 0 }), "first"),
+            (json!({ "first": 501 }), "first"),
+        ] {
+            let response = app.gql_as(&token, CHANGES, variables).await;
+            assert_eq!(error_code(&response), "BAD_USER_INPUT");
+            assert_eq!(error_field(&response), field);
+        }
+    }
+
+    async fn an_embargo_reaches_the_public_when_it_lifts(app) {
+        let token = editor(&app).await;
+        let release = create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await;
+        let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+        let query = "mutation($id: ID!, $at: DateTime!) { updatePressRelease(id: $id, input: { publishedAt: $at }) { id } }";
+        data(&app.gql_as(&token, query, json!({ "id": id(&release), "at": at })).await);
+        publish(&app, &token, "PressRelease", &id(&release)).await;
+
+        let mut phone = Replica::default();
+        phone.sync(&app, None).await;
+        assert!(!phone.heard.contains(&id(&release)), "heard of an embargoed item early");
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !phone.items.contains_key(&id(&release)) {
+            assert!(std::time::Instant::now() < deadline, "the embargoed item never arrived");
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            phone.sync(&app, None).await;
+        }
+        assert_eq!(phone.items, server_state(&app, None).await);
+    }
+
+    async fn concurrent_writers_never_make_a_reader_skip(app) {
+        let token = editor(&app).await;
+        let writers: Vec<_> = (0..6)
+            .map(|w| {
+                let client = app.client.clone();
+                let url = app.url("/graphql");
+                let token = token.clone();
+                tokio::spawn(async move {
+                    for n in 0..8 {
+                        let create = json!({ "query": format!("mutation {{ createNewsArticle(input: {{ title: \"W{w} N{n}\" }}) {{ id }} }}") });
+                        let response: Value = client.post(&url).bearer_auth(&token).json(&create).send().await.unwrap().json().await.unwrap();
+                        let id = response["data"]["createNewsArticle"]["id"].as_str().unwrap_or_else(|| panic!("{response}")).to_string();
+                        let update = json!({
+                            "query": "mutation($id: ID!) { updateNewsArticle(id: $id, input: { summary: \"edited\" }) { id } }",
+                            "variables": { "id": id },
+                        });
+                        let response: Value = client.post(&url).bearer_auth(&token).json(&update).send().await.unwrap().json().await.unwrap();
+                        assert!(response["errors"].is_null(), "{response}");
+                    }
+                })
+            })
+            .collect();
+        // The reader syncs all the while the writers commit, out of order if they can.
+        let mut reader = Replica::default();
+        while writers.iter().any(|w| !w.is_finished()) {
+            reader.sync(&app, Some(&token)).await;
+        }
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        reader.sync(&app, Some(&token)).await;
+        let server = server_state(&app, Some(&token)).await;
+        assert_eq!(server.len(), 48);
+        assert_eq!(reader.items, server);
+        assert!(reader.items.values().all(|(_, version)| *version == 2));
+    }
+}
+
+/// On PostgreSQL, a writer that has numbered its change but not yet committed holds back
+/// every later writer, so no reader can see a later number first and step past this one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_writer_is_never_overtaken_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = TestApp::spawn(crate::support::Backend::Postgres).await else {
+        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let token = editor(&app).await;
+    let first = create(&app, &token, "NewsArticle", "{ title: \"First\" }").await;
+    let second = create(&app, &token, "NewsArticle", "{ title: \"Second\" }").await;
+    let mut reader = Replica::default();
+    reader.sync(&app, Some(&token)).await;
+
+    // A slow writer journals a change to `first` the way Quire does, and stays open.
+    let slow = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let tx = slow.begin().await.unwrap();
+    tx.execute_unprepared(&format!(
+        "SELECT pg_advisory_xact_lock({}); \
+         INSERT INTO content_changes (content_id, content_type, public, at) \
+         SELECT id, content_type, false, now() FROM content_items WHERE title = 'First'",
+        0x51_55_49_52_45_i64
+    ))
+    .await
+    .unwrap();
+
+    // Meanwhile an editor changes `second`.
+    let editing = {
+        let client = app.client.clone();
+        let url = app.url("/graphql");
+        let token = token.clone();
+        let body = json!({
+            "query": "mutation($id: ID!) { updateNewsArticle(id: $id, input: { title: \"Second, edited\" }) { id } }",
+            "variables": { "id": second["id"] },
+        });
+        tokio::spawn(async move { client.post(url).bearer_auth(token).json(&body).send().await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    reader.sync(&app, Some(&token)).await;
+    tx.commit().await.unwrap();
+    editing.await.unwrap().unwrap();
+    reader.sync(&app, Some(&token)).await;
+
+    // The reader heard of the slow writer's change to `first`, after it, the edit.
+    let heard_after_start = &reader.heard[2..];
+    assert_eq!(heard_after_start, [id(&first), id(&second)], "a change was skipped");
+    assert_eq!(reader.items[&id(&second)].0, "Second, edited");
+    slow.close().await.unwrap();
+}
