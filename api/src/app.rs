@@ -65,15 +65,8 @@ impl App {
             .limit_complexity(config.max_query_complexity)
             .extension(async_graphql::extensions::Tracing)
             .finish();
-        let router = http::router(
-            &config,
-            AppState {
-                schema,
-                db: db.clone(),
-                media: media.clone(),
-                max_body_bytes: config.max_body_bytes,
-            },
-        );
+        let router =
+            http::router(&config, AppState::new(&config, schema, db.clone(), media.clone()));
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("listening on {}", config.addr))?;
@@ -112,24 +105,24 @@ impl App {
         tracing::info!(addr = %self.local_addr(), "serving");
         let (stop, stopped) = watch::channel(false);
         let w = &self.workflow;
-        let scheduler = tokio::spawn(scheduler::run(
+        // Background work: its statements are not the requests' (see `db::background`).
+        let scheduler = tokio::spawn(db::background(scheduler::run(
             self.db.clone(),
             Duration::from_millis(w.scheduler_interval_ms.max(10)),
             stopped.clone(),
-        ));
+        )));
         let policy = RetryPolicy {
             base: Duration::from_millis(w.webhook_retry_base_ms),
             max_attempts: w.webhook_max_attempts.max(1),
             timeout: Duration::from_millis(w.webhook_timeout_ms.max(100)),
             poll_interval: Duration::from_millis(w.webhook_poll_interval_ms.max(10)),
         };
-        let sender = tokio::spawn(webhooks::run_sender(self.db.clone(), policy, stopped.clone()));
-        let live = tokio::spawn(crate::live::run(self.db.clone(), stopped.clone()));
-        let counts = tokio::spawn(self.media.downloads.clone().run(
-            self.db.clone(),
-            self.flush_interval,
-            stopped,
-        ));
+        let sender = webhooks::run_sender(self.db.clone(), policy, stopped.clone());
+        let sender = tokio::spawn(db::background(sender));
+        let live = tokio::spawn(db::background(crate::live::run(self.db.clone(), stopped.clone())));
+        let counts =
+            self.media.downloads.clone().run(self.db.clone(), self.flush_interval, stopped);
+        let counts = tokio::spawn(db::background(counts));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         let _ = stop.send(true);

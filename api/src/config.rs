@@ -61,6 +61,41 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub media: MediaConfig,
+
+    #[command(flatten)]
+    pub caching: CachingConfig,
+}
+
+/// HTTP caching of public answers, the response cache and persisted queries.
+#[derive(Debug, Clone, Args)]
+pub struct CachingConfig {
+    /// `Cache-Control` of public answers to `GET /graphql` (such as
+    /// `public, max-age=60, stale-while-revalidate=600` behind a CDN). Answers to signed-in
+    /// callers are always `private, no-store`.
+    #[arg(
+        long,
+        env = "QUIRE_PUBLIC_CACHE_CONTROL",
+        default_value = "public, max-age=0, must-revalidate"
+    )]
+    pub public_cache_control: String,
+
+    /// Memory for the public response cache, in MiB; 0 turns it off.
+    #[arg(long, env = "QUIRE_RESPONSE_CACHE_MB", default_value_t = 32)]
+    pub response_cache_mb: u64,
+
+    /// How many automatic persisted queries are remembered.
+    #[arg(long, env = "QUIRE_PERSISTED_QUERIES", default_value_t = 2000)]
+    pub persisted_queries: usize,
+}
+
+impl Default for CachingConfig {
+    fn default() -> Self {
+        CachingConfig {
+            public_cache_control: "public, max-age=0, must-revalidate".to_string(),
+            response_cache_mb: 32,
+            persisted_queries: 2000,
+        }
+    }
 }
 
 /// Uploads, downloads and links.
@@ -182,6 +217,7 @@ impl ServeConfig {
             database_max_connections: 16,
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),
+            caching: CachingConfig::default(),
         }
     }
 }

@@ -27,6 +27,16 @@ pub struct Db {
     live: Live,
 }
 
+tokio::task_local! {
+    static BACKGROUND: ();
+}
+
+/// Runs `work` without counting its statements: the count is of the statements requests
+/// cause, and background polling would blur it.
+pub async fn background<F: std::future::Future>(work: F) -> F::Output {
+    BACKGROUND.scope((), work).await
+}
+
 /// A write transaction, holding the SQLite write turn until it ends.
 pub struct WriteTx {
     tx: DatabaseTransaction,
@@ -75,7 +85,9 @@ impl Db {
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         conn.set_metric_callback(move |info| {
-            counter.fetch_add(1, Ordering::Relaxed);
+            if BACKGROUND.try_with(|_| ()).is_err() {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
             tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "statement");
         });
         let write_lock = is_sqlite.then(|| Arc::new(Mutex::new(())));
@@ -128,7 +140,8 @@ impl Db {
         }
     }
 
-    /// SQL statements run through this handle since it was opened.
+    /// SQL statements run through this handle since it was opened, but for background
+    /// polling.
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }

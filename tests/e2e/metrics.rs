@@ -104,6 +104,8 @@ e2e! {
         assert!(value(&after, "quire_sql_statements_total", None) > 0.0);
         assert!(value(&after, "quire_db_pool_connections", None) >= 1.0);
         assert!(after.iter().any(|(n, _, _)| n == "quire_webhook_backlog"));
+        // The repeated public query was answered from the response cache.
+        assert!(value(&after, "quire_response_cache_total", Some(("outcome", "hit"))) >= 2.0);
         assert!(
             after.iter().any(|(n, l, _)| n == "quire_http_request_duration_seconds_bucket" && l.iter().any(|(k, _)| k == "le")),
             "latency histograms have buckets"

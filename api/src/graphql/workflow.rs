@@ -198,6 +198,8 @@ impl WorkflowQuery {
         ctx: &Context<'_>,
         #[graphql(secret)] token: String,
     ) -> async_graphql::Result<Option<Node>> {
+        // A draft seen through a token is nobody else's to cache, and the token expires.
+        ctx.insert_http_header(http::header::CACHE_CONTROL, "private, no-store");
         let db = context::db(ctx)?;
         let id = preview::verify(db, &token).await?;
         Ok(read::find(db.conn(), Viewer::Staff, None, id).await?.map(Node::from))

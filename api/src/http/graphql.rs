@@ -11,10 +11,15 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::response::{Html, IntoResponse, Response};
-use http::header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use bytes::Bytes;
+use http::header::{
+    ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
+    WWW_AUTHENTICATE,
+};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::AppState;
+use super::response_cache::{self, CachedResponse};
 use crate::auth::{self, Actor};
 use crate::error::ApiError;
 use crate::graphql::RequestContext;
@@ -36,16 +41,14 @@ pub async fn get(
         Ok(request) => request,
         Err(err) => return request_error(&headers, StatusCode::BAD_REQUEST, &err.to_string()),
     };
-    if is_mutation(&request) {
-        let mut response = request_error(
-            &headers,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "mutations must be sent with POST",
-        );
-        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    execute(&state, peer, &headers, request).await
+    execute(&state, peer, &headers, request, Via::Get).await
+}
+
+/// How a request came: GET answers may be cached by HTTP caches and never run mutations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Get,
+    Post,
 }
 
 /// With the largest file size, bounds a whole multipart request (async-graphql does not
@@ -70,7 +73,7 @@ pub async fn post(
             return refusal(&headers, err);
         }
         return match receive_upload(&state, content_type, body).await {
-            Ok(request) => execute_as(&state, peer, &headers, request, actor).await,
+            Ok(request) => execute_as(&state, peer, &headers, request, actor, Via::Post).await,
             Err((status, message)) => request_error(&headers, status, &message),
         };
     }
@@ -101,7 +104,7 @@ pub async fn post(
             .map_err(|e| format!("invalid JSON body: {e}"))
     };
     match parsed {
-        Ok(request) => execute(&state, peer, &headers, request).await,
+        Ok(request) => execute(&state, peer, &headers, request, Via::Post).await,
         Err(message) => request_error(&headers, StatusCode::BAD_REQUEST, &message),
     }
 }
@@ -141,9 +144,10 @@ async fn execute(
     peer: SocketAddr,
     headers: &HeaderMap,
     request: async_graphql::Request,
+    via: Via,
 ) -> Response {
     match authenticate(state, headers).await {
-        Ok(actor) => execute_as(state, peer, headers, request, actor).await,
+        Ok(actor) => execute_as(state, peer, headers, request, actor, via).await,
         Err(response) => response,
     }
 }
@@ -170,12 +174,36 @@ async fn execute_as(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     actor: Actor,
+    via: Via,
 ) -> Response {
+    if let Err(err) = state.persisted.resolve(&mut request) {
+        let response = async_graphql::Response::from_errors(vec![err]);
+        return private(render(headers, StatusCode::OK, &response));
+    }
+    let mutation = is_mutation(&request);
+    if via == Via::Get && mutation {
+        let mut response = request_error(
+            headers,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+        );
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let public = matches!(actor, Actor::Public);
+    // Only the public's queries are shared: everyone else may see drafts.
+    let cache_key = (public && !mutation && state.responses.is_on())
+        .then(|| response_cache::key(&request, response_format(headers)));
+    let generation = state.db.live().generation();
     let operation = request.operation_name.clone();
-    let request = request.data(RequestContext::new(state.db.clone(), actor, Some(peer.ip())));
     let started = std::time::Instant::now();
+    if let Some(hit) = cache_key.as_ref().and_then(|key| state.responses.get(key, generation)) {
+        super::metrics::operation(operation.as_deref(), true, started.elapsed().as_secs_f64());
+        return public_answer(state, headers, via, hit.body, &hit.etag);
+    }
+    let request = request.data(RequestContext::new(state.db.clone(), actor, Some(peer.ip())));
     let mut response = state.schema.execute(request).await;
     super::metrics::operation(
         operation.as_deref(),
@@ -188,7 +216,65 @@ async fn execute_as(
     } else {
         StatusCode::OK
     };
-    render(headers, status, &response)
+    let shareable = public && response.errors.is_empty() && response.http_headers.is_empty();
+    if !shareable {
+        return private(render(headers, status, &response));
+    }
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) => Bytes::from(body),
+        Err(err) => {
+            tracing::error!(error = %err, "serialising a GraphQL response");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let etag = response_cache::etag(&body);
+    if let Some(key) = cache_key {
+        let stored = CachedResponse { generation, body: body.clone(), etag: etag.clone() };
+        state.responses.put(key, stored);
+    }
+    public_answer(state, headers, via, body, &etag)
+}
+
+/// A successful public answer: over GET with an `ETag` and the configured `Cache-Control`,
+/// and `304 Not Modified` when the client already has it.
+fn public_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    via: Via,
+    body: Bytes,
+    etag: &str,
+) -> Response {
+    let content_type = content_type(headers);
+    let mut response = if via == Via::Get
+        && headers
+            .get(IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|tags| response_cache::matches(tags, etag))
+    {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, [(CONTENT_TYPE, content_type)], body).into_response()
+    };
+    let out = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(etag) {
+        out.insert(ETAG, etag);
+    }
+    out.insert(VARY, HeaderValue::from_static("Accept, Authorization"));
+    let cache_control = match via {
+        Via::Get => state.public_cache_control.clone(),
+        Via::Post => HeaderValue::from_static("no-store"),
+    };
+    out.insert(CACHE_CONTROL, cache_control);
+    response
+}
+
+/// Answers that are not the public's to share (signed-in callers, errors, previews) are
+/// never stored by any cache.
+fn private(mut response: Response) -> Response {
+    let out = response.headers_mut();
+    out.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
+    out.insert(VARY, HeaderValue::from_static("Accept, Authorization"));
+    response
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -235,9 +321,17 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
     accepts(headers, GRAPHQL_RESPONSE_JSON)
 }
 
+fn content_type(headers: &HeaderMap) -> &'static str {
+    if wants_graphql_response(headers) { GRAPHQL_RESPONSE_JSON } else { "application/json" }
+}
+
+/// The response format asked for, as part of a cache key.
+fn response_format(headers: &HeaderMap) -> &'static str {
+    if wants_graphql_response(headers) { "graphql-response" } else { "json" }
+}
+
 fn render(headers: &HeaderMap, status: StatusCode, response: &async_graphql::Response) -> Response {
-    let content_type =
-        if wants_graphql_response(headers) { GRAPHQL_RESPONSE_JSON } else { "application/json" };
+    let content_type = content_type(headers);
     let body = match serde_json::to_vec(response) {
         Ok(body) => body,
         Err(err) => {

@@ -5,6 +5,8 @@ mod graphql;
 mod graphql_ws;
 mod health;
 pub mod metrics;
+mod persisted_queries;
+mod response_cache;
 
 use std::time::Duration;
 
@@ -24,6 +26,8 @@ use crate::config::ServeConfig;
 use crate::db::Db;
 use crate::graphql::QuireSchema;
 use crate::media::Media;
+use persisted_queries::PersistedQueries;
+use response_cache::ResponseCache;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -32,6 +36,27 @@ pub struct AppState {
     pub media: Media,
     /// The largest GraphQL request that is not an upload.
     pub max_body_bytes: usize,
+    pub responses: ResponseCache,
+    pub persisted: PersistedQueries,
+    /// `Cache-Control` of public answers to GET.
+    pub public_cache_control: HeaderValue,
+}
+
+impl AppState {
+    pub fn new(config: &ServeConfig, schema: QuireSchema, db: Db, media: Media) -> AppState {
+        let caching = &config.caching;
+        let public_cache_control = HeaderValue::from_str(&caching.public_cache_control)
+            .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
+        AppState {
+            schema,
+            db,
+            media,
+            max_body_bytes: config.max_body_bytes,
+            responses: ResponseCache::new(caching.response_cache_mb.saturating_mul(1024 * 1024)),
+            persisted: PersistedQueries::new(caching.persisted_queries),
+            public_cache_control,
+        }
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
