@@ -11,6 +11,7 @@ pub(crate) mod error;
 pub mod graphql;
 pub(crate) mod http;
 pub mod media;
+pub(crate) mod newsletter;
 pub(crate) mod preview;
 pub(crate) mod scheduler;
 pub mod seed;

@@ -5,6 +5,7 @@ pub mod asset;
 pub mod audit_entry;
 pub mod content_item;
 pub mod content_tag;
+pub mod newsletter_subscriber;
 pub mod revision;
 pub mod session;
 pub mod setting;

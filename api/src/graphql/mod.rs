@@ -9,6 +9,7 @@ mod content;
 mod context;
 mod ids;
 mod loaders;
+mod newsletter;
 mod node;
 mod tokens;
 mod types;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     workflow::WorkflowQuery,
     webhooks::WebhookQuery,
     assets::AssetQuery,
+    newsletter::NewsletterQuery,
 );
 
 /// Changing content.
@@ -57,6 +59,7 @@ pub struct MutationRoot(
     workflow::WorkflowMutation,
     webhooks::WebhookMutation,
     assets::AssetMutation,
+    newsletter::NewsletterMutation,
 );
 
 pub type QuireSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
