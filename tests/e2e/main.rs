@@ -16,6 +16,7 @@ mod examples;
 mod http;
 mod media;
 mod metrics;
+mod newsletter;
 mod pagination;
 mod persistence;
 mod preview;

@@ -44,9 +44,9 @@ impl From<NewsletterSubscriberStatus> for Status {
     }
 }
 
-/// Someone who signed up for the newsletter (admins only).
 pub struct NewsletterSubscriber(newsletter_subscriber::Model);
 
+/// Someone who signed up for the newsletter (admins only).
 #[Object]
 impl NewsletterSubscriber {
     /// Opaque id.
