@@ -20,6 +20,7 @@ use crate::graphql::SignInSettings;
 use crate::http::{self, AppState};
 use crate::media::downloads::DownloadCounter;
 use crate::media::{Media, Storage};
+use crate::newsletter::{self, mail::MailWorker};
 use crate::scheduler;
 use crate::users::LoginLimiter;
 use crate::webhooks::{self, RetryPolicy};
@@ -31,6 +32,7 @@ pub struct App {
     workflow: WorkflowConfig,
     media: Media,
     flush_interval: Duration,
+    mail: MailWorker,
 }
 
 impl App {
@@ -57,10 +59,16 @@ impl App {
                 .map(|u| u.trim_end_matches('/').to_string()),
             downloads: DownloadCounter::default(),
         };
+        let (newsletter, mail) = newsletter::setup(
+            &config.newsletter,
+            media.public_url.as_deref(),
+            &config.database.data_dir,
+        )?;
         let schema = graphql::schema_builder()
             .data(db.clone())
             .data(sign_in)
             .data(media.clone())
+            .data(newsletter)
             .limit_depth(config.max_query_depth)
             .limit_complexity(config.max_query_complexity)
             .extension(async_graphql::extensions::Tracing)
@@ -71,7 +79,7 @@ impl App {
             .await
             .with_context(|| format!("listening on {}", config.addr))?;
         let flush_interval = Duration::from_millis(config.media.download_flush_interval_ms.max(10));
-        Ok(App { listener, router, db, workflow, media, flush_interval })
+        Ok(App { listener, router, db, workflow, media, flush_interval, mail })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -119,6 +127,7 @@ impl App {
         };
         let sender = webhooks::run_sender(self.db.clone(), policy, stopped.clone());
         let sender = tokio::spawn(db::background(sender));
+        let mail = tokio::spawn(self.mail.run(stopped.clone()));
         let live = tokio::spawn(db::background(crate::live::run(self.db.clone(), stopped.clone())));
         let counts =
             self.media.downloads.clone().run(self.db.clone(), self.flush_interval, stopped);
@@ -126,7 +135,7 @@ impl App {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         let _ = stop.send(true);
-        let _ = tokio::join!(scheduler, sender, counts, live);
+        let _ = tokio::join!(scheduler, sender, counts, live, mail);
         tracing::info!("stopped; closing the database");
         self.db.close().await;
         Ok(())

@@ -64,6 +64,9 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub caching: CachingConfig,
+
+    #[command(flatten)]
+    pub newsletter: NewsletterConfig,
 }
 
 /// HTTP caching of public answers, the response cache and persisted queries.
@@ -204,6 +207,44 @@ impl Default for WorkflowConfig {
     }
 }
 
+/// Newsletter sign-up: mail and limits.
+#[derive(Debug, Clone, Args)]
+pub struct NewsletterConfig {
+    /// SMTP server for outgoing mail: `smtp://HOST:PORT` (plain), `smtp://…?tls=required`
+    /// (STARTTLS) or `smtps://USER:PASS@HOST` (TLS). Left out, mail is written as `.eml`
+    /// files to `outbox/` in the data dir.
+    #[arg(long, env = "QUIRE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of Quire's mail.
+    #[arg(long, env = "QUIRE_MAIL_FROM", default_value = "Quire <no-reply@localhost>")]
+    pub mail_from: String,
+
+    /// Newsletter sign-ups allowed per hour for one email address.
+    #[arg(long, env = "QUIRE_NEWSLETTER_SIGNUPS_PER_EMAIL_PER_HOUR", default_value_t = 3)]
+    pub newsletter_signups_per_email_per_hour: u32,
+
+    /// Newsletter sign-ups allowed per hour from one client address.
+    #[arg(long, env = "QUIRE_NEWSLETTER_SIGNUPS_PER_ADDRESS_PER_HOUR", default_value_t = 20)]
+    pub newsletter_signups_per_address_per_hour: u32,
+
+    /// How long a newsletter confirmation link stays valid, in hours.
+    #[arg(long, env = "QUIRE_NEWSLETTER_CONFIRM_TTL_HOURS", default_value_t = 72)]
+    pub newsletter_confirm_ttl_hours: i64,
+}
+
+impl Default for NewsletterConfig {
+    fn default() -> Self {
+        NewsletterConfig {
+            smtp_url: None,
+            mail_from: "Quire <no-reply@localhost>".to_string(),
+            newsletter_signups_per_email_per_hour: 3,
+            newsletter_signups_per_address_per_hour: 20,
+            newsletter_confirm_ttl_hours: 72,
+        }
+    }
+}
+
 impl ServeConfig {
     /// Settings for a server on `addr` with every other setting at its default.
     pub fn new(addr: SocketAddr, database: DatabaseArgs) -> Self {
@@ -218,6 +259,7 @@ impl ServeConfig {
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),
             caching: CachingConfig::default(),
+            newsletter: NewsletterConfig::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod graphql;
 pub(crate) mod http;
 pub mod live;
 pub mod media;
+pub(crate) mod newsletter;
 pub(crate) mod preview;
 pub(crate) mod scheduler;
 pub mod seed;

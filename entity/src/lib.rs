@@ -6,6 +6,7 @@ pub mod audit_entry;
 pub mod content_change;
 pub mod content_item;
 pub mod content_tag;
+pub mod newsletter_subscriber;
 pub mod revision;
 pub mod session;
 pub mod setting;

@@ -17,6 +17,7 @@ mod m20261123_000011_create_webhook_deliveries;
 mod m20261123_000012_create_settings;
 mod m20261123_000013_add_media_metadata;
 mod m20261129_000001_create_content_changes;
+mod m20261129_000002_create_newsletter_subscribers;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_create_settings::Migration),
             Box::new(m20261123_000013_add_media_metadata::Migration),
             Box::new(m20261129_000001_create_content_changes::Migration),
+            Box::new(m20261129_000002_create_newsletter_subscribers::Migration),
         ]
     }
 }

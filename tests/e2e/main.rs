@@ -18,6 +18,7 @@ mod http;
 mod live;
 mod media;
 mod metrics;
+mod newsletter;
 mod pagination;
 mod persistence;
 mod preview;

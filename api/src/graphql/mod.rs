@@ -9,6 +9,7 @@ mod content;
 mod context;
 mod ids;
 mod loaders;
+mod newsletter;
 mod node;
 mod sync;
 mod tokens;
@@ -43,6 +44,7 @@ pub struct QueryRoot(
     webhooks::WebhookQuery,
     assets::AssetQuery,
     sync::SyncQuery,
+    newsletter::NewsletterQuery,
 );
 
 /// Changing content.
@@ -59,6 +61,7 @@ pub struct MutationRoot(
     workflow::WorkflowMutation,
     webhooks::WebhookMutation,
     assets::AssetMutation,
+    newsletter::NewsletterMutation,
 );
 
 pub type QuireSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -5,6 +5,8 @@ mod graphql;
 mod graphql_ws;
 mod health;
 pub mod metrics;
+mod newsletter_csv;
+mod newsletter_links;
 mod persisted_queries;
 mod response_cache;
 
@@ -73,6 +75,15 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/files/{id}/{filename}", get(files::download))
         .route("/metrics", get(metrics::render))
+        .route("/admin/newsletter.csv", get(newsletter_csv::export))
+        .route(
+            "/newsletter/confirm",
+            get(newsletter_links::confirm_page).post(newsletter_links::confirm),
+        )
+        .route(
+            "/newsletter/unsubscribe",
+            get(newsletter_links::unsubscribe_page).post(newsletter_links::unsubscribe),
+        )
         .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
         // Uploads may be larger than other requests; the GraphQL handler holds those to
