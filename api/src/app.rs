@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 use crate::config::{ServeConfig, WorkflowConfig};
 use crate::db::{self, Db};
+use crate::feeds::Settings;
 use crate::graphql;
 use crate::graphql::SignInSettings;
 use crate::http::{self, AppState};
@@ -71,6 +72,7 @@ impl App {
                 schema,
                 db: db.clone(),
                 media: media.clone(),
+                feeds: Arc::new(Settings::new(&config.feeds, config.media.public_url.as_deref())),
                 max_body_bytes: config.max_body_bytes,
             },
         );

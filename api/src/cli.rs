@@ -32,8 +32,9 @@ pub struct Cli {
 pub enum Command {
     /// Migrate the database, then serve the API until SIGINT or SIGTERM.
     Serve {
+        // Boxed: the settings outweigh every other command's arguments.
         #[command(flatten)]
-        config: ServeConfig,
+        config: Box<ServeConfig>,
         /// Load this example site (from the examples dir) before serving; loading is idempotent.
         #[arg(long, env = "QUIRE_SEED_EXAMPLE")]
         seed_example: Option<String>,
@@ -174,7 +175,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { config, seed_example, examples_dir } => {
-            let app = app::App::build(config).await?;
+            let app = app::App::build(*config).await?;
             if let Some(example) = seed_example {
                 seed::load(app.db(), app.storage(), &examples_dir.join(example)).await?;
             }

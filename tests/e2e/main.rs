@@ -13,6 +13,7 @@ mod cli;
 mod content;
 mod errors;
 mod examples;
+mod feeds;
 mod http;
 mod media;
 mod metrics;

@@ -1,10 +1,12 @@
 //! The HTTP surface: routes and the layers around them.
 
+mod feeds;
 mod files;
 mod graphql;
 mod health;
 pub mod metrics;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -21,6 +23,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::ServeConfig;
 use crate::db::Db;
+use crate::feeds::Settings as FeedSettings;
 use crate::graphql::QuireSchema;
 use crate::media::Media;
 
@@ -29,6 +32,7 @@ pub struct AppState {
     pub schema: QuireSchema,
     pub db: Db,
     pub media: Media,
+    pub feeds: Arc<FeedSettings>,
     /// The largest GraphQL request that is not an upload.
     pub max_body_bytes: usize,
 }
@@ -46,6 +50,7 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/files/{id}/{filename}", get(files::download))
         .route("/metrics", get(metrics::render))
+        .route("/feeds/{name}", get(feeds::serve))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
         // Uploads may be larger than other requests; the GraphQL handler holds those to
