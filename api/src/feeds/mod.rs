@@ -133,7 +133,8 @@ pub struct Snapshot {
     /// The newest published items, newest first.
     pub items: Vec<Item>,
     pub tags: HashMap<Uuid, Vec<String>>,
-    /// When the feed last changed, if it ever had an item: see [`last_change`].
+    /// When the feed last changed: the last write to an item of its kind, or the newest
+    /// publication time if later; `None` when there never was an item.
     pub last_modified: Option<DateTime<Utc>>,
 }
 
