@@ -67,6 +67,9 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub newsletter: NewsletterConfig,
+
+    #[command(flatten)]
+    pub feeds: FeedConfig,
 }
 
 /// HTTP caching of public answers, the response cache and persisted queries.
@@ -151,6 +154,49 @@ impl Default for MediaConfig {
             s3_region: "us-east-1".to_string(),
             s3_access_key_id: None,
             s3_secret_access_key: None,
+        }
+    }
+}
+
+/// The RSS, Atom and JSON feeds of news and press releases.
+#[derive(Debug, Clone, Args)]
+pub struct FeedConfig {
+    /// The website that shows the content (`https://www.example.org`): the feeds' home link
+    /// and the base of item links that start with `/`. Default: the public URL.
+    #[arg(long, env = "QUIRE_FEED_SITE_URL")]
+    pub feed_site_url: Option<String>,
+
+    /// The name of the site, in the feeds' titles.
+    #[arg(long, env = "QUIRE_FEED_SITE_NAME", default_value = "Quire")]
+    pub feed_site_name: String,
+
+    /// Where a news article is read: a URL, or a path on the site URL, with `{slug}` and
+    /// `{id}` filled in.
+    #[arg(long, env = "QUIRE_FEED_NEWS_LINK", default_value = "/news/{slug}")]
+    pub feed_news_link: String,
+
+    /// Where a press release is read, as for `--feed-news-link`.
+    #[arg(long, env = "QUIRE_FEED_PRESS_RELEASE_LINK", default_value = "/press-releases/{slug}")]
+    pub feed_press_release_link: String,
+
+    /// How many of the newest items a feed holds (at most 500).
+    #[arg(long, env = "QUIRE_FEED_LIMIT", default_value_t = 50)]
+    pub feed_limit: u64,
+
+    /// How long caches may keep a feed, in seconds.
+    #[arg(long, env = "QUIRE_FEED_MAX_AGE", default_value_t = 60)]
+    pub feed_max_age: u64,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig {
+            feed_site_url: None,
+            feed_site_name: "Quire".to_string(),
+            feed_news_link: "/news/{slug}".to_string(),
+            feed_press_release_link: "/press-releases/{slug}".to_string(),
+            feed_limit: 50,
+            feed_max_age: 60,
         }
     }
 }
@@ -260,6 +306,7 @@ impl ServeConfig {
             media: MediaConfig::default(),
             caching: CachingConfig::default(),
             newsletter: NewsletterConfig::default(),
+            feeds: FeedConfig::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub(crate) mod content;
 pub mod db;
 pub(crate) mod error;
+pub(crate) mod feeds;
 pub mod graphql;
 pub(crate) mod http;
 pub mod live;

@@ -14,6 +14,7 @@ mod cli;
 mod content;
 mod errors;
 mod examples;
+mod feeds;
 mod http;
 mod live;
 mod media;

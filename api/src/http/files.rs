@@ -207,7 +207,7 @@ impl FileHeaders<'_> {
     }
 }
 
-fn etag_matches(request: &HeaderMap, etag: &str) -> bool {
+pub(super) fn etag_matches(request: &HeaderMap, etag: &str) -> bool {
     request
         .get_all(IF_NONE_MATCH)
         .iter()

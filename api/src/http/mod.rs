@@ -1,5 +1,6 @@
 //! The HTTP surface: routes and the layers around them.
 
+mod feeds;
 mod files;
 mod graphql;
 mod graphql_ws;
@@ -10,6 +11,7 @@ mod newsletter_links;
 mod persisted_queries;
 mod response_cache;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -26,6 +28,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::ServeConfig;
 use crate::db::Db;
+use crate::feeds::Settings as FeedSettings;
 use crate::graphql::QuireSchema;
 use crate::media::Media;
 use persisted_queries::PersistedQueries;
@@ -36,6 +39,7 @@ pub struct AppState {
     pub schema: QuireSchema,
     pub db: Db,
     pub media: Media,
+    pub feeds: Arc<FeedSettings>,
     /// The largest GraphQL request that is not an upload.
     pub max_body_bytes: usize,
     pub responses: ResponseCache,
@@ -53,6 +57,7 @@ impl AppState {
             schema,
             db,
             media,
+            feeds: Arc::new(FeedSettings::new(&config.feeds, config.media.public_url.as_deref())),
             max_body_bytes: config.max_body_bytes,
             responses: ResponseCache::new(caching.response_cache_mb.saturating_mul(1024 * 1024)),
             persisted: PersistedQueries::new(caching.persisted_queries),
@@ -84,6 +89,7 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
             "/newsletter/unsubscribe",
             get(newsletter_links::unsubscribe_page).post(newsletter_links::unsubscribe),
         )
+        .route("/feeds/{name}", get(feeds::serve))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
         // Uploads may be larger than other requests; the GraphQL handler holds those to
