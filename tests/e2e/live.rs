@@ -10,14 +10,18 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use crate::fixtures::{create, editor, publish};
 use crate::support::{TestApp, e2e};
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-const SUBSCRIPTION: &str = "subscription { contentChanged { cursor id kind contentType node { ... on NewsArticle { title } } } }";
+pub const SUBSCRIPTION: &str = "subscription { contentChanged { cursor id kind contentType node { ... on NewsArticle { title } } } }";
 
 /// A graphql-transport-ws client, subscribed; `token` goes in `connection_init`.
-async fn subscribe(app: &TestApp, token: Option<&str>, query: &str) -> Socket {
-    let url = format!("ws://{}/graphql/ws", app.addr);
+pub async fn subscribe(app: &TestApp, token: Option<&str>, query: &str) -> Socket {
+    subscribe_at(app.addr, token, query).await
+}
+
+pub async fn subscribe_at(addr: std::net::SocketAddr, token: Option<&str>, query: &str) -> Socket {
+    let url = format!("ws://{addr}/graphql/ws");
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
@@ -40,6 +44,38 @@ async fn send(socket: &mut Socket, message: Value) {
     socket.send(Message::Text(message.to_string().into())).await.unwrap();
 }
 
+/// A subscription starts listening shortly after the server reads it, with no message to
+/// say so: publishes `type_name` items until every socket has heard one, then drains them.
+pub async fn until_listening(
+    app: &TestApp,
+    token: &str,
+    type_name: &str,
+    sockets: &mut [&mut Socket],
+) {
+    let title = format!("{{ title: \"Probe {}\" }}", uuid::Uuid::now_v7().simple());
+    let probe = create(app, token, type_name, &title).await;
+    let id = probe["id"].as_str().unwrap().to_string();
+    let mut listening = vec![false; sockets.len()];
+    for _ in 0..20 {
+        publish(app, token, type_name, &id).await;
+        let unpublish = format!("mutation($id: ID!) {{ unpublish{type_name}(id: $id) {{ id }} }}");
+        app.gql_as(token, &unpublish, json!({ "id": id })).await;
+        for (socket, heard) in sockets.iter_mut().zip(listening.iter_mut()) {
+            if !*heard {
+                *heard =
+                    tokio::time::timeout(Duration::from_millis(300), socket.next()).await.is_ok();
+            }
+        }
+        if listening.iter().all(|heard| *heard) {
+            for socket in sockets.iter_mut() {
+                while next(socket).await.is_some() {}
+            }
+            return;
+        }
+    }
+    panic!("a subscription never started listening");
+}
+
 /// The next message, or `None` after a quiet second.
 async fn next(socket: &mut Socket) -> Option<Value> {
     loop {
@@ -50,7 +86,7 @@ async fn next(socket: &mut Socket) -> Option<Value> {
     }
 }
 
-async fn next_change(socket: &mut Socket) -> Option<Value> {
+pub async fn next_change(socket: &mut Socket) -> Option<Value> {
     let message = next(socket).await?;
     assert_eq!(message["type"], "next", "{message}");
     Some(message["payload"]["data"]["contentChanged"].clone())
@@ -61,6 +97,7 @@ e2e! {
         let token = editor(&app).await;
         let mut public = subscribe(&app, None, SUBSCRIPTION).await;
         let mut staff = subscribe(&app, Some(&token), SUBSCRIPTION).await;
+        until_listening(&app, &token, "NewsArticle", &mut [&mut public, &mut staff]).await;
 
         let item = create(&app, &token, "NewsArticle", "{ title: \"Breaking\" }").await;
         let heard = next_change(&mut staff).await.expect("the editor hears of the draft");
@@ -93,6 +130,7 @@ e2e! {
         let token = editor(&app).await;
         let only_releases = "subscription { contentChanged(types: [PRESS_RELEASE]) { id contentType } }";
         let mut socket = subscribe(&app, Some(&token), only_releases).await;
+        until_listening(&app, &token, "PressRelease", &mut [&mut socket]).await;
         create(&app, &token, "NewsArticle", "{ title: \"News\" }").await;
         let release = create(&app, &token, "PressRelease", "{ title: \"Release\" }").await;
         let heard = next_change(&mut socket).await.expect("the press release");

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod process;
 mod receiver;
 mod support;
 
@@ -25,6 +26,7 @@ mod persistence;
 mod preview;
 mod revisions;
 mod s3;
+mod scaleout;
 mod scheduling;
 mod schema;
 mod statements;

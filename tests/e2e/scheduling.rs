@@ -1,14 +1,13 @@
 //! Scheduled publishing: embargoes that lift on time, after a restart too, and exactly once
 //! when two Quire processes share one PostgreSQL database.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{Value, json};
 
 use crate::fixtures::{create, editor, id_of};
+use crate::process::QuireProcess;
 use crate::receiver::Receiver;
 use crate::support::{Backend, TestApp, data, e2e, error_code};
 
@@ -178,43 +177,6 @@ e2e! {
     }
 }
 
-/// A second Quire, as its own process, on the test's database.
-struct SecondProcess(Child);
-
-impl SecondProcess {
-    fn start(app: &TestApp) -> SecondProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .env("QUIRE_DATABASE_URL", &app.database_url)
-            .env("QUIRE_DATA_DIR", app.data_dir())
-            .env("QUIRE_LOG", "error")
-            .env("QUIRE_SCHEDULER_INTERVAL_MS", "20")
-            .env("QUIRE_WEBHOOK_POLL_INTERVAL_MS", "20")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("quire serve starts");
-        let stdout = child.stdout.take().expect("stdout");
-        // Serving once it prints its URLs; the rest of its output is drained, not closed.
-        let (ready, started) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("/graphql") {
-                    let _ = ready.send(());
-                }
-            }
-        });
-        started.recv_timeout(Duration::from_secs(30)).expect("the second process starts");
-        SecondProcess(child)
-    }
-}
-
-impl Drop for SecondProcess {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_postgres_publish_and_notify_once() {
     let Some(mut app) = TestApp::spawn(Backend::Postgres).await else {
@@ -226,7 +188,7 @@ async fn two_processes_on_one_postgres_publish_and_notify_once() {
         config.workflow.webhook_poll_interval_ms = 20;
     })
     .await;
-    let _second = SecondProcess::start(&app);
+    let _second = QuireProcess::start(&app);
     let receiver = Receiver::start(0).await;
     let admin = app.create_token(quire_api::auth::Role::Admin).await;
     let hook = app

@@ -1,0 +1,53 @@
+//! Another Quire, as its own process (the real binary), serving the test's database.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::TestApp;
+
+pub struct QuireProcess {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl QuireProcess {
+    /// Starts `quire serve` on `app`'s database and data dir, with fast background loops.
+    pub fn start(app: &TestApp) -> QuireProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("QUIRE_DATABASE_URL", &app.database_url)
+            .env("QUIRE_DATA_DIR", app.data_dir())
+            .env("QUIRE_LOG", "error")
+            .env("QUIRE_SCHEDULER_INTERVAL_MS", "20")
+            .env("QUIRE_WEBHOOK_POLL_INTERVAL_MS", "20")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("quire serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        // Serving once it prints its URLs; the rest of its output is drained, not closed.
+        let (ready, started) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.split_whitespace().find(|w| w.ends_with("/graphql")) {
+                    let addr = url.trim_start_matches("http://").trim_end_matches("/graphql");
+                    let _ = ready.send(addr.parse::<SocketAddr>().expect("an address"));
+                }
+            }
+        });
+        let addr = started.recv_timeout(Duration::from_secs(30)).expect("the process starts");
+        QuireProcess { child, addr }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for QuireProcess {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,107 @@
+//! Several Quire processes on one PostgreSQL database: a write through one is served by the
+//! others at once (their response caches hear of it through LISTEN/NOTIFY), and their
+//! subscribers hear of it. Scheduled publishing once across processes is in `scheduling`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::fixtures::{create, editor, publish};
+use crate::live::{SUBSCRIPTION, next_change, subscribe_at, until_listening};
+use crate::process::QuireProcess;
+use crate::support::{Backend, TestApp, data};
+
+const NEWS: &str = "{ news(first: 3) { nodes { id title } } }";
+
+async fn newest_title(client: &reqwest::Client, other: &QuireProcess) -> Value {
+    let response: Value = client
+        .get(other.url("/graphql"))
+        .query(&[("query", NEWS)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    data(&response)["news"]["nodes"][0]["title"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_through_one_process_is_served_by_another() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let other = QuireProcess::start(&app);
+    let token = editor(&app).await;
+    let first = create(&app, &token, "NewsArticle", "{ title: \"First\" }").await;
+    publish(&app, &token, "NewsArticle", first["id"].as_str().unwrap()).await;
+
+    // The other process has the list in its response cache.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while newest_title(&app.client, &other).await != "First" {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(newest_title(&app.client, &other).await, "First");
+    let mut subscriber = subscribe_at(other.addr, None, SUBSCRIPTION).await;
+    until_listening(&app, &token, "PressRelease", &mut [&mut subscriber]).await;
+
+    for n in 0..5 {
+        let title = format!("Edit {n}");
+        let update = "mutation($id: ID!, $title: String!) { updateNewsArticle(id: $id, input: { title: $title }) { id } }";
+        data(&app.gql_as(&token, update, json!({ "id": first["id"], "title": title })).await);
+        // Served by the other process within a second...
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while newest_title(&app.client, &other).await != title.as_str() {
+            assert!(
+                Instant::now() < deadline,
+                "the other process served a stale answer for a second"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // ...and never stale after.
+        for _ in 0..10 {
+            assert_eq!(newest_title(&app.client, &other).await, title.as_str());
+        }
+        // Its subscribers hear of it.
+        let heard =
+            next_change(&mut subscriber).await.expect("the other process's subscriber hears");
+        assert_eq!(heard["id"], first["id"]);
+        assert_eq!(heard["node"]["title"], title.as_str());
+    }
+
+    // A publication made through the other process reaches subscribers here.
+    let mut here = crate::live::subscribe(&app, None, SUBSCRIPTION).await;
+    until_listening(&app, &token, "PressRelease", &mut [&mut here]).await;
+    let create_there = json!({ "query": "mutation { createNewsArticle(input: { title: \"From there\" }) { id } }" });
+    let created: Value = app
+        .client
+        .post(other.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&create_there)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = data(&created)["createNewsArticle"]["id"].clone();
+    let publish_there = json!({ "query": "mutation($id: ID!) { publishNewsArticle(id: $id) { id } }", "variables": { "id": id } });
+    let published: Value = app
+        .client
+        .post(other.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&publish_there)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    data(&published);
+    let heard =
+        next_change(&mut here).await.expect("a subscriber here hears of a publication there");
+    assert_eq!(heard["id"], id);
+    assert_eq!(heard["kind"], "UPSERTED");
+}
