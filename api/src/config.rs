@@ -52,6 +52,11 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// A read replica of the PostgreSQL database (`postgres://…`) for the public's reads;
+    /// writes and editors' reads stay on `--database-url`.
+    #[arg(long, env = "QUIRE_DATABASE_READ_URL")]
+    pub database_read_url: Option<String>,
+
     /// Most database connections in the pool.
     #[arg(long, env = "QUIRE_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
@@ -301,6 +306,7 @@ impl ServeConfig {
             max_query_depth: 16,
             max_query_complexity: 5000,
             max_body_bytes: 1024 * 1024,
+            database_read_url: None,
             database_max_connections: 16,
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),

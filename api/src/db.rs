@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::content::Viewer;
 use crate::live::Live;
 
 /// A database handle: the pool, a count of the SQL statements it has run (for tests and
@@ -20,6 +21,8 @@ use crate::live::Live;
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// A read replica for the public's reads, if one is configured.
+    replica: Option<DatabaseConnection>,
     /// SQLite allows one writer; taking turns in-process avoids `SQLITE_BUSY` when two
     /// transactions would both upgrade from read to write.
     write_lock: Option<Arc<Mutex<()>>>,
@@ -83,15 +86,38 @@ impl Db {
             .await
             .with_context(|| format!("connecting to the database at {}", redact(url)))?;
         let statements = Arc::new(AtomicU64::new(0));
-        let counter = statements.clone();
-        conn.set_metric_callback(move |info| {
-            if BACKGROUND.try_with(|_| ()).is_err() {
-                counter.fetch_add(1, Ordering::Relaxed);
-            }
-            tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "statement");
-        });
+        count_statements(&mut conn, &statements);
         let write_lock = is_sqlite.then(|| Arc::new(Mutex::new(())));
-        Ok(Db { conn, write_lock, statements, live: Live::default() })
+        Ok(Db { conn, replica: None, write_lock, statements, live: Live::default() })
+    }
+
+    /// Sends the public's reads to a read replica of this (PostgreSQL) database.
+    pub async fn with_replica(mut self, url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        let mut options = ConnectOptions::new(url.to_string());
+        options
+            .max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let mut replica = Database::connect(options)
+            .await
+            .with_context(|| format!("connecting to the read replica at {}", redact(url)))?;
+        count_statements(&mut replica, &self.statements);
+        self.replica = Some(replica);
+        Ok(self)
+    }
+
+    /// Where `viewer`'s reads go: the public's to the read replica when there is one; staff
+    /// always read the primary, so they see their own writes at once.
+    pub fn reads_for(&self, viewer: Viewer) -> &DatabaseConnection {
+        match (&self.replica, viewer) {
+            (Some(replica), Viewer::Public) => replica,
+            _ => &self.conn,
+        }
+    }
+
+    pub fn has_replica(&self) -> bool {
+        self.replica.is_some()
     }
 
     pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -159,6 +185,16 @@ impl Db {
             tracing::warn!(error = %err, "closing the database");
         }
     }
+}
+
+fn count_statements(conn: &mut DatabaseConnection, statements: &Arc<AtomicU64>) {
+    let counter = statements.clone();
+    conn.set_metric_callback(move |info| {
+        if BACKGROUND.try_with(|_| ()).is_err() {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "statement");
+    });
 }
 
 fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {

@@ -105,3 +105,38 @@ async fn a_write_through_one_process_is_served_by_another() {
     assert_eq!(heard["id"], id);
     assert_eq!(heard["kind"], "UPSERTED");
 }
+
+/// With `--database-read-url`, the public reads from the replica and editors from the
+/// primary. A second database stands in for the replica, so the test can tell them apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_reads_go_to_the_read_replica() {
+    let (Some(mut app), Some(replica)) =
+        (TestApp::spawn(Backend::Postgres).await, TestApp::spawn(Backend::Postgres).await)
+    else {
+        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    for (server, title) in [(&app, "On the primary"), (&replica, "On the replica")] {
+        let token = editor(server).await;
+        let item =
+            create(server, &token, "NewsArticle", &format!("{{ title: \"{title}\" }}")).await;
+        publish(server, &token, "NewsArticle", item["id"].as_str().unwrap()).await;
+    }
+    let url = replica.database_url.clone();
+    app.reconfigure(|c| c.database_read_url = Some(url)).await;
+    let token = editor(&app).await;
+    let titles = |response: &Value| data(response)["news"]["nodes"][0]["title"].clone();
+    assert_eq!(titles(&app.gql(NEWS, json!({})).await), "On the replica");
+    assert_eq!(titles(&app.gql_as(&token, NEWS, json!({})).await), "On the primary");
+    let by_get: Value = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", NEWS)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(titles(&by_get), "On the replica");
+}

@@ -25,7 +25,7 @@ pub struct TotalCount {
 impl TotalCount {
     /// How many items match the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        Ok(self.scope.count(context::db(ctx)?.conn()).await?)
+        Ok(self.scope.count(context::reads(ctx)?).await?)
     }
 }
 
@@ -49,7 +49,7 @@ pub async fn list<T: ContentObject>(
         None => T::DEFAULT_SORT,
     };
     let scope = Scope { viewer: context::viewer(ctx)?, kind: T::KIND, filter };
-    let page = scope.list(context::db(ctx)?.conn(), sort, &window).await?;
+    let page = scope.list(context::reads(ctx)?, sort, &window).await?;
     let mut connection = Connection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,
@@ -63,7 +63,7 @@ pub async fn list<T: ContentObject>(
 
 pub async fn find_by_slug<T: ContentObject>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
     let found =
-        read::find_by_slug(context::db(ctx)?.conn(), context::viewer(ctx)?, T::KIND, slug).await?;
+        read::find_by_slug(context::reads(ctx)?, context::viewer(ctx)?, T::KIND, slug).await?;
     Ok(found.map(T::from))
 }
 
@@ -75,7 +75,7 @@ pub async fn find_by_id<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResu
         return Ok(None);
     }
     let found =
-        read::find(context::db(ctx)?.conn(), context::viewer(ctx)?, Some(T::KIND), uuid).await?;
+        read::find(context::reads(ctx)?, context::viewer(ctx)?, Some(T::KIND), uuid).await?;
     Ok(found.map(T::from))
 }
 

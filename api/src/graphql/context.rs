@@ -56,6 +56,11 @@ pub fn viewer(ctx: &Context<'_>) -> ApiResult<Viewer> {
     Ok(actor(ctx)?.viewer())
 }
 
+/// Where this request's reads go (the public's to a read replica, if there is one).
+pub fn reads<'a>(ctx: &Context<'a>) -> ApiResult<&'a sea_orm::DatabaseConnection> {
+    Ok(db(ctx)?.reads_for(viewer(ctx)?))
+}
+
 pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a BatchLoader<ContentLoader>> {
     Ok(&request(ctx)?.loader)
 }

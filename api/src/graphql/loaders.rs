@@ -20,6 +20,10 @@ impl ContentLoader {
     pub fn new(db: Db, viewer: Viewer) -> Self {
         ContentLoader { db, viewer }
     }
+
+    fn reads(&self) -> &sea_orm::DatabaseConnection {
+        self.db.reads_for(self.viewer)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,7 +56,7 @@ impl Loader<ItemById> for ContentLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ItemById]) -> LoadResult<ItemById, Item> {
-        let found = read::by_ids(self.db.conn(), self.viewer, &ids(keys, |k| k.0)).await?;
+        let found = read::by_ids(self.reads(), self.viewer, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, ItemById))
     }
 }
@@ -65,7 +69,7 @@ impl Loader<PageChildrenByParent> for ContentLoader {
         &self,
         keys: &[PageChildrenByParent],
     ) -> LoadResult<PageChildrenByParent, Vec<Item>> {
-        let found = read::children_of(self.db.conn(), self.viewer, &ids(keys, |k| k.0)).await?;
+        let found = read::children_of(self.reads(), self.viewer, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, PageChildrenByParent))
     }
 }
@@ -75,7 +79,7 @@ impl Loader<TagsByItem> for ContentLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[TagsByItem]) -> LoadResult<TagsByItem, Vec<String>> {
-        let found = tags::of_items(self.db.conn(), &ids(keys, |k| k.0)).await?;
+        let found = tags::of_items(self.reads(), &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, TagsByItem))
     }
 }
@@ -87,7 +91,7 @@ impl Loader<AssetById> for ContentLoader {
     async fn load(&self, keys: &[AssetById]) -> LoadResult<AssetById, asset::Model> {
         let rows = asset::Entity::find()
             .filter(asset::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(self.db.conn())
+            .all(self.reads())
             .await
             .map_err(crate::error::ApiError::from)?;
         Ok(rows.into_iter().map(|a| (AssetById(a.id), a)).collect())

@@ -54,19 +54,19 @@ impl NodeQuery {
         let Some((type_name, uuid)) = ids::decode(&id) else {
             return Ok(None);
         };
-        let db = context::db(ctx)?;
         if type_name == asset_type::NAME {
             // The public sees a file only through published content that uses it.
-            if !media::assets::visible(db.conn(), context::viewer(ctx)?, uuid).await? {
+            if !media::assets::visible(context::reads(ctx)?, context::viewer(ctx)?, uuid).await? {
                 return Ok(None);
             }
-            let found = media::assets::find(db.conn(), uuid).await?;
+            let found = media::assets::find(context::reads(ctx)?, uuid).await?;
             return Ok(found.map(|a| Node::Asset(Asset(a))));
         }
         let Some(kind) = content_kind(&type_name) else {
             return Ok(None);
         };
-        let found = read::find(db.conn(), context::viewer(ctx)?, Some(kind), uuid).await?;
+        let found =
+            read::find(context::reads(ctx)?, context::viewer(ctx)?, Some(kind), uuid).await?;
         Ok(found.map(Node::from))
     }
 }

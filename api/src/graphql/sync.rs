@@ -112,10 +112,14 @@ impl SyncQuery {
         let from = after.as_deref().map(decode_cursor).transpose()?;
         let types: Vec<ContentType> =
             types.unwrap_or_default().into_iter().map(Into::into).collect();
-        let db = context::db(ctx)?;
-        let page =
-            sync::after(db.conn(), context::viewer(ctx)?, from.unwrap_or(0), first as u64, &types)
-                .await?;
+        let page = sync::after(
+            context::reads(ctx)?,
+            context::viewer(ctx)?,
+            from.unwrap_or(0),
+            first as u64,
+            &types,
+        )
+        .await?;
         let end_cursor = page.changes.last().map(|c| encode_cursor(c.seq)).or(after);
         Ok(ChangeConnection {
             page_info: PageInfo {

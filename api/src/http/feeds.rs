@@ -47,9 +47,10 @@ async fn respond(
     headers: &HeaderMap,
 ) -> anyhow::Result<Response> {
     let settings = &state.feeds;
-    let snapshot = feeds::load(state.db.conn(), kind, settings.limit)
-        .await
-        .map_err(|err| anyhow::anyhow!("{err:?}"))?;
+    let snapshot =
+        feeds::load(state.db.reads_for(crate::content::Viewer::Public), kind, settings.limit)
+            .await
+            .map_err(|err| anyhow::anyhow!("{err:?}"))?;
     let last_modified = snapshot.last_modified;
     let (base, from_request) = match &settings.public_url {
         Some(url) => (url.clone(), false),

@@ -229,7 +229,9 @@ async fn execute_as(
     };
     let etag = response_cache::etag(&body);
     if let Some(key) = cache_key {
-        let stored = CachedResponse { generation, body: body.clone(), etag: etag.clone() };
+        let stored_at = std::time::Instant::now();
+        let stored =
+            CachedResponse { generation, stored_at, body: body.clone(), etag: etag.clone() };
         state.responses.put(key, stored);
     }
     public_answer(state, headers, via, body, &etag)

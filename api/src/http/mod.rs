@@ -34,6 +34,9 @@ use crate::media::Media;
 use persisted_queries::PersistedQueries;
 use response_cache::ResponseCache;
 
+/// How long an answer read from a read replica may be served from the response cache.
+const REPLICA_CACHE_AGE: Duration = Duration::from_secs(1);
+
 #[derive(Clone)]
 pub struct AppState {
     pub schema: QuireSchema,
@@ -53,13 +56,18 @@ impl AppState {
         let caching = &config.caching;
         let public_cache_control = HeaderValue::from_str(&caching.public_cache_control)
             .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
+        let replica = db.has_replica();
         AppState {
             schema,
             db,
             media,
             feeds: Arc::new(FeedSettings::new(&config.feeds, config.media.public_url.as_deref())),
             max_body_bytes: config.max_body_bytes,
-            responses: ResponseCache::new(caching.response_cache_mb.saturating_mul(1024 * 1024)),
+            responses: ResponseCache::new(
+                caching.response_cache_mb.saturating_mul(1024 * 1024),
+                // A replica may lag the primary: what was read from it is kept only briefly.
+                replica.then_some(REPLICA_CACHE_AGE),
+            ),
             persisted: PersistedQueries::new(caching.persisted_queries),
             public_cache_control,
         }

@@ -3,9 +3,11 @@
 //! in (see [`crate::live`]): every committed write, here or in another process on the same
 //! PostgreSQL database, moves the generation on, so no answer from before a write is served
 //! after it. An answer computed while a write committed is stored under the generation it
-//! started in, and so is never served.
+//! started in, and so is never served. Answers read from a replica, which may lag the
+//! primary, are also kept for a short while only.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use quick_cache::Weighter;
@@ -17,6 +19,7 @@ pub type Key = [u8; 32];
 #[derive(Clone)]
 pub struct CachedResponse {
     pub generation: u64,
+    pub stored_at: Instant,
     pub body: Bytes,
     pub etag: String,
 }
@@ -34,18 +37,21 @@ impl Weighter<Key, CachedResponse> for ByteSize {
 #[derive(Clone, Default)]
 pub struct ResponseCache {
     entries: Option<Arc<Cache<Key, CachedResponse, ByteSize>>>,
+    max_age: Option<Duration>,
 }
 
 /// A typical answer's size, to size the cache's table.
 const TYPICAL_BYTES: u64 = 8 * 1024;
 
 impl ResponseCache {
-    pub fn new(max_bytes: u64) -> Self {
+    /// A cache of up to `max_bytes`; with `max_age`, entries also expire after that long.
+    pub fn new(max_bytes: u64, max_age: Option<Duration>) -> Self {
         if max_bytes == 0 {
-            return ResponseCache { entries: None };
+            return ResponseCache { entries: None, max_age };
         }
         let items = usize::try_from((max_bytes / TYPICAL_BYTES).max(16)).unwrap_or(usize::MAX);
-        ResponseCache { entries: Some(Arc::new(Cache::with_weighter(items, max_bytes, ByteSize))) }
+        let entries = Some(Arc::new(Cache::with_weighter(items, max_bytes, ByteSize)));
+        ResponseCache { entries, max_age }
     }
 
     pub fn is_on(&self) -> bool {
@@ -54,7 +60,11 @@ impl ResponseCache {
 
     /// The answer stored for `key` in `generation`, if any.
     pub fn get(&self, key: &Key, generation: u64) -> Option<CachedResponse> {
-        let found = self.entries.as_ref()?.get(key).filter(|hit| hit.generation == generation);
+        let fresh = |hit: &CachedResponse| {
+            hit.generation == generation
+                && self.max_age.is_none_or(|age| hit.stored_at.elapsed() < age)
+        };
+        let found = self.entries.as_ref()?.get(key).filter(fresh);
         let outcome = if found.is_some() { "hit" } else { "miss" };
         ::metrics::counter!("quire_response_cache_total", "outcome" => outcome).increment(1);
         found
@@ -108,12 +118,22 @@ mod tests {
 
     #[test]
     fn a_stale_generation_is_a_miss() {
-        let cache = ResponseCache::new(1024 * 1024);
+        let cache = ResponseCache::new(1024 * 1024, None);
         let body = Bytes::from_static(b"{}");
-        cache.put([1; 32], CachedResponse { generation: 1, etag: etag(&body), body });
+        let stored_at = Instant::now();
+        cache.put([1; 32], CachedResponse { generation: 1, stored_at, etag: etag(&body), body });
         assert!(cache.get(&[1; 32], 1).is_some());
         assert!(cache.get(&[1; 32], 2).is_none());
-        assert!(!ResponseCache::new(0).is_on());
+        assert!(!ResponseCache::new(0, None).is_on());
+    }
+
+    #[test]
+    fn with_a_max_age_entries_expire() {
+        let cache = ResponseCache::new(1024 * 1024, Some(Duration::ZERO));
+        let body = Bytes::from_static(b"{}");
+        let stored_at = Instant::now();
+        cache.put([1; 32], CachedResponse { generation: 1, stored_at, etag: etag(&body), body });
+        assert!(cache.get(&[1; 32], 1).is_none());
     }
 
     #[test]

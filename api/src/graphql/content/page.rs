@@ -72,8 +72,7 @@ pub struct PageQuery;
 impl PageQuery {
     /// One page by its path, such as `about/our-network` (slashes around it are ignored).
     async fn page(&self, ctx: &Context<'_>, path: String) -> async_graphql::Result<Option<Page>> {
-        let found =
-            read::find_by_path(context::db(ctx)?.conn(), context::viewer(ctx)?, &path).await?;
+        let found = read::find_by_path(context::reads(ctx)?, context::viewer(ctx)?, &path).await?;
         Ok(found.map(Page))
     }
 }
