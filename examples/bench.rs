@@ -4,7 +4,9 @@
 //! It seeds the items directly, starts Quire as its own process (this binary again, in a
 //! serve mode, so that Quire's memory is measured alone), starts a static server that
 //! answers with Quire's own Q1 response bytes (the ceiling), and drives each with a
-//! closed-loop keep-alive load generator. It prints one table.
+//! closed-loop keep-alive load generator. It prints one table. Every operation runs with
+//! the response cache off, so that it measures the way to the database; the `Q1 cached`
+//! row runs against a second Quire process with the cache on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use chrono::{TimeZone, Utc};
 use quire_api::auth::{Actor, Role};
-use quire_api::config::DatabaseArgs;
+use quire_api::config::{CachingConfig, DatabaseArgs};
 use quire_api::db::Db;
 use quire_api::{App, ServeConfig};
 use quire_entity::content_item::{self, ContentType, Status};
@@ -73,18 +75,21 @@ fn main() -> anyhow::Result<()> {
         let url = raw.next().context("url")?;
         let dir = raw.next().context("data dir")?;
         let pool = raw.next().context("pool size")?.parse()?;
-        return runtime.block_on(serve(url, dir, pool));
+        let cache_mb = raw.next().context("response cache size")?.parse()?;
+        return runtime.block_on(serve(url, dir, pool, cache_mb));
     }
     runtime.block_on(run(parse_args()?))
 }
 
-/// The Quire process: serves until SIGTERM, printing its address first.
-async fn serve(url: String, dir: String, pool: u32) -> anyhow::Result<()> {
+/// The Quire process: serves until SIGTERM, printing its address first. A `cache_mb` of 0
+/// turns the response cache off.
+async fn serve(url: String, dir: String, pool: u32, cache_mb: u64) -> anyhow::Result<()> {
     let mut config = ServeConfig::new(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         DatabaseArgs { database_url: Some(url), data_dir: dir.into() },
     );
     config.database_max_connections = pool;
+    config.caching.response_cache_mb = cache_mb;
     let app = App::build(config).await?;
     println!("READY {}", app.local_addr());
     app.run_until(quire_api::app::shutdown_signal()).await
@@ -177,9 +182,20 @@ impl Drop for Server {
     }
 }
 
-fn start_quire(url: &str, dir: &std::path::Path, pool: u32) -> anyhow::Result<Server> {
+fn start_quire(
+    url: &str,
+    dir: &std::path::Path,
+    pool: u32,
+    cache_mb: u64,
+) -> anyhow::Result<Server> {
     let mut child = Command::new(std::env::current_exe()?)
-        .args(["__serve", url, &dir.display().to_string(), &pool.to_string()])
+        .args([
+            "__serve",
+            url,
+            &dir.display().to_string(),
+            &pool.to_string(),
+            &cache_mb.to_string(),
+        ])
         .env("QUIRE_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()?;
@@ -296,6 +312,35 @@ fn peak_rss_mb(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// Drives one operation against `quire` and prints its row of the table.
+async fn row(
+    args: &Args,
+    quire: &Server,
+    name: &str,
+    make: &MakeRequest,
+    concurrency: usize,
+    top_rate: f64,
+) -> anyhow::Result<()> {
+    let graphql = format!("{}/graphql", quire.base);
+    let before = statements(&quire.base).await?;
+    let measured = drive(&graphql, make.clone(), concurrency, args.seconds).await;
+    let after = statements(&quire.base).await?;
+    let rate = measured.requests as f64 / measured.seconds;
+    // The warm-up's requests ran statements too; the scrape itself runs one.
+    let total_requests = measured.requests as f64 * (1.0 + 1.0 / args.seconds as f64);
+    let per_request = (after - before - 1.0).max(0.0) / total_requests.max(1.0);
+    println!(
+        "| {name} | {} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {:.1}% | {per_request:.1} | {} | {:.1} |",
+        args.db,
+        percentile(&measured.latencies_us, 0.5),
+        percentile(&measured.latencies_us, 0.99),
+        100.0 * rate / top_rate,
+        measured.errors,
+        peak_rss_mb(quire.child.id()),
+    );
+    Ok(())
+}
+
 async fn run(args: Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let database = prepare(&args, dir.path()).await?;
@@ -309,7 +354,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     db.close().await;
 
     let started = Instant::now();
-    let quire = start_quire(&database.url, dir.path(), args.pool)?;
+    let quire = start_quire(&database.url, dir.path(), args.pool, 0)?;
     let graphql = format!("{}/graphql", quire.base);
     let q1 =
         json!({ "query": "{ news(first: 20) { nodes { id slug title summary publishedAt } } }" });
@@ -386,27 +431,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
             ("Q3 home page", &q3_request),
             ("M1 update by an editor", &m1_request),
         ] {
-            let before = statements(&quire.base).await?;
-            let measured = drive(&graphql, make.clone(), concurrency, args.seconds).await;
-            let after = statements(&quire.base).await?;
-            let rate = measured.requests as f64 / measured.seconds;
-            // The warm-up's requests ran statements too; the scrape itself runs one.
-            let total_requests = measured.requests as f64 * (1.0 + 1.0 / args.seconds as f64);
-            let per_request = (after - before - 1.0).max(0.0) / total_requests.max(1.0);
-            println!(
-                "| {name} | {} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {:.1}% | {per_request:.1} | {} | {:.1} |",
-                args.db,
-                percentile(&measured.latencies_us, 0.5),
-                percentile(&measured.latencies_us, 0.99),
-                100.0 * rate / top_rate,
-                measured.errors,
-                peak_rss_mb(quire.child.id()),
-            );
+            row(&args, &quire, name, make, concurrency, top_rate).await?;
         }
-        println!(
-            "| Q1 with the response cache | {} | {concurrency} | n/a | | | | | | (no response cache yet) |",
-            args.db
-        );
+        // A process of its own, started after the writes above, with the default cache:
+        // its peak memory is its own, and no answer it caches is from before M1.
+        let cached = start_quire(
+            &database.url,
+            dir.path(),
+            args.pool,
+            CachingConfig::default().response_cache_mb,
+        )?;
+        row(&args, &cached, "Q1 cached", &q1_request, concurrency, top_rate).await?;
     }
     drop(quire);
     if let Some((admin_url, name)) = database.drop_with {

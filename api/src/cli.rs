@@ -11,7 +11,7 @@ use crate::auth::{Actor, Role};
 use crate::config::{DatabaseArgs, ServeConfig};
 use crate::telemetry::LogFormat;
 use crate::tokens::RoleName;
-use crate::{app, db, graphql, seed, tokens, users};
+use crate::{app, backup, db, graphql, seed, tokens, users};
 
 fn role_name(role: Role) -> &'static str {
     role.name()
@@ -75,6 +75,17 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Copy the SQLite database to FILE, safely while Quire serves from it (PostgreSQL:
+    /// use pg_dump).
+    Backup {
+        /// Where the copy goes; its folder is made if need be.
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -210,6 +221,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let new = users::NewUser { email, password, role: role.into(), display_name };
             let user = users::create_first(&db, new).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!("Created {} {} ({})", role_name(user.role.into()), user.email, user.id);
+            Ok(())
+        }
+        Command::Backup { file, force, database } => {
+            let done = backup::sqlite(&database.url(), &file, force).await?;
+            println!(
+                "Backed up {} to {} ({} bytes; integrity check: ok)",
+                done.source.display(),
+                done.path.display(),
+                done.bytes
+            );
             Ok(())
         }
         Command::Token { action: TokenCommand::Create { role, name, database } } => {

@@ -3,6 +3,7 @@
 pub mod app;
 pub(crate) mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub(crate) mod content;

@@ -10,6 +10,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod backup;
 mod caching;
 mod cli;
 mod content;
