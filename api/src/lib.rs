@@ -13,6 +13,7 @@ pub(crate) mod http;
 pub mod media;
 pub(crate) mod preview;
 pub(crate) mod scheduler;
+pub mod search;
 pub mod seed;
 pub mod telemetry;
 pub mod tokens;

@@ -16,6 +16,7 @@ mod m20261123_000010_create_webhooks;
 mod m20261123_000011_create_webhook_deliveries;
 mod m20261123_000012_create_settings;
 mod m20261123_000013_add_media_metadata;
+mod m20261129_000003_create_search_index;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_create_webhook_deliveries::Migration),
             Box::new(m20261123_000012_create_settings::Migration),
             Box::new(m20261123_000013_add_media_metadata::Migration),
+            Box::new(m20261129_000003_create_search_index::Migration),
         ]
     }
 }

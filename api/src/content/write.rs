@@ -19,6 +19,7 @@ use super::{ContentType, Item, Status, label, markdown, now, slugs, tags, valida
 use crate::auth::{Actor, Role};
 use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
+use crate::search;
 
 use content_item::Column;
 
@@ -96,6 +97,7 @@ pub async fn create_with_id(
     if let Some(tags) = &tags {
         tags::replace(&*tx, item.id, tags).await?;
     }
+    search::index(&*tx, &item).await?;
     history::record(&*tx, actor, &item, tags.as_deref(), Action::Create).await?;
     tx.commit().await?;
     tracing::info!(id = %item.id, kind = label(kind), "content created");
@@ -350,6 +352,7 @@ pub async fn purge(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
         return Err(ApiError::bad_input("id", "purge this page's child pages first"));
     }
     content_item::Entity::delete_by_id(id).exec(&*tx).await?;
+    search::remove(&*tx, id).await?;
     history::record_purge(&*tx, actor, &current).await?;
     tx.commit().await?;
     tracing::info!(%id, "content purged");
@@ -400,6 +403,7 @@ async fn commit_version(
     action: Action,
 ) -> ApiResult<Item> {
     let saved = save(&*tx, next, current).await?;
+    search::reindex(&*tx, current, &saved).await?;
     if let Some(tags) = &tags {
         tags::replace(&*tx, saved.id, tags).await?;
     }

@@ -10,6 +10,7 @@ mod context;
 mod ids;
 mod loaders;
 mod node;
+mod search;
 mod tokens;
 mod types;
 mod users;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     workflow::WorkflowQuery,
     webhooks::WebhookQuery,
     assets::AssetQuery,
+    search::SearchQuery,
 );
 
 /// Changing content.
