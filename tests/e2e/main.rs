@@ -23,6 +23,7 @@ mod revisions;
 mod s3;
 mod scheduling;
 mod schema;
+mod search;
 mod statements;
 mod trash;
 mod users;

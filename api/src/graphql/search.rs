@@ -10,9 +10,9 @@ use crate::content::ContentType;
 use crate::content::list::page_size;
 use crate::search::{self, Cursor, Hit, Search};
 
-/// One search result: the item, how well it matches, and an extract around the match.
 pub struct SearchHit(Hit);
 
+/// One search result: the item, how well it matches, and an extract around the match.
 #[Object]
 impl SearchHit {
     /// The matching item.

@@ -82,15 +82,21 @@ pub async fn remove(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
     Ok(())
 }
 
-/// An opaque position in a result list: the score and id of the last hit seen.
+/// An opaque position in a result list: the score and id of the last hit seen. The score
+/// travels as its bits: a decimal in JSON need not read back as the same float, and the
+/// next page starts at exactly this score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     #[serde(rename = "s")]
-    score: f64,
+    score_bits: u64,
     id: Uuid,
 }
 
 impl Cursor {
+    fn score(&self) -> f64 {
+        f64::from_bits(self.score_bits)
+    }
+
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
@@ -101,7 +107,7 @@ impl Cursor {
             .decode(raw)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok())
-            .filter(|cursor| cursor.score.is_finite())
+            .filter(|cursor| cursor.score().is_finite())
             .ok_or_else(|| ApiError::bad_input("after", "this cursor is not valid"))
     }
 }
@@ -129,7 +135,7 @@ pub struct Hit {
 
 impl Hit {
     pub fn cursor(&self) -> Cursor {
-        Cursor { score: self.score, id: self.item.id }
+        Cursor { score_bits: self.score.to_bits(), id: self.item.id }
     }
 }
 
@@ -167,11 +173,10 @@ pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<HitP
     if let Some(after) = search.after {
         // Keyset over (score, id): the score is computed again, identically, for the same
         // index, so a page starts exactly after the last hit of the page before.
-        select = select.filter(
-            Condition::any()
-                .add(sql.score.clone().lt(after.score))
-                .add(Condition::all().add(sql.score.eq(after.score)).add(Column::Id.gt(after.id))),
-        );
+        select =
+            select.filter(Condition::any().add(sql.score.clone().lt(after.score())).add(
+                Condition::all().add(sql.score.eq(after.score())).add(Column::Id.gt(after.id)),
+            ));
     }
     let mut select = select
         .order_by(Expr::col(Alias::new("score")), Order::Desc)
@@ -203,8 +208,12 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_exactly() {
-        let cursor = Cursor { score: 1.234_567_890_123_456_7e-6, id: Uuid::now_v7() };
-        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+        for score in [1.234_567_890_123_456_7e-6, -0.1, 0.0, 1e300, 0.1 + 0.2] {
+            let cursor = Cursor { score_bits: f64::to_bits(score), id: Uuid::now_v7() };
+            assert_eq!(Cursor::decode(&cursor.encode()).unwrap().score(), score);
+        }
+        let infinite = Cursor { score_bits: f64::INFINITY.to_bits(), id: Uuid::now_v7() };
+        assert!(Cursor::decode(&infinite.encode()).is_err());
         assert_eq!(Cursor::decode("nonsense").err().map(|e| e.code()), Some("BAD_USER_INPUT"));
     }
 }
