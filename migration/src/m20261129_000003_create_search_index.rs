@@ -1,7 +1,8 @@
 //! The full-text search index, `content_search`: each item's title, summary and body
-//! (testimonials: author's name, organisation, quote), filled from the items already there.
-//! SQLite gets an FTS5 table; PostgreSQL a table with a weighted, generated `tsvector` under
-//! a GIN index, whose rows go with their item.
+//! (testimonials: author's name, organisation, quote), filled from the items already there
+//! (the same text the API writes for every item from now on). SQLite gets an FTS5 table;
+//! PostgreSQL a table with a weighted, generated `tsvector` under a GIN index, whose rows
+//! go with their item.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -9,11 +10,22 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// FTS5 finds rows by their integer rowid only; `content_search_ids` gives each item one,
+/// so an item's row is found without reading the whole index.
 const SQLITE_UP: &[&str] = &[
+    "CREATE TABLE content_search_ids (\
+        id INTEGER PRIMARY KEY, \
+        content_id uuid_text NOT NULL UNIQUE)",
     "CREATE VIRTUAL TABLE content_search USING fts5(\
-        content_id UNINDEXED, title, summary, body, \
+        title, summary, body, \
         tokenize = 'porter unicode61 remove_diacritics 2')",
-    BACKFILL,
+    "INSERT INTO content_search_ids (content_id) SELECT id FROM content_items",
+    "INSERT INTO content_search (rowid, title, summary, body) \
+        SELECT ids.id, \
+            CASE WHEN content_type = 'testimonial' THEN author_name ELSE title END, \
+            CASE WHEN content_type = 'testimonial' THEN organisation ELSE summary END, \
+            CASE WHEN content_type = 'testimonial' THEN quote ELSE body END \
+        FROM content_search_ids ids JOIN content_items ON content_items.id = ids.content_id",
 ];
 
 const POSTGRES_UP: &[&str] = &[
@@ -27,16 +39,13 @@ const POSTGRES_UP: &[&str] = &[
             setweight(to_tsvector('english', coalesce(summary, '')), 'B') || \
             setweight(to_tsvector('english', coalesce(body, '')), 'C')) STORED)",
     "CREATE INDEX ix_content_search_document ON content_search USING GIN (document)",
-    BACKFILL,
+    "INSERT INTO content_search (content_id, title, summary, body) \
+        SELECT id, \
+            CASE WHEN content_type = 'testimonial' THEN author_name ELSE title END, \
+            CASE WHEN content_type = 'testimonial' THEN organisation ELSE summary END, \
+            CASE WHEN content_type = 'testimonial' THEN quote ELSE body END \
+        FROM content_items",
 ];
-
-/// The same document as the API writes for each item from now on.
-const BACKFILL: &str = "INSERT INTO content_search (content_id, title, summary, body) \
-    SELECT id, \
-        CASE WHEN content_type = 'testimonial' THEN author_name ELSE title END, \
-        CASE WHEN content_type = 'testimonial' THEN organisation ELSE summary END, \
-        CASE WHEN content_type = 'testimonial' THEN quote ELSE body END \
-    FROM content_items";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -53,6 +62,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.get_connection().execute_unprepared("DROP TABLE content_search").await?;
+        if manager.get_database_backend() != DbBackend::Postgres {
+            manager.get_connection().execute_unprepared("DROP TABLE content_search_ids").await?;
+        }
         Ok(())
     }
 }

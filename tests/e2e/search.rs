@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use quire_api::auth::Role;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::fixtures::{editor, id_of, publish, user};
@@ -61,6 +62,15 @@ async fn news(app: &TestApp, token: &str, title: &str, body: &str) -> String {
     let id = create(app, token, "NewsArticle", json!({ "title": title, "body": body })).await;
     publish(app, token, "NewsArticle", &id).await;
     id
+}
+
+/// Rows in the search index.
+async fn indexed(app: &TestApp) -> i64 {
+    let backend = app.db().backend();
+    let count =
+        sea_orm::Statement::from_string(backend, "SELECT COUNT(*) AS n FROM content_search");
+    let row = app.db().conn().query_one_raw(count).await.unwrap().unwrap();
+    row.try_get("", "n").unwrap()
 }
 
 fn sorted(mut ids: Vec<String>) -> Vec<String> {
@@ -159,8 +169,10 @@ e2e! {
         data(&app.gql_as(&token, "mutation($id: ID!) { restoreFromTrash(id: $id) { id } }", json!({ "id": id })).await);
         assert_eq!(found(&app, None, "aardvark").await, [id.as_str()], "back from the trash, found again");
         data(&app.gql_as(&token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", json!({ "id": id })).await);
+        let before = indexed(&app).await;
         data(&app.gql_as(&admin, "mutation($id: ID!) { purge(id: $id) }", json!({ "id": id })).await);
         assert_eq!(found(&app, Some(&admin), "aardvark").await, Vec::<String>::new());
+        assert_eq!(indexed(&app).await, before - 1, "its row left the index");
     }
 
     async fn types_filter_and_pages_follow_one_another(app) {

@@ -1,5 +1,5 @@
 //! Full-text search over content. Each item's searchable text (its [`Document`]) is kept in
-//! `content_search`, written in the same transaction as the item itself, so a search run
+//! the `content_search` table, written in the same transaction as the item itself, so a search run
 //! after a save returns finds the new words. SQLite searches it with FTS5, PostgreSQL with
 //! a weighted `tsvector`; both rank titles above summaries above bodies. Results are joined
 //! to `content_items` under the viewer's visibility rule, like every other read.
@@ -15,8 +15,8 @@ use quire_entity::content_item::{self, Column};
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::{Alias, ExprTrait, JoinType, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -24,9 +24,6 @@ use uuid::Uuid;
 use crate::content::{ContentType, Item, Viewer};
 use crate::error::{ApiError, ApiResult};
 pub use query::Terms;
-
-/// The index table, on both databases.
-const TABLE: &str = "content_search";
 
 /// What search reads of an item, by weight: a title, a summary, a body (Markdown as
 /// written). Testimonials have none of these: their author's name is their title, the
@@ -75,11 +72,10 @@ pub async fn reindex(conn: &impl ConnectionTrait, current: &Item, saved: &Item) 
 
 /// Takes a purged item out of the index.
 pub async fn remove(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
-    let backend = conn.get_database_backend();
-    let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
-    let sql = format!("DELETE FROM {TABLE} WHERE content_id = {placeholder}");
-    conn.execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [id.into()])).await?;
-    Ok(())
+    match conn.get_database_backend() {
+        DbBackend::Postgres => postgres::remove(conn, id).await,
+        _ => sqlite::remove(conn, id).await,
+    }
 }
 
 /// An opaque position in a result list: the score and id of the last hit seen. The score
@@ -144,10 +140,11 @@ pub struct HitPage {
     pub has_next_page: bool,
 }
 
-/// How one database searches: the condition that selects matching rows of `TABLE`, the
-/// score (higher is better), and the snippet with matches between [`snippet::START`] and
-/// [`snippet::END`].
+/// How one database searches: the tables that join the index to `content_items`, the
+/// condition that selects matching rows, the score (higher is better), and the snippet with
+/// matches between [`snippet::START`] and [`snippet::END`].
 struct Backend {
+    joins: Vec<(Alias, SimpleExpr)>,
     matches: SimpleExpr,
     score: SimpleExpr,
     snippet: SimpleExpr,
@@ -168,7 +165,13 @@ pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<HitP
         .expr_as(sql.score.clone(), "score")
         .expr_as(sql.snippet, "snippet");
     if let Some(types) = &search.types {
-        select = select.filter(Column::ContentType.is_in(types.iter().copied()));
+        // SQLite keeps no statistics, and would rather walk an index that starts with the
+        // type than look each hit up by id; a unary `+` keeps this term out of its choice.
+        let column = match backend {
+            DbBackend::Postgres => Expr::col((content_item::Entity, Column::ContentType)),
+            _ => Expr::cust("+content_items.content_type"),
+        };
+        select = select.filter(column.is_in(types.iter().map(ActiveEnum::to_value)));
     }
     if let Some(after) = search.after {
         // Keyset over (score, id): the score is computed again, identically, for the same
@@ -182,12 +185,9 @@ pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<HitP
         .order_by(Expr::col(Alias::new("score")), Order::Desc)
         .order_by_asc(Column::Id)
         .limit(search.limit + 1);
-    QuerySelect::query(&mut select).join(
-        JoinType::InnerJoin,
-        Alias::new(TABLE),
-        Expr::col((Alias::new(TABLE), Alias::new("content_id")))
-            .equals((content_item::Entity, Column::Id)),
-    );
+    for (table, on) in sql.joins {
+        QuerySelect::query(&mut select).join(JoinType::InnerJoin, table, on);
+    }
     let rows = conn.query_all_raw(select.build(backend)).await?;
     let mut hits = Vec::with_capacity(rows.len());
     for row in rows {

@@ -3,7 +3,9 @@
 //! snippets from `ts_headline`. The `english` configuration stems words ("schools" finds
 //! "school"), as SQLite's porter stemmer does; English stop words are not indexed.
 
+use quire_entity::content_item::{self, Column};
 use sea_orm::prelude::Expr;
+use sea_orm::sea_query::{Alias, ExprTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
@@ -40,7 +42,13 @@ pub(super) fn backend(terms: &Terms) -> Backend {
     );
     let mut snippet_values = values.clone();
     snippet_values.extend([Value::from("\n"), options.into()]);
+    let table = || Alias::new("content_search");
     Backend {
+        joins: vec![(
+            table(),
+            Expr::col((table(), Alias::new("content_id")))
+                .equals((content_item::Entity, Column::Id)),
+        )],
         matches: Expr::cust_with_values(
             format!("content_search.document @@ {query}"),
             values.clone(),
@@ -67,6 +75,14 @@ pub(super) async fn index(conn: &impl ConnectionTrait, id: Uuid, doc: &Document)
     let values =
         [id.into(), doc.title.clone().into(), doc.summary.clone().into(), doc.body.clone().into()];
     conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, upsert, values)).await?;
+    Ok(())
+}
+
+/// The row goes with its item (`ON DELETE CASCADE`); this is for a row left behind.
+pub(super) async fn remove(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
+    let delete = "DELETE FROM content_search WHERE content_id = $1";
+    conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, delete, [id.into()]))
+        .await?;
     Ok(())
 }
 
