@@ -197,6 +197,8 @@ e2e! {
         assert_eq!(hits(&both).len(), 7);
         let none = search(&app, None, "walrus", json!({ "types": ["BOOKLET"] })).await;
         assert_eq!(hits(&none).len(), 0);
+        let empty = search(&app, None, "walrus", json!({ "types": [] })).await;
+        assert_eq!(hits(&empty).len(), 0, "an empty list of types finds nothing");
 
         let mut seen = Vec::new();
         let mut after = Value::Null;
@@ -317,5 +319,27 @@ e2e! {
         migrate("down");
         migrate("up");
         assert_eq!(sorted(found(&app, Some(&token), "ibex").await), sorted(vec![id, quote]));
+    }
+
+    async fn a_search_is_one_statement_whatever_the_number_of_hits(app) {
+        // Background workers share the statement counter: keep them quiet.
+        app.reconfigure(|config| {
+            config.workflow.scheduler_interval_ms = 3_600_000;
+            config.workflow.webhook_poll_interval_ms = 3_600_000;
+        })
+        .await;
+        let token = editor(&app).await;
+        for n in 0..6 {
+            news(&app, &token, &format!("Narwhal {n}"), "Tusks.").await;
+        }
+        let mut counts = Vec::new();
+        for first in [1, 6] {
+            let before = app.statements();
+            let response = search(&app, None, "narwhal", json!({ "first": first })).await;
+            assert_eq!(hits(&response).len(), first);
+            counts.push(app.statements() - before);
+        }
+        assert_eq!(counts[0], counts[1], "hits come with their items: {counts:?}");
+        assert!(counts[1] <= 1, "{counts:?}");
     }
 }

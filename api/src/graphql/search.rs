@@ -62,12 +62,11 @@ impl SearchQuery {
             desc = "What to look for: words, \"phrases\" and prefixes (`pill*`); at most 200 characters, with at least one letter or digit."
         )]
         query: String,
-        #[graphql(desc = "Only these kinds of content; every kind when left out.")] types: Option<
-            Vec<ContentTypeEnum>,
-        >,
-        #[graphql(desc = "How many hits to return: 20 by default, 100 at most.")] first: Option<
-            i32,
-        >,
+        #[graphql(
+            desc = "Only these kinds of content; every kind when left out (an empty list finds nothing)."
+        )]
+        types: Option<Vec<ContentTypeEnum>>,
+        #[graphql(desc = "Hits to return: 20 by default, 100 at most.")] first: Option<i32>,
         #[graphql(
             desc = "Return the hits after this cursor (a previous page's `pageInfo.endCursor`)."
         )]
