@@ -1,8 +1,9 @@
 //! Full-text search over content. Each item's searchable text (its [`Document`]) is kept in
-//! the `content_search` table, written in the same transaction as the item itself, so a search run
-//! after a save returns finds the new words. SQLite searches it with FTS5, PostgreSQL with
-//! a weighted `tsvector`; both rank titles above summaries above bodies. Results are joined
-//! to `content_items` under the viewer's visibility rule, like every other read.
+//! the `content_search` table, written in the same transaction as the item itself, so a
+//! search run after a save returns finds the new words. SQLite searches it with FTS5,
+//! PostgreSQL with a weighted `tsvector`; both rank titles above summaries above bodies.
+//! Results are joined to `content_items` under the viewer's visibility rule, like every
+//! other read.
 
 mod postgres;
 pub mod query;
