@@ -21,7 +21,9 @@ use quire_api::config::{CachingConfig, DatabaseArgs};
 use quire_api::db::Db;
 use quire_api::{App, ServeConfig};
 use quire_entity::content_item::{self, ContentType, Status};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
 use serde_json::{Value, json};
 
 const HOME_PAGE: &str = include_str!("queries/home-page.graphql");
@@ -163,6 +165,17 @@ async fn seed(
             }
         });
         content_item::Entity::insert_many(rows).exec_without_returning(db.conn()).await?;
+        // Indexed for search, as every write through the API is.
+        let ids = articles[articles.len() - batch.len()..].iter().map(|(id, _)| *id);
+        let tx = db.conn().begin().await?;
+        let inserted = content_item::Entity::find()
+            .filter(content_item::Column::Id.is_in(ids))
+            .all(&tx)
+            .await?;
+        for item in &inserted {
+            quire_api::search::index(&tx, item).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        }
+        tx.commit().await?;
     }
     let token = quire_api::tokens::create(db, &Actor::System, "bench", Role::Editor)
         .await

@@ -17,6 +17,7 @@ pub mod media;
 pub(crate) mod newsletter;
 pub(crate) mod preview;
 pub(crate) mod scheduler;
+pub mod search;
 pub mod seed;
 pub mod telemetry;
 pub mod tokens;

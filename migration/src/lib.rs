@@ -18,6 +18,7 @@ mod m20261123_000012_create_settings;
 mod m20261123_000013_add_media_metadata;
 mod m20261129_000001_create_content_changes;
 mod m20261129_000002_create_newsletter_subscribers;
+mod m20261129_000003_create_search_index;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_add_media_metadata::Migration),
             Box::new(m20261129_000001_create_content_changes::Migration),
             Box::new(m20261129_000002_create_newsletter_subscribers::Migration),
+            Box::new(m20261129_000003_create_search_index::Migration),
         ]
     }
 }

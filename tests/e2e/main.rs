@@ -30,6 +30,7 @@ mod s3;
 mod scaleout;
 mod scheduling;
 mod schema;
+mod search;
 mod statements;
 mod sync;
 mod trash;

@@ -19,6 +19,7 @@ use super::{ContentType, Item, Status, journal, label, markdown, now, slugs, tag
 use crate::auth::{Actor, Role};
 use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
+use crate::search;
 
 use content_item::Column;
 
@@ -97,6 +98,7 @@ pub async fn create_with_id(
     if let Some(tags) = &tags {
         tags::replace(&*tx, item.id, tags).await?;
     }
+    search::index(&*tx, &item).await?;
     history::record(&*tx, actor, &item, tags.as_deref(), Action::Create).await?;
     journal::record(&*tx, None, Some(&item)).await?;
     tx.commit().await?;
@@ -373,6 +375,7 @@ pub async fn purge(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
         return Err(ApiError::bad_input("id", "purge this page's child pages first"));
     }
     content_item::Entity::delete_by_id(id).exec(&*tx).await?;
+    search::remove(&*tx, id).await?;
     history::record_purge(&*tx, actor, &current).await?;
     journal::record(&*tx, Some(&current), None).await?;
     tx.commit().await?;
@@ -424,6 +427,7 @@ async fn commit_version(
     action: Action,
 ) -> ApiResult<Item> {
     let saved = save(&*tx, next, current).await?;
+    search::reindex(&*tx, current, &saved).await?;
     if let Some(tags) = &tags {
         tags::replace(&*tx, saved.id, tags).await?;
     }

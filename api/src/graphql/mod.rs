@@ -11,6 +11,7 @@ mod ids;
 mod loaders;
 mod newsletter;
 mod node;
+mod search;
 mod sync;
 mod tokens;
 mod types;
@@ -45,6 +46,7 @@ pub struct QueryRoot(
     assets::AssetQuery,
     sync::SyncQuery,
     newsletter::NewsletterQuery,
+    search::SearchQuery,
 );
 
 /// Changing content.

@@ -1,0 +1,90 @@
+//! `search(query:)`: full-text search over every kind of content, best matches first.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object};
+
+use super::context;
+use super::node::Node;
+use super::types::ContentTypeEnum;
+use crate::content::ContentType;
+use crate::content::list::page_size;
+use crate::search::{self, Cursor, Hit, Search};
+
+pub struct SearchHit(Hit);
+
+/// One search result: the item, how well it matches, and an extract around the match.
+#[Object]
+impl SearchHit {
+    /// The matching item.
+    async fn node(&self) -> Node {
+        Node::from(self.0.item.clone())
+    }
+
+    /// How well the item matches: higher is better. Comparable only within one search.
+    async fn score(&self) -> f64 {
+        self.0.score
+    }
+
+    /// A short extract of the item's text (its Markdown as written) around the matching
+    /// words, as HTML: the matches are wrapped in `<mark>…</mark>` and everything else is
+    /// escaped, so it is safe to insert into a page as it is.
+    async fn snippet(&self) -> Option<&str> {
+        self.0.snippet.as_deref()
+    }
+}
+
+fn kind(value: ContentTypeEnum) -> ContentType {
+    match value {
+        ContentTypeEnum::Page => ContentType::Page,
+        ContentTypeEnum::NewsArticle => ContentType::NewsArticle,
+        ContentTypeEnum::PressRelease => ContentType::PressRelease,
+        ContentTypeEnum::Testimonial => ContentType::Testimonial,
+        ContentTypeEnum::Booklet => ContentType::Booklet,
+    }
+}
+
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// Searches the titles, summaries and bodies of content (testimonials: the quote, the
+    /// author's name and the organisation), best matches first; titles weigh most, then
+    /// summaries, then bodies. Every word must match, in any form of it ("school" finds
+    /// "schools"); `"quoted words"` must appear together in that order; a word ending in
+    /// `*` matches every word that starts with it (`pill*`). There are no operators:
+    /// other punctuation only separates words. The public finds published content only;
+    /// signed-in staff find everything but the trash.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "What to look for: words, \"phrases\" and prefixes (`pill*`); at most 200 characters, with at least one letter or digit."
+        )]
+        query: String,
+        #[graphql(
+            desc = "Only these kinds of content; every kind when left out (an empty list finds nothing)."
+        )]
+        types: Option<Vec<ContentTypeEnum>>,
+        #[graphql(desc = "Hits to return: 20 by default, 100 at most.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return the hits after this cursor (a previous page's `pageInfo.endCursor`)."
+        )]
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, SearchHit>> {
+        let limit = page_size(first, "first")?;
+        let search = Search {
+            terms: search::query::parse(&query)?,
+            viewer: context::viewer(ctx)?,
+            types: types.map(|types| types.into_iter().map(kind).collect()),
+            after: after.as_deref().map(Cursor::decode).transpose()?,
+            limit,
+        };
+        let page = search::run(context::db(ctx)?.conn(), &search).await?;
+        let mut connection = Connection::new(search.after.is_some(), page.has_next_page);
+        connection.edges.extend(
+            page.hits.into_iter().map(|hit| Edge::new(hit.cursor().encode(), SearchHit(hit))),
+        );
+        Ok(connection)
+    }
+}
