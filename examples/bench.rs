@@ -92,6 +92,8 @@ async fn serve(url: String, dir: String, pool: u32, cache_mb: u64) -> anyhow::Re
     );
     config.database_max_connections = pool;
     config.caching.response_cache_mb = cache_mb;
+    // Logging as `quire serve` sets it up, so its cost is measured too.
+    quire_api::telemetry::init(quire_api::telemetry::LogFormat::Text);
     let app = App::build(config).await?;
     println!("READY {}", app.local_addr());
     app.run_until(quire_api::app::shutdown_signal()).await

@@ -17,7 +17,7 @@ use crate::config::{ServeConfig, WorkflowConfig};
 use crate::db::{self, Db};
 use crate::graphql;
 use crate::graphql::SignInSettings;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::media::downloads::DownloadCounter;
 use crate::media::{Media, Storage};
 use crate::newsletter::{self, mail::MailWorker};
@@ -78,7 +78,7 @@ impl App {
             .extension(async_graphql::extensions::Tracing)
             .finish();
         let router =
-            http::router(&config, AppState::new(&config, schema, db.clone(), media.clone()));
+            http::router(&config, http::Shared::new(&config, schema, db.clone(), media.clone()));
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("listening on {}", config.addr))?;

@@ -37,8 +37,10 @@ use response_cache::ResponseCache;
 /// How long an answer read from a read replica may be served from the response cache.
 const REPLICA_CACHE_AGE: Duration = Duration::from_secs(1);
 
-#[derive(Clone)]
-pub struct AppState {
+/// What every handler shares, behind one `Arc`: handlers take a copy per request.
+pub type AppState = Arc<Shared>;
+
+pub struct Shared {
     pub schema: QuireSchema,
     pub db: Db,
     pub media: Media,
@@ -51,13 +53,13 @@ pub struct AppState {
     pub public_cache_control: HeaderValue,
 }
 
-impl AppState {
+impl Shared {
     pub fn new(config: &ServeConfig, schema: QuireSchema, db: Db, media: Media) -> AppState {
         let caching = &config.caching;
         let public_cache_control = HeaderValue::from_str(&caching.public_cache_control)
             .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
         let replica = db.has_replica();
-        AppState {
+        Arc::new(Shared {
             schema,
             db,
             media,
@@ -70,7 +72,7 @@ impl AppState {
             ),
             persisted: PersistedQueries::new(caching.persisted_queries),
             public_cache_control,
-        }
+        })
     }
 }
 
