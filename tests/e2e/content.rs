@@ -287,3 +287,30 @@ e2e! {
         create(&app, &token, "PressRelease", "{ title: \"Same title\" }").await;
     }
 }
+
+e2e! {
+    async fn lists_read_long_text_only_when_asked_and_always_when_asked(app) {
+        let token = crate::fixtures::editor(&app).await;
+        let news = crate::fixtures::create(&app, &token, "NewsArticle", "{ title: \"Long\", body: \"**Bold** body\" }").await;
+        crate::fixtures::publish(&app, &token, "NewsArticle", news["id"].as_str().unwrap()).await;
+        let release = crate::fixtures::create(&app, &token, "PressRelease", "{ title: \"PR\", body: \"Text\", notesToEditors: \"Notes\" }").await;
+        crate::fixtures::publish(&app, &token, "PressRelease", release["id"].as_str().unwrap()).await;
+        let query = "{
+            plain: news { nodes { title } }
+            direct: news { nodes { body bodyHtml } }
+            edges: news { edges { node { body } } }
+            inline: news { nodes { ... on NewsArticle { bodyHtml } } }
+            spread: pressReleases { nodes { ...Notes } }
+        }
+        fragment Notes on PressRelease { notesToEditors notesToEditorsHtml }";
+        let response = app.gql(query, serde_json::json!({})).await;
+        let d = crate::support::data(&response);
+        assert_eq!(d["plain"]["nodes"][0]["title"], "Long");
+        assert_eq!(d["direct"]["nodes"][0]["body"], "**Bold** body");
+        assert!(d["direct"]["nodes"][0]["bodyHtml"].as_str().unwrap().contains("<strong>Bold</strong>"));
+        assert_eq!(d["edges"]["edges"][0]["node"]["body"], "**Bold** body");
+        assert!(d["inline"]["nodes"][0]["bodyHtml"].as_str().unwrap().contains("<strong>"));
+        assert_eq!(d["spread"]["nodes"][0]["notesToEditors"], "Notes");
+        assert!(d["spread"]["nodes"][0]["notesToEditorsHtml"].as_str().unwrap().contains("Notes"));
+    }
+}

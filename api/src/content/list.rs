@@ -204,11 +204,15 @@ impl Scope {
         Ok(content_item::Entity::find().filter(self.condition()).count(conn).await?)
     }
 
+    /// A page of the list. Without `text`, the long text columns (bodies, notes to editors
+    /// and their HTML) are left out and read as none: a list that shows titles and
+    /// summaries need not read and copy every article's body.
     pub async fn list(
         &self,
         conn: &impl ConnectionTrait,
         sort: Sort,
         window: &Window,
+        text: bool,
     ) -> ApiResult<ListPage> {
         let key = self.sort_key(sort.field);
         // Walking backward reads the list in reverse, then flips the page.
@@ -233,12 +237,10 @@ impl Scope {
                     .add(Condition::all().add(key.clone().eq(value)).add(id_past)),
             );
         }
-        let mut rows = query
-            .order_by(key, order.clone())
-            .order_by(Column::Id, order)
-            .limit(window.limit + 1)
-            .all(conn)
-            .await?;
+        let query =
+            query.order_by(key, order.clone()).order_by(Column::Id, order).limit(window.limit + 1);
+        let mut rows =
+            if text { query.all(conn).await? } else { without_text(query).all(conn).await? };
         let has_more = rows.len() as u64 > window.limit;
         rows.truncate(window.limit as usize);
         if window.backward {
@@ -252,6 +254,22 @@ impl Scope {
             has_next_page: if window.backward { has_cursor } else { has_more },
         })
     }
+}
+
+const TEXT_COLUMNS: [Column; 4] =
+    [Column::Body, Column::BodyHtml, Column::NotesToEditors, Column::NotesToEditorsHtml];
+
+fn without_text(
+    query: sea_orm::Select<content_item::Entity>,
+) -> sea_orm::Selector<sea_orm::SelectModel<Item>> {
+    use sea_orm::{IdenStatic, Iterable};
+    let mut query = query
+        .select_only()
+        .columns(Column::iter().filter(|c| !TEXT_COLUMNS.iter().any(|t| t.as_str() == c.as_str())));
+    for column in TEXT_COLUMNS {
+        query = query.column_as(Expr::cust("NULL"), column.as_str());
+    }
+    query.into_model::<Item>()
 }
 
 fn cursor_for(field: SortField, item: &Item) -> Cursor {

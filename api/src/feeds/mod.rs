@@ -144,8 +144,13 @@ pub async fn load(conn: &impl ConnectionTrait, kind: Kind, limit: u64) -> ApiRes
         Scope { viewer: Viewer::Public, kind: kind.content_type(), filter: Filter::default() };
     let sort = Sort { field: SortField::PublishedAt, descending: true };
     let window = Window { backward: false, limit, cursor: None };
-    let items: Vec<Item> =
-        scope.list(conn, sort, &window).await?.items.into_iter().map(|(_, item)| item).collect();
+    let items: Vec<Item> = scope
+        .list(conn, sort, &window, true)
+        .await?
+        .items
+        .into_iter()
+        .map(|(_, item)| item)
+        .collect();
     let tags = match kind {
         Kind::News => {
             let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();

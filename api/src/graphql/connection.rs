@@ -49,7 +49,7 @@ pub async fn list<T: ContentObject>(
         None => T::DEFAULT_SORT,
     };
     let scope = Scope { viewer: context::viewer(ctx)?, kind: T::KIND, filter };
-    let page = scope.list(context::reads(ctx)?, sort, &window).await?;
+    let page = scope.list(context::reads(ctx)?, sort, &window, asks_for_text(ctx)).await?;
     let mut connection = Connection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,
@@ -59,6 +59,14 @@ pub async fn list<T: ContentObject>(
         page.items.into_iter().map(|(cursor, item)| Edge::new(cursor.encode(), T::from(item))),
     );
     Ok(connection)
+}
+
+/// Whether a list query selects any of the long text fields of its items.
+fn asks_for_text(ctx: &Context<'_>) -> bool {
+    const TEXT_FIELDS: [&str; 4] = ["body", "bodyHtml", "notesToEditors", "notesToEditorsHtml"];
+    let list = ctx.look_ahead();
+    let items = [list.field("nodes"), list.field("edges").field("node")];
+    items.iter().any(|item| TEXT_FIELDS.iter().any(|field| item.field(field).exists()))
 }
 
 pub async fn find_by_slug<T: ContentObject>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
