@@ -34,7 +34,7 @@ struct Args {
     concurrency: Vec<usize>,
     seconds: u64,
     postgres_url: String,
-    /// Database connections in Quire's pool.
+    /// Database connections in Quire's pool; 0 leaves Quire's default.
     pool: u32,
 }
 
@@ -44,7 +44,7 @@ fn parse_args() -> anyhow::Result<Args> {
         items: 10_000,
         concurrency: vec![16, 64],
         seconds: 10,
-        pool: 16,
+        pool: 0,
         postgres_url: std::env::var("QUIRE_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
     };
@@ -90,7 +90,7 @@ async fn serve(url: String, dir: String, pool: u32, cache_mb: u64) -> anyhow::Re
         SocketAddr::from(([127, 0, 0, 1], 0)),
         DatabaseArgs { database_url: Some(url), data_dir: dir.into() },
     );
-    config.database_max_connections = pool;
+    config.database_max_connections = (pool > 0).then_some(pool);
     config.caching.response_cache_mb = cache_mb;
     // Logging as `quire serve` sets it up, so its cost is measured too.
     quire_api::telemetry::init(quire_api::telemetry::LogFormat::Text);

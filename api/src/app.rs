@@ -39,10 +39,10 @@ impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
         crate::http::metrics::init();
         let url = config.database.url();
-        let mut db = Db::connect_and_migrate(&url, config.database_max_connections).await?;
+        let mut db = Db::connect_and_migrate(&url, config.pool_size()).await?;
         tracing::info!(database = %db::redact(&url), "database ready");
         if let Some(replica) = &config.database_read_url {
-            db = db.with_replica(replica, config.database_max_connections).await?;
+            db = db.with_replica(replica, config.pool_size()).await?;
             tracing::info!(replica = %db::redact(replica), "public reads go to the replica");
         }
         let workflow = config.workflow.clone();

@@ -57,9 +57,10 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_DATABASE_READ_URL")]
     pub database_read_url: Option<String>,
 
-    /// Most database connections in the pool.
-    #[arg(long, env = "QUIRE_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
-    pub database_max_connections: u32,
+    /// Most database connections in the pool: by default 4 on SQLite (one writer at a time,
+    /// and each connection is a thread of its own) and 16 on PostgreSQL.
+    #[arg(long, env = "QUIRE_DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
 
     #[command(flatten)]
     pub workflow: WorkflowConfig,
@@ -297,6 +298,12 @@ impl Default for NewsletterConfig {
 }
 
 impl ServeConfig {
+    /// The pool size: the one given, or the default for the database.
+    pub fn pool_size(&self) -> u32 {
+        let sqlite = self.database.url().starts_with("sqlite:");
+        self.database_max_connections.unwrap_or(if sqlite { 4 } else { 16 }).max(1)
+    }
+
     /// Settings for a server on `addr` with every other setting at its default.
     pub fn new(addr: SocketAddr, database: DatabaseArgs) -> Self {
         ServeConfig {
@@ -307,7 +314,7 @@ impl ServeConfig {
             max_query_complexity: 5000,
             max_body_bytes: 1024 * 1024,
             database_read_url: None,
-            database_max_connections: 16,
+            database_max_connections: None,
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),
             caching: CachingConfig::default(),
