@@ -202,6 +202,17 @@ impl TestApp {
         filename: &str,
         bytes: Vec<u8>,
     ) -> reqwest::Response {
+        self.try_upload(token, filename, bytes).await.expect("request sent")
+    }
+
+    /// As [`Self::upload`], but a server that refuses the upload may close the connection
+    /// before the client has sent it all, which the client sees as an error.
+    pub async fn try_upload(
+        &self,
+        token: Option<&str>,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Result<reqwest::Response> {
         let operations = json!({
             "query": "mutation($file: Upload!, $alt: String) { uploadAsset(file: $file, alt: $alt) { id url filename mimeType byteSize sha256 alt width height pageCount } }",
             "variables": { "file": null, "alt": "Alt text" },
@@ -218,7 +229,7 @@ impl TestApp {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request.send().await.expect("request sent")
+        request.send().await
     }
 
     /// Runs a GraphQL request as the public and returns the whole response body.
