@@ -76,6 +76,7 @@ impl App {
             .limit_depth(config.max_query_depth)
             .limit_complexity(config.max_query_complexity)
             .extension(async_graphql::extensions::Tracing)
+            .extension(http::graphql_ws::SubscriptionsOnly)
             .finish();
         let router =
             http::router(&config, http::Shared::new(&config, schema, db.clone(), media.clone()));

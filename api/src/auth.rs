@@ -154,6 +154,15 @@ impl Actor {
 
 /// Reads the bearer token, if any. A token that is malformed, unknown, expired or revoked
 /// is an error rather than a silent downgrade to the public, so a client notices at once.
+/// The caller named by an `Authorization` value (`Bearer …`), as sent over a WebSocket.
+pub async fn authenticate_value(db: &Db, value: &str) -> ApiResult<Actor> {
+    let mut headers = HeaderMap::new();
+    let value = http::HeaderValue::from_str(value)
+        .map_err(|_| ApiError::Unauthenticated("the Authorization value is not valid"))?;
+    headers.insert(http::header::AUTHORIZATION, value);
+    authenticate(db, &headers).await
+}
+
 pub async fn authenticate(db: &Db, headers: &HeaderMap) -> ApiResult<Actor> {
     let Some(value) = headers.get(http::header::AUTHORIZATION) else {
         return Ok(Actor::Public);

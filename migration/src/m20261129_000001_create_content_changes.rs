@@ -82,6 +82,21 @@ impl MigrationTrait for Migration {
                  ORDER BY updated_at",
             )
             .await?;
+        // Items already published with a future date are announced when it comes.
+        let backend = manager.get_database_backend();
+        let now = sea_orm::Value::from(sea_orm::prelude::ChronoUtc::now());
+        let placeholder = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?" };
+        manager
+            .get_connection()
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "UPDATE content_items SET announce_at = published_at \
+                     WHERE status = 'published' AND deleted_at IS NULL AND published_at > {placeholder}"
+                ),
+                [now],
+            ))
+            .await?;
         Ok(())
     }
 

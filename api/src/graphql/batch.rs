@@ -41,15 +41,35 @@ impl<L: Send + Sync + 'static> BatchLoader<L> {
             state.pending.insert(key.clone());
             state.generation
         });
-        tokio::task::yield_now().await;
+        // Siblings register as they are first polled; yield until a pass adds none (or
+        // another load has sent the batch), so one query serves them all.
+        let mut seen = 0;
+        for _ in 0..8 {
+            tokio::task::yield_now().await;
+            let waiting = self.with_state::<K, _>(|state| {
+                (state.generation == generation).then_some(state.pending.len())
+            });
+            match waiting {
+                Some(n) if n != seen => seen = n,
+                _ => break,
+            }
+        }
         let batch = self.with_state::<K, _>(|state| {
             if let Some(batch) = state.started.get(&generation) {
                 return batch.clone();
             }
+            let loader = self.loader.clone();
+            if generation < state.generation {
+                // Its batch has finished and been let go: this key goes alone.
+                let keys = vec![key.clone()];
+                return async move { loader.load(&keys).await.map(Arc::new) }.boxed().shared();
+            }
             let keys: Vec<K> = state.pending.drain().collect();
             state.generation += 1;
-            let loader = self.loader.clone();
             let batch = async move { loader.load(&keys).await.map(Arc::new) }.boxed().shared();
+            // A loader may live as long as a WebSocket connection: finished batches from
+            // before the last one are let go, so its memory stays bounded.
+            state.started.retain(|g, b| *g + 1 >= generation || b.peek().is_none());
             state.started.insert(generation, batch.clone());
             batch
         });
@@ -108,5 +128,15 @@ mod tests {
         // A later load is a new batch.
         assert_eq!(loader.load_one(7).await, Ok(Some(14)));
         assert_eq!(loader.loader.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_long_lived_loader_keeps_only_recent_batches() {
+        let loader = BatchLoader::new(Doubler { calls: AtomicUsize::new(0) });
+        for k in 0..100u32 {
+            assert_eq!(loader.load_one(k).await, Ok((k != 13).then_some(k * 2)));
+        }
+        let kept = loader.with_state::<u32, _>(|state| state.started.len());
+        assert!(kept <= 2, "{kept} batches kept");
     }
 }

@@ -16,6 +16,7 @@ use super::types::{ContentTypeEnum, type_name};
 use crate::content::{ContentType, Viewer, sync};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::graphql_ws::WsCredentials;
 
 /// What became of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -66,6 +67,11 @@ pub struct ChangeConnection {
     pub nodes: Vec<Change>,
     /// `endCursor` is where the next sync starts; it stays where it was when nothing changed.
     pub page_info: PageInfo,
+}
+
+async fn still_staff(db: &Db, credentials: Option<&str>) -> bool {
+    let Some(value) = credentials else { return false };
+    matches!(crate::auth::authenticate_value(db, value).await, Ok(actor) if actor.viewer() == Viewer::Staff)
 }
 
 const CURSOR_PREFIX: &str = "change:";
@@ -147,22 +153,29 @@ impl Subscriptions {
         #[graphql(desc = "Only these kinds of content; all kinds when left out.")] types: Option<
             Vec<ContentTypeEnum>,
         >,
-    ) -> async_graphql::Result<impl Stream<Item = Change> + use<>> {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Change>> + use<>> {
         let db: Db = context::db(ctx)?.clone();
         let viewer = context::viewer(ctx)?;
+        let credentials = ctx.data_opt::<WsCredentials>().and_then(|c| c.0.clone());
         let types: Vec<ContentType> =
             types.unwrap_or_default().into_iter().map(Into::into).collect();
         let events = db.live().subscribe();
-        Ok(futures_util::stream::unfold(events, move |mut events| {
+        Ok(futures_util::stream::unfold(Some(events), move |events| {
             let db = db.clone();
             let types = types.clone();
+            let credentials = credentials.clone();
             async move {
+                let mut events = events?;
                 loop {
                     let event = match events.recv().await {
                         Ok(event) => event,
                         Err(RecvError::Lagged(missed)) => {
+                            // Said, then ended: the client catches up with `changes`.
                             tracing::warn!(missed, "a subscriber fell behind");
-                            continue;
+                            let error = ApiError::Conflict(format!(
+                                "{missed} changes were missed: catch up with changes(after:) from the last cursor"
+                            ));
+                            return Some((Err(error.into()), None));
                         }
                         Err(RecvError::Closed) => return None,
                     };
@@ -171,8 +184,13 @@ impl Subscriptions {
                     {
                         continue;
                     }
+                    // Staff are checked again before each change: a token revoked or a
+                    // session ended since the connection opened ends the subscription.
+                    if viewer == Viewer::Staff && !still_staff(&db, credentials.as_deref()).await {
+                        return None;
+                    }
                     match sync::resolve(db.conn(), viewer, &event).await {
-                        Ok(change) => return Some((Change(change), events)),
+                        Ok(change) => return Some((Ok(Change(change)), Some(events))),
                         Err(err) => tracing::error!(error = ?err, "resolving a change"),
                     }
                 }

@@ -1,21 +1,32 @@
 //! Subscriptions over WebSocket (`graphql-transport-ws`, and the older `graphql-ws`) at
 //! `/graphql/ws`. A token may come in the upgrade request's `Authorization` header or, as
 //! browsers cannot set headers on a WebSocket, as `Authorization` in `connection_init`'s
-//! payload; without one the connection is the public's.
+//! payload; without one the connection is the public's. The token is checked again before
+//! each change is sent, so a signed-out or deactivated editor stops hearing of drafts, and
+//! queries and mutations go over HTTP only, where each request is authenticated.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use async_graphql::Data;
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Data, ServerError, ServerResult};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use http::header::AUTHORIZATION;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 
 use super::AppState;
-use crate::auth::{self, Actor};
+use crate::auth;
 use crate::graphql::RequestContext;
+
+/// The `Authorization` value a WebSocket connection was opened with, if any.
+#[derive(Clone)]
+pub struct WsCredentials(pub Option<String>);
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -28,17 +39,21 @@ pub async fn upgrade(
         Ok(actor) => actor,
         Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
     };
+    let header_value = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     let schema = state.schema.clone();
     let db = state.db.clone();
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
         GraphQLWebSocket::new(stream, schema, protocol)
             .on_connection_init(move |payload| async move {
-                let actor = match token_in(&payload) {
-                    Some(value) => actor_for(&db, value).await?,
-                    None => from_header,
+                let (actor, credentials) = match token_in(&payload) {
+                    Some(value) => {
+                        (auth::authenticate_value(&db, value).await?, Some(value.to_string()))
+                    }
+                    None => (from_header, header_value),
                 };
                 let mut data = Data::default();
                 data.insert(RequestContext::new(db, actor, Some(peer.ip())));
+                data.insert(WsCredentials(credentials));
                 Ok(data)
             })
             .serve()
@@ -50,10 +65,44 @@ fn token_in(payload: &serde_json::Value) -> Option<&str> {
     ["Authorization", "authorization"].iter().find_map(|key| payload.get(*key)?.as_str())
 }
 
-async fn actor_for(db: &crate::db::Db, value: &str) -> async_graphql::Result<Actor> {
-    let mut headers = HeaderMap::new();
-    let value = HeaderValue::from_str(value)
-        .map_err(|_| async_graphql::Error::new("the Authorization value is not valid"))?;
-    headers.insert(AUTHORIZATION, value);
-    auth::authenticate(db, &headers).await.map_err(Into::into)
+/// Refuses queries and mutations sent over a WebSocket: the connection's caller was
+/// checked when it opened, and a request must be checked when it runs.
+pub struct SubscriptionsOnly;
+
+impl ExtensionFactory for SubscriptionsOnly {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SubscriptionsOnly)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for SubscriptionsOnly {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: async_graphql::Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<async_graphql::Request> {
+        if ctx.data_opt::<WsCredentials>().is_some() && !is_subscription(&request) {
+            let mut error = ServerError::new("send queries and mutations over HTTP", None);
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "BAD_USER_INPUT");
+            error.extensions = Some(extensions);
+            return Err(error);
+        }
+        next.run(ctx, request).await
+    }
+}
+
+fn is_subscription(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    match &document.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Subscription,
+        DocumentOperations::Multiple(ops) => ops.iter().all(|(name, op)| {
+            op.node.ty == OperationType::Subscription
+                || request.operation_name.as_deref().is_some_and(|wanted| wanted != name.as_str())
+        }),
+    }
 }

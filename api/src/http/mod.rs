@@ -3,7 +3,7 @@
 mod feeds;
 mod files;
 mod graphql;
-mod graphql_ws;
+pub(crate) mod graphql_ws;
 mod health;
 pub mod metrics;
 mod newsletter_csv;
