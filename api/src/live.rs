@@ -94,11 +94,15 @@ impl Live {
 /// them on; runs until `stop`.
 pub async fn run(db: Db, mut stop: watch::Receiver<bool>) {
     let live = db.live().clone();
-    let mut last = match newest(&db).await {
-        Ok(seq) => seq,
-        Err(err) => {
-            tracing::error!(error = ?err, "reading the change journal");
-            0
+    // Where the journal ends now: events are for changes from here on, never a replay.
+    let mut last = loop {
+        match newest(&db).await {
+            Ok(seq) => break seq,
+            Err(err) => tracing::error!(error = ?err, "reading the change journal; retrying"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => {}
+            _ = stop.changed() => return,
         }
     };
     let mut listener = None;

@@ -300,3 +300,23 @@ async fn a_slow_writer_is_never_overtaken_on_postgres() {
     assert_eq!(reader.items[&id(&second)].0, "Second, edited");
     slow.close().await.unwrap();
 }
+
+e2e! {
+    async fn a_new_alt_text_reaches_synced_clients_of_the_items_that_show_the_image(app) {
+        let token = editor(&app).await;
+        let response = app.upload(Some(&token), "hero.png", crate::media::png(8, 8)).await;
+        let body: Value = response.json().await.unwrap();
+        let image = data(&body)["uploadAsset"]["id"].clone();
+        let query = "mutation($h: ID) { createNewsArticle(input: { title: \"Pictured\", heroImageId: $h }) { id } }";
+        let article = data(&app.gql_as(&token, query, json!({ "h": image })).await)["createNewsArticle"].clone();
+        publish(&app, &token, "NewsArticle", &id(&article)).await;
+        let mut phone = Replica::default();
+        phone.sync(&app, None).await;
+        let before = phone.heard.len();
+
+        let alt = "mutation($id: ID!) { updateAsset(id: $id, alt: \"Pupils in a classroom\") { id } }";
+        data(&app.gql_as(&token, alt, json!({ "id": image })).await);
+        phone.sync(&app, None).await;
+        assert_eq!(&phone.heard[before..], [id(&article)]);
+    }
+}

@@ -96,6 +96,10 @@ pub async fn update_alt(
     let updated = active.update(&*tx).await?;
     audit::record(&*tx, actor, "asset.update", Some(Subject { type_name: SUBJECT, id }), None)
         .await?;
+    // The items that show the image change with it: synced copies and caches hear of it.
+    for item in users(&*tx, Viewer::Staff, id).await? {
+        crate::content::journal::record(&*tx, Some(&item), Some(&item)).await?;
+    }
     tx.commit().await?;
     Ok(updated)
 }

@@ -46,7 +46,8 @@ pub fn setup(
     public_url: Option<&str>,
     data_dir: &Path,
 ) -> anyhow::Result<(Newsletter, MailWorker)> {
-    let confirm_ttl = Duration::hours(config.newsletter_confirm_ttl_hours.max(1));
+    // At most a year: a larger number would overflow the expiry time.
+    let confirm_ttl = Duration::hours(config.newsletter_confirm_ttl_hours.clamp(1, 24 * 366));
     let (mailer, worker) = mail::setup(config, public_url, data_dir, confirm_ttl)?;
     let limiter = SignupLimiter::new(
         config.newsletter_signups_per_email_per_hour,
