@@ -162,6 +162,8 @@ e2e! {
             ("notes.txt", b"just some text".to_vec(), 200),
             ("empty.pdf", Vec::new(), 200),
         ] {
+            // A refused upload closes its connection (`Connection: close`), and the next
+            // request must not go out on it.
             let response = match app.try_upload(Some(&token), filename, bytes).await {
                 Ok(response) => response,
                 // Refused while the client was still sending the rest.

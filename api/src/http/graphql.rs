@@ -13,8 +13,8 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::response::{Html, IntoResponse, Response};
 use bytes::Bytes;
 use http::header::{
-    ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
-    WWW_AUTHENTICATE,
+    ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+    VARY, WWW_AUTHENTICATE,
 };
 use http::{HeaderMap, HeaderValue, StatusCode};
 
@@ -67,14 +67,14 @@ pub async fn post(
         // Only editors upload: anyone else is refused before a byte of the body is read.
         let actor = match authenticate(&state, &headers).await {
             Ok(actor) => actor,
-            Err(response) => return response,
+            Err(response) => return closing(response),
         };
         if let Err(err) = actor.require_editor() {
-            return refusal(&headers, err);
+            return closing(refusal(&headers, err));
         }
         return match receive_upload(&state, content_type, body).await {
             Ok(request) => execute_as(&state, peer, &headers, request, actor, Via::Post).await,
-            Err((status, message)) => request_error(&headers, status, &message),
+            Err((status, message)) => closing(request_error(&headers, status, &message)),
         };
     }
     if !matches!(media_type.as_str(), "" | "application/json" | "application/graphql") {
@@ -92,7 +92,7 @@ pub async fn post(
     let too_large =
         || request_error(&headers, StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large");
     if announced.is_some_and(|n| n > state.max_body_bytes) {
-        return too_large();
+        return closing(too_large());
     }
     let Ok(body) = axum::body::to_bytes(body, state.max_body_bytes).await else {
         return too_large();
@@ -276,6 +276,13 @@ fn private(mut response: Response) -> Response {
     let out = response.headers_mut();
     out.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
     out.insert(VARY, HeaderValue::from_static("Accept, Authorization"));
+    response
+}
+
+/// A refusal sent before the whole body was read: the rest of it will not be read, so the
+/// connection closes after the answer, and the client must not send another request on it.
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
     response
 }
 
