@@ -66,8 +66,10 @@ pub async fn create(
         return Err(ApiError::bad_input("expiresInSeconds", "between 1 second and 30 days"));
     }
     let expires_at = now() + ttl;
-    let claims = serde_json::to_vec(&Claims { id, exp: expires_at.timestamp() })
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    // Whole seconds, rounded up: a token lasts at least as long as asked.
+    let exp = expires_at.timestamp() + i64::from(expires_at.timestamp_subsec_nanos() > 0);
+    let claims =
+        serde_json::to_vec(&Claims { id, exp }).map_err(|e| ApiError::Internal(e.into()))?;
     let payload = URL_SAFE_NO_PAD.encode(claims);
     let signature = URL_SAFE_NO_PAD.encode(mac(&signing_key(db).await?, &payload)?);
     Ok((format!("{payload}.{signature}"), expires_at))

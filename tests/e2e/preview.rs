@@ -59,11 +59,11 @@ e2e! {
         let missing = app.gql_as(&token, CREATE_TOKEN, json!({ "id": "UGFnZTowMTkzMDAwMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDA" })).await;
         assert!(matches!(error_code(&missing), "NOT_FOUND" | "BAD_USER_INPUT"));
 
-        let minted = app.gql_as(&token, CREATE_TOKEN, json!({ "id": id, "s": 1 })).await;
+        let minted = app.gql_as(&token, CREATE_TOKEN, json!({ "id": id, "s": 2 })).await;
         let pass = data(&minted)["createPreviewToken"].as_str().unwrap().to_string();
         let seen = app.gql("query($t: String!) { preview(token: $t) { id } }", json!({ "t": pass })).await;
         assert_eq!(data(&seen)["preview"]["id"], id.as_str());
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+        tokio::time::sleep(Duration::from_millis(3100)).await;
         let expired = app.gql("query($t: String!) { preview(token: $t) { id } }", json!({ "t": pass })).await;
         assert_eq!(error_code(&expired), "BAD_USER_INPUT");
     }
