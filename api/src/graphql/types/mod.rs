@@ -93,17 +93,6 @@ impl From<ContentType> for ContentTypeEnum {
     }
 }
 
-/// The GraphQL type name of a kind of content, as used inside global ids.
-pub fn type_name(kind: ContentType) -> &'static str {
-    match kind {
-        ContentType::Page => "Page",
-        ContentType::NewsArticle => "NewsArticle",
-        ContentType::PressRelease => "PressRelease",
-        ContentType::Testimonial => "Testimonial",
-        ContentType::Booklet => "Booklet",
-    }
-}
-
 /// Fields a list can be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ContentOrderField {
