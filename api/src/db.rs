@@ -8,12 +8,13 @@ use anyhow::Context;
 use quire_migration::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, Statement, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::content::Viewer;
+use crate::content::journal::CHANNEL;
 use crate::live::Live;
 
 /// A database handle: the pool, a count of the SQL statements it has run (for tests and
@@ -56,11 +57,34 @@ impl std::ops::Deref for WriteTx {
 
 impl WriteTx {
     /// Commits, and tells the rest of the process before the caller goes on, so no cached
-    /// answer from before the write is served after it.
+    /// answer from before the write is served after it. On PostgreSQL the commit notifies
+    /// the other Quire processes on the database too, naming this one so that it can tell
+    /// its own notifications from theirs.
     pub async fn commit(self) -> Result<(), DbErr> {
+        if self.tx.get_database_backend() == DbBackend::Postgres {
+            let notify = format!("SELECT pg_notify('{CHANNEL}', '{}')", self.live.tag());
+            self.tx.execute_unprepared(&notify).await?;
+        }
         self.tx.commit().await?;
         self.live.committed();
         Ok(())
+    }
+
+    /// Commits a write that no public answer shows (users, sign-ins, tokens, webhooks,
+    /// newsletter subscribers, preview keys): cached public answers stay good.
+    pub async fn commit_private(self) -> Result<(), DbErr> {
+        self.tx.commit().await
+    }
+}
+
+/// The pool's default pings every connection before handing it out, a round trip per
+/// statement. An embedded SQLite file cannot hang up; a PostgreSQL connection idle for a
+/// while may have been dropped by the server or a proxy, so only those are checked.
+fn check_only_stale_connections(options: &mut ConnectOptions, is_sqlite: bool) {
+    if is_sqlite {
+        options.test_before_acquire(false);
+    } else {
+        options.test_before_acquire_if_idle_for(Duration::from_secs(30));
     }
 }
 
@@ -82,9 +106,16 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
+        check_only_stale_connections(&mut options, is_sqlite);
         let mut conn = Database::connect(options)
             .await
             .with_context(|| format!("connecting to the database at {}", redact(url)))?;
+        if is_sqlite && !has_stable_plans(&conn).await {
+            tracing::warn!(
+                "SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml): \
+                 every query will be compiled again each time it runs, several times slower"
+            );
+        }
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut conn, &statements);
         let write_lock = is_sqlite.then(|| Arc::new(Mutex::new(())));
@@ -99,6 +130,7 @@ impl Db {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
+        check_only_stale_connections(&mut options, false);
         let mut replica = Database::connect(options)
             .await
             .with_context(|| format!("connecting to the read replica at {}", redact(url)))?;
@@ -229,9 +261,28 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Whether SQLite keeps one plan per statement whatever its parameters. Without that
+/// guarantee a statement whose parameters may sway its plan (`LIMIT ?` always does) is
+/// compiled again at every run.
+async fn has_stable_plans(conn: &DatabaseConnection) -> bool {
+    let options = conn
+        .query_all_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA compile_options"))
+        .await
+        .unwrap_or_default();
+    options
+        .iter()
+        .any(|row| row.try_get_by_index::<String>(0).is_ok_and(|option| option == "ENABLE_QPSG"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;
+
+    #[tokio::test]
+    async fn sqlite_is_built_to_keep_its_plans() {
+        let db = super::Db::connect("sqlite::memory:", 1).await.expect("an in-memory database");
+        assert!(super::has_stable_plans(db.conn()).await);
+    }
 
     #[test]
     fn redact_hides_passwords_only() {

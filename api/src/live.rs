@@ -49,6 +49,8 @@ pub struct Live {
 }
 
 struct Inner {
+    /// Names this server in its notifications.
+    tag: String,
     generation: AtomicU64,
     wake: Notify,
     events: broadcast::Sender<Event>,
@@ -64,6 +66,7 @@ impl Default for Live {
     fn default() -> Self {
         Live {
             inner: Arc::new(Inner {
+                tag: Uuid::now_v7().simple().to_string(),
                 generation: AtomicU64::new(0),
                 wake: Notify::new(),
                 events: broadcast::channel(BACKLOG).0,
@@ -83,6 +86,11 @@ impl Live {
     pub fn committed(&self) {
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
         self.inner.wake.notify_one();
+    }
+
+    /// What this server's notifications carry: a random name of its own.
+    pub fn tag(&self) -> &str {
+        &self.inner.tag
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
@@ -110,35 +118,56 @@ pub async fn run(db: Db, mut stop: watch::Receiver<bool>) {
         if listener.is_none() && db.backend() == DbBackend::Postgres {
             listener = listen(&db).await;
         }
+        // What woke the pump decides whether the generation moves: a local commit moved it
+        // already; another process's notification, or rows found by the poll (in case a
+        // notification was lost), move it here.
         let notified = async {
             match listener.as_mut() {
-                Some(l) => l.recv().await.map(|_| ()),
+                Some(l) => l.recv().await.map(|n| n.payload() != live.tag()),
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
-            () = live.inner.wake.notified() => {}
-            heard = notified => if let Err(err) = heard {
-                tracing::warn!(error = %err, "listening for changes; polling until reconnected");
-                listener = None;
+        let foreign = tokio::select! {
+            () = live.inner.wake.notified() => Wake::Local,
+            heard = notified => match heard {
+                Ok(true) => Wake::Foreign,
+                Ok(false) => Wake::Local,
+                Err(err) => {
+                    tracing::warn!(error = %err, "listening for changes; polling until reconnected");
+                    listener = None;
+                    Wake::Poll
+                }
             },
-            () = tokio::time::sleep(POLL) => {}
+            () = tokio::time::sleep(POLL) => Wake::Poll,
             _ = stop.changed() => return,
+        };
+        let pulled = pull(&db, last).await;
+        let found = matches!(&pulled, Ok(rows) if !rows.is_empty());
+        if foreign == Wake::Foreign || (foreign == Wake::Poll && found) {
+            live.inner.generation.fetch_add(1, Ordering::AcqRel);
         }
-        match pull(&db, last).await {
-            Ok(rows) if !rows.is_empty() => {
-                // Rows from another process move the generation on here too.
-                live.inner.generation.fetch_add(1, Ordering::AcqRel);
+        match pulled {
+            Ok(rows) => {
                 for row in rows {
                     last = row.seq;
                     // No subscribers is not an error.
                     let _ = live.inner.events.send(Event::from(row));
                 }
             }
-            Ok(_) => {}
             Err(err) => tracing::error!(error = ?err, "reading the change journal"),
         }
     }
+}
+
+/// Why the pump woke.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wake {
+    /// A commit here, or this server's own notification.
+    Local,
+    /// Another Quire server's notification.
+    Foreign,
+    /// The poll.
+    Poll,
 }
 
 async fn listen(db: &Db) -> Option<PgListener> {

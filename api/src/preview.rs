@@ -41,7 +41,7 @@ async fn signing_key(db: &Db) -> ApiResult<Vec<u8>> {
         .on_conflict(OnConflict::column(setting::Column::Key).do_nothing().to_owned())
         .exec_without_returning(&*tx)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     let stored = setting::Entity::find_by_id(KEY.to_string())
         .one(db.conn())
         .await?

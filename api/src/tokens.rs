@@ -79,7 +79,7 @@ pub async fn create(db: &Db, actor: &Actor, name: &str, role: Role) -> ApiResult
         Some(token.name.clone()),
     )
     .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     tracing::info!(token_id = %token.id, role = ?role, "API token created");
     Ok(CreatedToken { token, secret })
 }
@@ -109,7 +109,7 @@ pub async fn revoke(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<api_token::Mo
     let token = active.update(&*tx).await?;
     audit::record(&*tx, actor, "token.revoke", Some(Subject { type_name: "ApiToken", id }), None)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     tracing::info!(token_id = %token.id, "API token revoked");
     Ok(token)
 }
@@ -136,7 +136,7 @@ pub async fn find_active(db: &Db, secret: &str) -> ApiResult<Option<api_token::M
             .filter(api_token::Column::Id.eq(token.id))
             .exec(&*tx)
             .await?;
-        tx.commit().await?;
+        tx.commit_private().await?;
     }
     Ok(Some(token))
 }

@@ -165,7 +165,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewUser) -> ApiResult<user::Mod
         Some(new.role.name().into()),
     )
     .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(created)
 }
 
@@ -208,7 +208,7 @@ pub async fn update(
     }
     audit::record(&*tx, actor, "user.update", Some(Subject { type_name: SUBJECT, id }), None)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(updated)
 }
 
@@ -228,7 +228,7 @@ pub async fn deactivate(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<user::Mod
     end_sessions(&*tx, id).await?;
     audit::record(&*tx, actor, "user.deactivate", Some(Subject { type_name: SUBJECT, id }), None)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(updated)
 }
 
@@ -281,7 +281,7 @@ pub async fn login(
     let tx = db.write().await?;
     let Some(user) = found.filter(|_| verified) else {
         audit::record(&*tx, &Actor::Public, "login.failed", None, Some(email.clone())).await?;
-        tx.commit().await?;
+        tx.commit_private().await?;
         return Err(ApiError::Unauthenticated("wrong email or password"));
     };
     let secret = format!("{SESSION_PREFIX}{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
@@ -305,7 +305,7 @@ pub async fn login(
     };
     audit::record(&*tx, &actor, "login", Some(Subject { type_name: SUBJECT, id: user.id }), None)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(SignedIn { token: secret, expires_at, user })
 }
 
@@ -320,7 +320,7 @@ pub async fn logout(db: &Db, actor: &Actor) -> ApiResult<bool> {
         .await?;
     audit::record(&*tx, actor, "logout", Some(Subject { type_name: SUBJECT, id: *id }), None)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(true)
 }
 

@@ -107,7 +107,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewWebhook) -> ApiResult<webhoo
         Some(created.url.clone()),
     )
     .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(created)
 }
 
@@ -135,7 +135,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
     }
     audit::record(&*tx, actor, "webhook.delete", Some(Subject { type_name: SUBJECT, id }), None)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(id)
 }
 
@@ -346,7 +346,7 @@ async fn claim(
         .filter(webhook_delivery::Column::Id.is_in(chosen.iter().map(|d| d.id)))
         .exec(&*tx)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(chosen
         .into_iter()
         .filter_map(|d| hooks.get(&d.webhook_id).cloned().map(|h| (d, h)))
@@ -368,7 +368,7 @@ async fn release(db: &Db, ids: Vec<Uuid>) -> ApiResult<()> {
         .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .exec(&*tx)
         .await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(())
 }
 
@@ -409,7 +409,7 @@ async fn finish(
     }
     let tx = db.write().await?;
     update.update(&*tx).await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(())
 }
 

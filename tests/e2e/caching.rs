@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::fixtures::{create, editor, publish};
+use quire_api::auth::Role;
+
+use crate::fixtures::{PASSWORD, create, editor, login, publish, published, user};
 use crate::support::{TestApp, data, e2e, error_code};
 
 const NEWS: &str = "{ news(first: 5) { nodes { id title } } }";
@@ -112,6 +114,33 @@ e2e! {
         let before = app.statements();
         get(&app, NEWS, None, None).await;
         assert!(app.statements() > before);
+    }
+
+    async fn writes_no_public_answer_shows_leave_cached_answers_in_place(app) {
+        let token = editor(&app).await;
+        let id = published(&app, &token, "NewsArticle", "{ title: \"Kept\" }").await;
+        let first: Value = get(&app, NEWS, None, None).await.json().await.unwrap();
+
+        // A new user, a sign-in, a new token, a newsletter sign-up and a preview key: none
+        // of them is in any public answer.
+        let admin = user(&app, "admin@example.org", Role::Admin).await;
+        login(&app, "admin@example.org", PASSWORD).await;
+        let mint = "mutation { createApiToken(name: \"ci\", role: EDITOR) { token } }";
+        data(&app.gql_as(&admin.token, mint, json!({})).await);
+        let sign_up = "mutation { subscribeToNewsletter(email: \"reader@example.org\") }";
+        assert_eq!(data(&app.gql(sign_up, json!({})).await)["subscribeToNewsletter"], true);
+        let preview = "mutation($id: ID!) { createPreviewToken(id: $id) }";
+        data(&app.gql_as(&token, preview, json!({ "id": id })).await);
+
+        let before = app.statements();
+        let again: Value = get(&app, NEWS, None, None).await.json().await.unwrap();
+        assert_eq!(app.statements(), before, "a private write emptied the response cache");
+        assert_eq!(again, first);
+
+        // A content write still does.
+        published(&app, &token, "NewsArticle", "{ title: \"Shown\" }").await;
+        let after: Value = get(&app, NEWS, None, None).await.json().await.unwrap();
+        assert_eq!(data(&after)["news"]["nodes"][0]["title"], "Shown");
     }
 
     async fn previews_are_never_cached(app) {

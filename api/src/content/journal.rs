@@ -15,8 +15,8 @@ use sea_orm::{ActiveValue, ConnectionTrait, DbBackend, EntityTrait};
 use super::{Item, Status, now};
 use crate::error::ApiResult;
 
-/// The channel PostgreSQL notifies, at each commit that journals a change, so every Quire
-/// process on the database hears of it.
+/// The channel PostgreSQL notifies at each commit that public answers could show (see
+/// [`crate::db::WriteTx::commit`]), so every Quire process on the database hears of it.
 pub const CHANNEL: &str = "quire_content_changes";
 
 /// Any number unlikely to clash with another application's advisory locks ("QUIRE").
@@ -56,10 +56,7 @@ pub async fn record(
     let public = before.is_some_and(|b| was_in_public_view(b, at))
         || after.is_some_and(|a| in_public_view(a, at));
     if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock({ORDER_LOCK}), pg_notify('{CHANNEL}', '')"
-        ))
-        .await?;
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({ORDER_LOCK})")).await?;
     }
     let row = content_change::ActiveModel {
         seq: ActiveValue::NotSet,

@@ -187,7 +187,7 @@ pub async fn subscribe(
             }
         }
     }
-    tx.commit().await?;
+    tx.commit_private().await?;
     newsletter.mailer.send(Confirmation { to: email, confirm, unsubscribe });
     Ok(())
 }
@@ -216,7 +216,7 @@ pub async fn confirm(db: &Db, token: &str) -> ApiResult<()> {
     next.confirm_expires_at = Set(None);
     next.updated_at = Set(now);
     next.update(&*tx).await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(())
 }
 
@@ -243,7 +243,7 @@ pub async fn unsubscribe(db: &Db, token: &str) -> ApiResult<()> {
         next.updated_at = Set(now);
         next.update(&*tx).await?;
     }
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(())
 }
 
@@ -280,7 +280,7 @@ pub async fn export(db: &Db, actor: &Actor) -> ApiResult<Vec<newsletter_subscrib
     let tx = db.write().await?;
     let detail = format!("{} confirmed subscribers", rows.len());
     audit::record(&*tx, actor, "newsletter.export", None, Some(detail)).await?;
-    tx.commit().await?;
+    tx.commit_private().await?;
     Ok(rows)
 }
 
