@@ -92,6 +92,10 @@ async fn serve(url: String, dir: String, pool: u32, cache_mb: u64) -> anyhow::Re
     );
     config.database_max_connections = (pool > 0).then_some(pool);
     config.caching.response_cache_mb = cache_mb;
+    // As `quire serve` reads it, to compare runs with and without the query cache.
+    if let Some(mb) = std::env::var("QUIRE_QUERY_CACHE_MB").ok().and_then(|v| v.parse().ok()) {
+        config.caching.query_cache_mb = mb;
+    }
     // Logging as `quire serve` sets it up, so its cost is measured too.
     quire_api::telemetry::init(quire_api::telemetry::LogFormat::Text);
     let app = App::build(config).await?;

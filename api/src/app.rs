@@ -68,16 +68,19 @@ impl App {
             media.public_url.as_deref(),
             &config.database.data_dir,
         )?;
-        let schema = graphql::schema_builder()
+        let mut schema = graphql::schema_builder()
             .data(db.clone())
             .data(sign_in)
             .data(media.clone())
             .data(newsletter)
             .limit_depth(config.max_query_depth)
-            .limit_complexity(config.max_query_complexity)
-            .extension(async_graphql::extensions::Tracing)
-            .extension(http::graphql_ws::SubscriptionsOnly)
-            .finish();
+            .limit_complexity(config.max_query_complexity);
+        // Per-field spans only when the log filter asks for them: any schema extension makes
+        // async-graphql wrap every field it resolves, which costs more than the field.
+        if tracing::enabled!(target: "async_graphql::graphql", tracing::Level::INFO) {
+            schema = schema.extension(async_graphql::extensions::Tracing);
+        }
+        let schema = schema.finish();
         let router =
             http::router(&config, http::Shared::new(&config, schema, db.clone(), media.clone()));
         let listener = TcpListener::bind(config.addr)

@@ -98,6 +98,11 @@ pub struct CachingConfig {
     /// How many automatic persisted queries are remembered.
     #[arg(long, env = "QUIRE_PERSISTED_QUERIES", default_value_t = 2000)]
     pub persisted_queries: usize,
+
+    /// Memory for parsed and validated queries, in MiB; 0 turns it off. Every caller's
+    /// queries use it, signed in or not: it holds no answers.
+    #[arg(long, env = "QUIRE_QUERY_CACHE_MB", default_value_t = 8)]
+    pub query_cache_mb: u64,
 }
 
 impl Default for CachingConfig {
@@ -106,6 +111,7 @@ impl Default for CachingConfig {
             public_cache_control: "public, max-age=0, must-revalidate".to_string(),
             response_cache_mb: 32,
             persisted_queries: 2000,
+            query_cache_mb: 8,
         }
     }
 }

@@ -7,6 +7,7 @@ mod batch;
 mod connection;
 mod content;
 mod context;
+mod document_cache;
 mod ids;
 mod loaders;
 mod newsletter;
@@ -22,6 +23,7 @@ mod workflow;
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 pub use context::{RequestContext, SignInSettings};
+pub use document_cache::DocumentCache;
 pub use loaders::ContentLoader;
 
 /// Reading content.

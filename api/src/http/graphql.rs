@@ -182,7 +182,8 @@ async fn execute_as(
         let response = async_graphql::Response::from_errors(vec![err]);
         return private(render(headers, StatusCode::OK, &response));
     }
-    let mutation = is_mutation(&request);
+    let mut request = state.documents.prepare(request);
+    let mutation = is_mutation(&mut request);
     if via == Via::Get && mutation {
         let mut response = request_error(
             headers,
@@ -286,19 +287,21 @@ fn closing(mut response: Response) -> Response {
     response
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
     // Cheap check first: GET is the hot, cacheable path.
     if !request.query.contains("mutation") {
         return false;
     }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    let operation_name = request.operation_name.clone();
+    // Parsed once: the document is kept in the request for its execution.
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
     match &document.operations {
         DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
         DocumentOperations::Multiple(ops) => ops.iter().any(|(name, op)| {
             op.node.ty == OperationType::Mutation
-                && request.operation_name.as_deref().is_none_or(|wanted| wanted == name.as_str())
+                && operation_name.as_deref().is_none_or(|wanted| wanted == name.as_str())
         }),
     }
 }

@@ -8,21 +8,20 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{Data, ServerError, ServerResult};
+use async_graphql::{Data, Executor, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, StatusCode};
 
 use super::AppState;
 use crate::auth;
-use crate::graphql::RequestContext;
+use crate::graphql::{QuireSchema, RequestContext};
 
 /// The `Authorization` value a WebSocket connection was opened with, if any.
 #[derive(Clone)]
@@ -40,7 +39,7 @@ pub async fn upgrade(
         Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
     };
     let header_value = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let schema = state.schema.clone();
+    let schema = SubscriptionsOnly(state.schema.clone());
     let db = state.db.clone();
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
         GraphQLWebSocket::new(stream, schema, protocol)
@@ -65,33 +64,36 @@ fn token_in(payload: &serde_json::Value) -> Option<&str> {
     ["Authorization", "authorization"].iter().find_map(|key| payload.get(*key)?.as_str())
 }
 
-/// Refuses queries and mutations sent over a WebSocket: the connection's caller was
-/// checked when it opened, and a request must be checked when it runs.
-pub struct SubscriptionsOnly;
+/// The schema as the WebSocket runs it: queries and mutations are refused, since the
+/// connection's caller was checked when it opened, and a request must be checked when it
+/// runs. (Refused here rather than in a schema extension, which would wrap every field of
+/// every HTTP answer too.)
+#[derive(Clone)]
+struct SubscriptionsOnly(QuireSchema);
 
-impl ExtensionFactory for SubscriptionsOnly {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SubscriptionsOnly)
+impl Executor for SubscriptionsOnly {
+    async fn execute(&self, _request: async_graphql::Request) -> async_graphql::Response {
+        not_over_websocket()
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        if !is_subscription(&request) {
+            return futures_util::stream::once(async { not_over_websocket() }).boxed();
+        }
+        Executor::execute_stream(&self.0, request, session_data)
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for SubscriptionsOnly {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: async_graphql::Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<async_graphql::Request> {
-        if ctx.data_opt::<WsCredentials>().is_some() && !is_subscription(&request) {
-            let mut error = ServerError::new("send queries and mutations over HTTP", None);
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", "BAD_USER_INPUT");
-            error.extensions = Some(extensions);
-            return Err(error);
-        }
-        next.run(ctx, request).await
-    }
+fn not_over_websocket() -> async_graphql::Response {
+    let mut error = ServerError::new("send queries and mutations over HTTP", None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", "BAD_USER_INPUT");
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
 }
 
 fn is_subscription(request: &async_graphql::Request) -> bool {

@@ -1,6 +1,7 @@
 //! Metrics in Prometheus text format at `GET /metrics`: requests by route and status with
 //! latency histograms, GraphQL operations by name and outcome, SQL statements, the
-//! database pool, scheduled changes, the webhook backlog and booklet downloads.
+//! database pool, the response and query caches, scheduled changes, the webhook backlog and
+//! booklet downloads.
 
 use std::sync::OnceLock;
 use std::time::Instant;

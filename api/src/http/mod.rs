@@ -29,7 +29,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::ServeConfig;
 use crate::db::Db;
 use crate::feeds::Settings as FeedSettings;
-use crate::graphql::QuireSchema;
+use crate::graphql::{DocumentCache, QuireSchema};
 use crate::media::Media;
 use persisted_queries::PersistedQueries;
 use response_cache::ResponseCache;
@@ -49,6 +49,7 @@ pub struct Shared {
     pub max_body_bytes: usize,
     pub responses: ResponseCache,
     pub persisted: PersistedQueries,
+    pub documents: DocumentCache,
     /// `Cache-Control` of public answers to GET.
     pub public_cache_control: HeaderValue,
 }
@@ -71,6 +72,7 @@ impl Shared {
                 replica.then_some(REPLICA_CACHE_AGE),
             ),
             persisted: PersistedQueries::new(caching.persisted_queries),
+            documents: DocumentCache::new(caching.query_cache_mb.saturating_mul(1024 * 1024)),
             public_cache_control,
         })
     }
