@@ -250,6 +250,22 @@ e2e! {
     }
 }
 
+/// Sends a GraphQL request as `token` in the background, for a test to do something else
+/// while it waits on the database.
+fn send_meanwhile(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
+    let request = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }));
+    tokio::spawn(request.send())
+}
+
 /// On PostgreSQL, a writer that has numbered its change but not yet committed holds back
 /// every later writer, so no reader can see a later number first and step past this one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,16 +294,8 @@ async fn a_slow_writer_is_never_overtaken_on_postgres() {
     .unwrap();
 
     // Meanwhile an editor changes `second`.
-    let editing = {
-        let client = app.client.clone();
-        let url = app.url("/graphql");
-        let token = token.clone();
-        let body = json!({
-            "query": "mutation($id: ID!) { updateNewsArticle(id: $id, input: { title: \"Second, edited\" }) { id } }",
-            "variables": { "id": second["id"] },
-        });
-        tokio::spawn(async move { client.post(url).bearer_auth(token).json(&body).send().await })
-    };
+    let edit = "mutation($id: ID!) { updateNewsArticle(id: $id, input: { title: \"Second, edited\" }) { id } }";
+    let editing = send_meanwhile(&app, &token, edit, json!({ "id": second["id"] }));
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     reader.sync(&app, Some(&token)).await;
     tx.commit().await.unwrap();
@@ -299,6 +307,54 @@ async fn a_slow_writer_is_never_overtaken_on_postgres() {
     assert_eq!(heard_after_start, [id(&first), id(&second)], "a change was skipped");
     assert_eq!(reader.items[&id(&second)].0, "Second, edited");
     slow.close().await.unwrap();
+}
+
+/// A page move locks every page below before it journals any of them. Were it to journal
+/// the first while waiting for a later one, an editor holding that later page and waiting
+/// for the journal's order lock would deadlock with it, and PostgreSQL would abort one.
+#[tokio::test]
+async fn a_page_move_and_an_edit_below_it_both_land_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = TestApp::spawn(crate::support::Backend::Postgres).await else {
+        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let token = editor(&app).await;
+    let parent = create(&app, &token, "Page", "{ title: \"Parent\" }").await;
+    for title in ["Child one", "Child two"] {
+        let input = format!("{{ title: \"{title}\", parentId: \"{}\" }}", id(&parent));
+        create(&app, &token, "Page", &input).await;
+    }
+
+    // An editor's save holds the second child, the later of the two to be moved.
+    let editor_tx = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let tx = editor_tx.begin().await.unwrap();
+    tx.execute_unprepared("SELECT id FROM content_items WHERE title = 'Child two' FOR UPDATE")
+        .await
+        .unwrap();
+
+    let mv = "mutation($id: ID!) { updatePage(id: $id, input: { slug: \"moved\" }) { path } }";
+    let moving = send_meanwhile(&app, &token, mv, json!({ "id": parent["id"] }));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    // The save goes on to journal its change, then commits.
+    tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", 0x51_55_49_52_45_i64))
+        .await
+        .expect("the editor's save was aborted");
+    tx.commit().await.unwrap();
+
+    let moved: Value = moving.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(data(&moved)["updatePage"]["path"], "moved");
+    let query = "{ pages(first: 10) { nodes { title path } } }";
+    let pages = app.gql_as(&token, query, json!({})).await;
+    let paths: Vec<&str> = data(&pages)["pages"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"moved/child-two"), "{paths:?}");
+    editor_tx.close().await.unwrap();
 }
 
 e2e! {

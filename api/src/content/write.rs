@@ -9,7 +9,7 @@ use quire_entity::{asset, content_item};
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -476,7 +476,10 @@ async fn derive(
     }
     if item.content_type == ContentType::Page {
         item.path = Some(page_path(conn, item).await?);
-    } else if let Some(slug) = &item.slug {
+    } else if let Some(slug) = &item.slug
+        // An unchanged slug is this item's already.
+        && current.is_none_or(|c| c.slug.as_ref() != Some(slug))
+    {
         let clash = content_item::Entity::find()
             .filter(Column::ContentType.eq(item.content_type))
             .filter(Column::Slug.eq(slug.as_str()))
@@ -555,11 +558,14 @@ async fn move_descendants(
     old: &str,
     new: &str,
 ) -> ApiResult<()> {
-    let below = content_item::Entity::find()
+    // Every page below is locked before the first is journaled: the journal's order lock,
+    // once taken, is held to commit, and waiting for a row with it held would deadlock with
+    // an editor who holds that row and waits for the journal.
+    let query = content_item::Entity::find()
         .filter(Column::ContentType.eq(ContentType::Page))
         .filter(Column::Path.like(format!("{old}/%")))
-        .all(conn)
-        .await?;
+        .order_by_asc(Column::Id);
+    let below = locked(conn, query, LockType::Update, None).all(conn).await?;
     for page in below {
         // Moving a page moves the pages below it: an author may do that only to their own.
         check_may_edit(actor, &page)?;
