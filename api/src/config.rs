@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+pub use crate::http::parse_proxy;
+
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://FILE` or `postgres://…`. Default: SQLite `quire.db` in the data dir.
@@ -56,6 +58,14 @@ pub struct ServeConfig {
     /// writes and editors' reads stay on `--database-url`.
     #[arg(long, env = "QUIRE_DATABASE_READ_URL")]
     pub database_read_url: Option<String>,
+
+    /// Reverse proxies in front of Quire (comma-separated addresses or ranges, such as
+    /// `127.0.0.1,10.0.0.0/8`). A request from one of them is taken to come from the last
+    /// address in `X-Forwarded-For` that is not itself a trusted proxy: that is the
+    /// address the per-address limits (sign-in, newsletter) count. Without this setting
+    /// `X-Forwarded-For` is ignored, as anyone can send it.
+    #[arg(long, env = "QUIRE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// Most database connections in the pool: by default 4 on SQLite (one writer at a time,
     /// and each connection is a thread of its own) and 16 on PostgreSQL.
@@ -320,6 +330,7 @@ impl ServeConfig {
             max_query_complexity: 5000,
             max_body_bytes: 1024 * 1024,
             database_read_url: None,
+            trusted_proxies: Vec::new(),
             database_max_connections: None,
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),

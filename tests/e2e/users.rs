@@ -8,7 +8,7 @@ use quire_api::auth::Role;
 use serde_json::{Value, json};
 
 use crate::fixtures::{PASSWORD, create, editor, id_of, login, refused, user};
-use crate::support::{data, e2e, error_code};
+use crate::support::{TestApp, data, e2e, error_code};
 
 const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt user { email role } } }";
 const ME: &str = "{ me { email displayName role active } }";
@@ -118,6 +118,36 @@ e2e! {
         }
         let limited = app.gql(LOGIN, json!({ "e": "fresh@lls.example.org", "p": "guess guess guess" })).await;
         assert_eq!(error_code(&limited), "RATE_LIMITED", "one address cannot try account after account");
+    }
+
+    async fn behind_a_trusted_proxy_limits_count_the_forwarded_client(app) {
+        let sign_in = |app: &TestApp, email: String, forwarded_for: &'static str| {
+            let body = json!({ "query": LOGIN, "variables": { "e": email, "p": "guess guess guess" } });
+            let request = app.client.post(app.url("/graphql")).header("X-Forwarded-For", forwarded_for).json(&body);
+            async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+        };
+        // Not trusted: the header is ignored, so changing it gets round nothing.
+        app.reconfigure(|config| config.workflow.login_attempts_per_address_per_minute = 2).await;
+        for (i, forwarded) in ["203.0.113.1", "203.0.113.2"].into_iter().enumerate() {
+            assert_eq!(error_code(&sign_in(&app, format!("a{i}@lls.example.org"), forwarded).await), "UNAUTHENTICATED");
+        }
+        let spoofed = sign_in(&app, "a2@lls.example.org".into(), "203.0.113.3").await;
+        assert_eq!(error_code(&spoofed), "RATE_LIMITED");
+
+        // Trusted: each forwarded client has a limit of its own.
+        app.reconfigure(|config| {
+            config.workflow.login_attempts_per_address_per_minute = 2;
+            config.trusted_proxies = vec![quire_api::config::parse_proxy("127.0.0.1").unwrap()];
+        })
+        .await;
+        for i in 0..2 {
+            let wrong = sign_in(&app, format!("b{i}@lls.example.org"), "198.51.100.1").await;
+            assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
+        }
+        let limited = sign_in(&app, "b2@lls.example.org".into(), "198.51.100.1").await;
+        assert_eq!(error_code(&limited), "RATE_LIMITED");
+        let neighbour = sign_in(&app, "c0@lls.example.org".into(), "198.51.100.2").await;
+        assert_eq!(error_code(&neighbour), "UNAUTHENTICATED", "another client behind the proxy is not held back");
     }
 
     async fn authors_write_their_own_drafts_and_nothing_more(app) {

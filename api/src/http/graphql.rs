@@ -204,7 +204,8 @@ async fn execute_as(
         super::metrics::operation(operation.as_deref(), true, started.elapsed().as_secs_f64());
         return public_answer(state, headers, via, hit.body, &hit.etag);
     }
-    let request = request.data(RequestContext::new(state.db.clone(), actor, Some(peer.ip())));
+    let client = state.client_ip(peer, headers);
+    let request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
     let mut response = state.schema.execute(request).await;
     super::metrics::operation(
         operation.as_deref(),

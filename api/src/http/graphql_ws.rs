@@ -39,6 +39,7 @@ pub async fn upgrade(
         Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
     };
     let header_value = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let client = state.client_ip(peer, &headers);
     let schema = SubscriptionsOnly(state.schema.clone());
     let db = state.db.clone();
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
@@ -51,7 +52,7 @@ pub async fn upgrade(
                     None => (from_header, header_value),
                 };
                 let mut data = Data::default();
-                data.insert(RequestContext::new(db, actor, Some(peer.ip())));
+                data.insert(RequestContext::new(db, actor, Some(client)));
                 data.insert(WsCredentials(credentials));
                 Ok(data)
             })

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes and the layers around them.
 
+mod client_address;
 mod feeds;
 mod files;
 mod graphql;
@@ -31,6 +32,7 @@ use crate::db::Db;
 use crate::feeds::Settings as FeedSettings;
 use crate::graphql::{DocumentCache, QuireSchema};
 use crate::media::Media;
+pub use client_address::parse_proxy;
 use persisted_queries::PersistedQueries;
 use response_cache::ResponseCache;
 
@@ -52,6 +54,19 @@ pub struct Shared {
     pub documents: DocumentCache,
     /// `Cache-Control` of public answers to GET.
     pub public_cache_control: HeaderValue,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Shared {
+    /// Where a request comes from, for the per-address limits.
+    pub fn client_ip(
+        &self,
+        peer: std::net::SocketAddr,
+        headers: &http::HeaderMap,
+    ) -> std::net::IpAddr {
+        client_address::client_ip(peer.ip(), headers, &self.trusted_proxies)
+    }
 }
 
 impl Shared {
@@ -74,6 +89,7 @@ impl Shared {
             persisted: PersistedQueries::new(caching.persisted_queries),
             documents: DocumentCache::new(caching.query_cache_mb.saturating_mul(1024 * 1024)),
             public_cache_control,
+            trusted_proxies: config.trusted_proxies.clone(),
         })
     }
 }
