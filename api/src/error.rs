@@ -2,7 +2,7 @@
 //! place. Internal errors are logged with their cause and reach clients as "internal error".
 
 use async_graphql::ErrorExtensions;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// Deliberately not `Display`: async-graphql converts every `Display` type into an error
 /// without a code, and this type must go through [`From<ApiError>`] instead.
@@ -56,8 +56,30 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
+        if is_collision(&err) {
+            tracing::info!(error = %err, "a transaction collided with another and was rolled back");
+            return ApiError::Conflict(
+                "this change ran into another made at the same moment, and nothing was saved: \
+                 try again"
+                    .to_string(),
+            );
+        }
         ApiError::Internal(err.into())
     }
+}
+
+/// PostgreSQL rolled the transaction back because it ran into another one: a deadlock, or a
+/// serialisation failure. Nothing of it was written, and trying again is the cure.
+fn is_collision(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause))) =
+        err
+    else {
+        return false;
+    };
+    cause
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| matches!(code.as_ref(), "40P01" | "40001"))
 }
 
 impl From<anyhow::Error> for ApiError {

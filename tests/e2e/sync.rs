@@ -250,6 +250,28 @@ e2e! {
     }
 }
 
+/// A server on PostgreSQL, or none (and a note) when no test database is configured.
+async fn on_postgres() -> Option<TestApp> {
+    let app = TestApp::spawn(crate::support::Backend::Postgres).await;
+    if app.is_none() {
+        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
+    }
+    app
+}
+
+/// Every page's path, in path order.
+async fn page_paths(app: &TestApp, token: &str) -> Vec<String> {
+    let pages = app.gql_as(token, "{ pages(first: 50) { nodes { path } } }", json!({})).await;
+    let mut paths: Vec<String> = data(&pages)["pages"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["path"].as_str().map(str::to_string))
+        .collect();
+    paths.sort();
+    paths
+}
+
 /// Sends a GraphQL request as `token` in the background, for a test to do something else
 /// while it waits on the database.
 fn send_meanwhile(
@@ -271,10 +293,7 @@ fn send_meanwhile(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_writer_is_never_overtaken_on_postgres() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let Some(app) = TestApp::spawn(crate::support::Backend::Postgres).await else {
-        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
-        return;
-    };
+    let Some(app) = on_postgres().await else { return };
     let token = editor(&app).await;
     let first = create(&app, &token, "NewsArticle", "{ title: \"First\" }").await;
     let second = create(&app, &token, "NewsArticle", "{ title: \"Second\" }").await;
@@ -315,10 +334,7 @@ async fn a_slow_writer_is_never_overtaken_on_postgres() {
 #[tokio::test]
 async fn a_page_move_and_an_edit_below_it_both_land_on_postgres() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let Some(app) = TestApp::spawn(crate::support::Backend::Postgres).await else {
-        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
-        return;
-    };
+    let Some(app) = on_postgres().await else { return };
     let token = editor(&app).await;
     let parent = create(&app, &token, "Page", "{ title: \"Parent\" }").await;
     for title in ["Child one", "Child two"] {
@@ -345,16 +361,42 @@ async fn a_page_move_and_an_edit_below_it_both_land_on_postgres() {
 
     let moved: Value = moving.await.unwrap().unwrap().json().await.unwrap();
     assert_eq!(data(&moved)["updatePage"]["path"], "moved");
-    let query = "{ pages(first: 10) { nodes { title path } } }";
-    let pages = app.gql_as(&token, query, json!({})).await;
-    let paths: Vec<&str> = data(&pages)["pages"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| p["path"].as_str())
-        .collect();
-    assert!(paths.contains(&"moved/child-two"), "{paths:?}");
+    let paths = page_paths(&app, &token).await;
+    assert!(paths.iter().any(|p| p == "moved/child-two"), "{paths:?}");
     editor_tx.close().await.unwrap();
+}
+
+/// When PostgreSQL breaks a deadlock by rolling a save back, the editor is told to try again
+/// (`CONFLICT`), not shown an internal error, and nothing of the save remains.
+#[tokio::test]
+async fn a_save_rolled_back_by_a_deadlock_is_a_conflict_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = on_postgres().await else { return };
+    let token = editor(&app).await;
+    let parent = create(&app, &token, "Page", "{ title: \"Parent\" }").await;
+    let input = format!("{{ title: \"Child\", parentId: \"{}\" }}", id(&parent));
+    create(&app, &token, "Page", &input).await;
+
+    // Another transaction holds the child; the move takes the parent, then waits for it.
+    let other = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let tx = other.begin().await.unwrap();
+    tx.execute_unprepared("SELECT id FROM content_items WHERE title = 'Child' FOR UPDATE")
+        .await
+        .unwrap();
+    let mv = "mutation($id: ID!) { updatePage(id: $id, input: { slug: \"moved\" }) { path } }";
+    let moving = send_meanwhile(&app, &token, mv, json!({ "id": parent["id"] }));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Now it wants the parent too: a deadlock. The move waited first, so PostgreSQL's check
+    // finds the cycle on the move's side and rolls the move back.
+    tx.execute_unprepared("SELECT id FROM content_items WHERE title = 'Parent' FOR UPDATE")
+        .await
+        .expect("the other transaction goes on");
+    tx.commit().await.unwrap();
+
+    let refused: Value = moving.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(error_code(&refused), "CONFLICT", "{refused}");
+    assert_eq!(page_paths(&app, &token).await, ["parent", "parent/child"]);
+    other.close().await.unwrap();
 }
 
 e2e! {
