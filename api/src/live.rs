@@ -127,7 +127,7 @@ pub async fn run(db: Db, mut stop: watch::Receiver<bool>) {
                 None => std::future::pending().await,
             }
         };
-        let foreign = tokio::select! {
+        let woken = tokio::select! {
             () = live.inner.wake.notified() => Wake::Local,
             heard = notified => match heard {
                 Ok(true) => Wake::Foreign,
@@ -143,7 +143,7 @@ pub async fn run(db: Db, mut stop: watch::Receiver<bool>) {
         };
         let pulled = pull(&db, last).await;
         let found = matches!(&pulled, Ok(rows) if !rows.is_empty());
-        if foreign == Wake::Foreign || (foreign == Wake::Poll && found) {
+        if woken == Wake::Foreign || (woken == Wake::Poll && found) {
             live.inner.generation.fetch_add(1, Ordering::AcqRel);
         }
         match pulled {

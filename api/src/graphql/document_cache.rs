@@ -69,7 +69,8 @@ impl DocumentCache {
     }
 
     /// The cached document of `query`, without parsing it.
-    pub fn get(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    #[cfg(test)]
+    fn get(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
         self.inner.as_ref()?.parsed.get(query)
     }
 

@@ -182,8 +182,11 @@ async fn execute_as(
         let response = async_graphql::Response::from_errors(vec![err]);
         return private(render(headers, StatusCode::OK, &response));
     }
-    let mut request = state.documents.prepare(request);
-    let mutation = is_mutation(&mut request);
+    // Only a text that mentions "mutation" can be one, and only then is it parsed before the
+    // response cache is asked: a cached answer needs no document.
+    let may_mutate = request.query.contains("mutation");
+    let mut request = if may_mutate { state.documents.prepare(request) } else { request };
+    let mutation = may_mutate && is_mutation(&mut request);
     if via == Via::Get && mutation {
         let mut response = request_error(
             headers,
@@ -205,6 +208,7 @@ async fn execute_as(
         return public_answer(state, headers, via, hit.body, &hit.etag);
     }
     let client = state.client_ip(peer, headers);
+    let request = if may_mutate { request } else { state.documents.prepare(request) };
     let request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
     let mut response = state.schema.execute(request).await;
     super::metrics::operation(
@@ -289,10 +293,6 @@ fn closing(mut response: Response) -> Response {
 }
 
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
-    // Cheap check first: GET is the hot, cacheable path.
-    if !request.query.contains("mutation") {
-        return false;
-    }
     let operation_name = request.operation_name.clone();
     // Parsed once: the document is kept in the request for its execution.
     let Ok(document) = request.parsed_query() else {
