@@ -17,6 +17,7 @@ mod content;
 mod errors;
 mod examples;
 mod feeds;
+mod hostile;
 mod http;
 mod live;
 mod media;

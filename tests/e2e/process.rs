@@ -15,8 +15,14 @@ pub struct QuireProcess {
 impl QuireProcess {
     /// Starts `quire serve` on `app`'s database and data dir, with fast background loops.
     pub fn start(app: &TestApp) -> QuireProcess {
+        QuireProcess::start_with(app, &[])
+    }
+
+    /// As [`Self::start`], with more `quire serve` flags.
+    pub fn start_with(app: &TestApp, flags: &[&str]) -> QuireProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(flags)
             .env("QUIRE_DATABASE_URL", &app.database_url)
             .env("QUIRE_DATA_DIR", app.data_dir())
             .env("QUIRE_LOG", "error")
@@ -42,6 +48,18 @@ impl QuireProcess {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The process's peak resident memory so far, in bytes (`VmHWM` in `/proc`).
+    pub fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the process's status");
+        let kb = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM in the status");
+        kb * 1024
     }
 }
 

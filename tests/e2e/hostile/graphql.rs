@@ -1,0 +1,4 @@
+//! Hostile requests: graphql.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Hostile requests: media.
+
+#[allow(unused_imports)]
+use super::*;

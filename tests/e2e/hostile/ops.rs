@@ -1,0 +1,4 @@
+//! Hostile requests: ops.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Hostile requests: webhooks.
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Hostile requests: websocket.
+
+#[allow(unused_imports)]
+use super::*;
