@@ -73,8 +73,7 @@ impl App {
             .data(sign_in)
             .data(media.clone())
             .data(newsletter)
-            .limit_depth(config.max_query_depth)
-            .limit_complexity(config.max_query_complexity);
+            .limit_depth(config.max_query_depth);
         // Per-field spans only when the log filter asks for them: any schema extension makes
         // async-graphql wrap every field it resolves, which costs more than the field.
         if tracing::enabled!(target: "async_graphql::graphql", tracing::Level::INFO) {

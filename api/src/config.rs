@@ -8,6 +8,12 @@ use clap::Args;
 
 pub use crate::http::parse_proxy;
 
+/// The default `--max-query-cost`: the example site's heaviest query (the home page) costs
+/// a few hundred, and a full page of 100 items with a dozen fields each about 1,300.
+pub const DEFAULT_MAX_QUERY_COST: u64 = 5000;
+/// The default `--max-aliases`.
+pub const DEFAULT_MAX_ALIASES: u64 = 30;
+
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://FILE` or `postgres://…`. Default: SQLite `quire.db` in the data dir.
@@ -46,9 +52,19 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_MAX_QUERY_DEPTH", default_value_t = 16)]
     pub max_query_depth: usize,
 
-    /// Highest complexity (fields, weighted by list sizes) a GraphQL query may have.
-    #[arg(long, env = "QUIRE_MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
-    pub max_query_complexity: usize,
+    /// Highest cost a GraphQL operation may have: every field counts one after fragments
+    /// are expanded, and a list's fields count once per item it may return.
+    #[arg(
+        long,
+        env = "QUIRE_MAX_QUERY_COST",
+        alias = "max-query-complexity",
+        default_value_t = DEFAULT_MAX_QUERY_COST
+    )]
+    pub max_query_cost: u64,
+
+    /// Most aliased fields in one GraphQL operation, `__typename` included.
+    #[arg(long, env = "QUIRE_MAX_ALIASES", default_value_t = DEFAULT_MAX_ALIASES)]
+    pub max_aliases: u64,
 
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "QUIRE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -105,9 +121,9 @@ pub struct CachingConfig {
     #[arg(long, env = "QUIRE_RESPONSE_CACHE_MB", default_value_t = 32)]
     pub response_cache_mb: u64,
 
-    /// How many automatic persisted queries are remembered.
-    #[arg(long, env = "QUIRE_PERSISTED_QUERIES", default_value_t = 2000)]
-    pub persisted_queries: usize,
+    /// Memory for automatic persisted queries, in MiB; the least used are forgotten first.
+    #[arg(long, env = "QUIRE_PERSISTED_QUERIES_MB", default_value_t = 4)]
+    pub persisted_queries_mb: u64,
 
     /// Memory for parsed and validated queries, in MiB; 0 turns it off. Every caller's
     /// queries use it, signed in or not: it holds no answers.
@@ -120,7 +136,7 @@ impl Default for CachingConfig {
         CachingConfig {
             public_cache_control: "public, max-age=0, must-revalidate".to_string(),
             response_cache_mb: 32,
-            persisted_queries: 2000,
+            persisted_queries_mb: 4,
             query_cache_mb: 8,
         }
     }
@@ -327,7 +343,8 @@ impl ServeConfig {
             database,
             cors_origins: vec!["*".to_string()],
             max_query_depth: 16,
-            max_query_complexity: 5000,
+            max_query_cost: DEFAULT_MAX_QUERY_COST,
+            max_aliases: DEFAULT_MAX_ALIASES,
             max_body_bytes: 1024 * 1024,
             database_read_url: None,
             trusted_proxies: Vec::new(),

@@ -4,6 +4,19 @@
 use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
+/// The `extensions.code` of every error a client may see, as the contract lists them.
+pub mod codes {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+}
+
 /// Deliberately not `Display`: async-graphql converts every `Display` type into an error
 /// without a code, and this type must go through [`From<ApiError>`] instead.
 #[derive(Debug)]
@@ -30,13 +43,13 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
-            ApiError::Forbidden(_) => "FORBIDDEN",
-            ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
-            ApiError::NotFound(_) => "NOT_FOUND",
-            ApiError::Conflict(_) => "CONFLICT",
-            ApiError::RateLimited(_) => "RATE_LIMITED",
-            ApiError::Internal(_) => "INTERNAL_SERVER_ERROR",
+            ApiError::Unauthenticated(_) => codes::UNAUTHENTICATED,
+            ApiError::Forbidden(_) => codes::FORBIDDEN,
+            ApiError::BadUserInput { .. } => codes::BAD_USER_INPUT,
+            ApiError::NotFound(_) => codes::NOT_FOUND,
+            ApiError::Conflict(_) => codes::CONFLICT,
+            ApiError::RateLimited(_) => codes::RATE_LIMITED,
+            ApiError::Internal(_) => codes::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -139,16 +139,16 @@ e2e! {
 
         app.reconfigure(|config| {
             config.max_query_depth = 16;
-            config.max_query_complexity = 5;
+            config.max_query_cost = 5;
         })
         .await;
         let response = app.gql(query, json!({})).await;
-        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert_eq!(error_code(&response), "QUERY_TOO_COMPLEX");
         assert!(response["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"));
         assert!(app.gql("{ pages { totalCount } }", json!({})).await.get("errors").is_none());
 
         app.reconfigure(|config| {
-            config.max_query_complexity = 5000;
+            config.max_query_cost = 5000;
             config.max_body_bytes = 64;
         })
         .await;

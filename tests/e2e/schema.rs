@@ -47,7 +47,7 @@ fn checked_in_schema_matches_quire_schema() {
 }
 
 /// The query GraphiQL and code generators send (graphql-js `getIntrospectionQuery`).
-const INTROSPECTION: &str = r#"
+pub const INTROSPECTION: &str = r#"
 query IntrospectionQuery {
   __schema {
     queryType { name } mutationType { name } subscriptionType { name }

@@ -7,7 +7,9 @@ mod batch;
 mod connection;
 mod content;
 mod context;
+pub mod cost;
 mod document_cache;
+mod guard;
 mod ids;
 mod loaders;
 mod newsletter;
@@ -24,6 +26,7 @@ use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 pub use context::{RequestContext, SignInSettings};
 pub use document_cache::DocumentCache;
+pub use guard::{PUBLIC_MUTATIONS, Refused, RequestGuard};
 pub use loaders::ContentLoader;
 
 /// Reading content.

@@ -22,7 +22,7 @@ use super::AppState;
 use super::response_cache::{self, CachedResponse};
 use crate::auth::{self, Actor};
 use crate::error::ApiError;
-use crate::graphql::RequestContext;
+use crate::graphql::{Refused, RequestContext};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -208,7 +208,10 @@ async fn execute_as(
         return public_answer(state, headers, via, hit.body, &hit.etag);
     }
     let client = state.client_ip(peer, headers);
-    let request = if may_mutate { request } else { state.documents.prepare(request) };
+    let mut request = if may_mutate { request } else { state.documents.prepare(request) };
+    if let Err(refused) = guard(state, &mut request, public) {
+        return private(refused_before_running(headers, refused));
+    }
     let request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
     let mut response = state.schema.execute(request).await;
     super::metrics::operation(
@@ -241,6 +244,54 @@ async fn execute_as(
         state.responses.put(key, stored);
     }
     public_answer(state, headers, via, body, &etag)
+}
+
+/// Checks a request before it is validated or run (see [`crate::graphql::RequestGuard`]).
+/// A text that does not parse passes: async-graphql reports the syntax error.
+fn guard(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    public: bool,
+) -> Result<(), Refused> {
+    let operation_name = request.operation_name.clone();
+    let variables = std::mem::take(&mut request.variables);
+    let checked = match request.parsed_query() {
+        Ok(document) => {
+            state.guard.check(document, operation_name.as_deref(), &variables, public).map(|_| ())
+        }
+        Err(_) => Ok(()),
+    };
+    request.variables = variables;
+    checked
+}
+
+/// The answer to a request refused before it ran: one that is over a limit is answered as
+/// a validation failure is, with no `data`; a protected mutation called by the public as
+/// its resolver would have answered, whatever its arguments.
+fn refused_before_running(headers: &HeaderMap, refused: Refused) -> Response {
+    let (status, body) = match refused {
+        Refused::TooComplex(refusal) => {
+            let status = if wants_graphql_response(headers) {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            let error = serde_json::json!({
+                "message": format!("the query is too complex: {}", refusal.message()),
+                "extensions": { "code": crate::error::codes::QUERY_TOO_COMPLEX },
+            });
+            (status, serde_json::json!({ "errors": [error] }))
+        }
+        Refused::Unauthenticated { field } => {
+            let error = serde_json::json!({
+                "message": "sign in to do this",
+                "path": [field],
+                "extensions": { "code": crate::error::codes::UNAUTHENTICATED },
+            });
+            (StatusCode::OK, serde_json::json!({ "data": null, "errors": [error] }))
+        }
+    };
+    (status, [(CONTENT_TYPE, content_type(headers))], body.to_string()).into_response()
 }
 
 /// A successful public answer: over GET with an `ETag` and the configured `Cache-Control`,

@@ -30,7 +30,8 @@ use tower_http::trace::TraceLayer;
 use crate::config::ServeConfig;
 use crate::db::Db;
 use crate::feeds::Settings as FeedSettings;
-use crate::graphql::{DocumentCache, QuireSchema};
+use crate::graphql::cost::CostLimits;
+use crate::graphql::{DocumentCache, QuireSchema, RequestGuard};
 use crate::media::Media;
 pub use client_address::parse_proxy;
 use persisted_queries::PersistedQueries;
@@ -52,6 +53,8 @@ pub struct Shared {
     pub responses: ResponseCache,
     pub persisted: PersistedQueries,
     pub documents: DocumentCache,
+    /// What each request may cost, checked before it runs.
+    pub guard: RequestGuard,
     /// `Cache-Control` of public answers to GET.
     pub public_cache_control: HeaderValue,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -86,8 +89,14 @@ impl Shared {
                 // A replica may lag the primary: what was read from it is kept only briefly.
                 replica.then_some(REPLICA_CACHE_AGE),
             ),
-            persisted: PersistedQueries::new(caching.persisted_queries),
+            persisted: PersistedQueries::new(
+                caching.persisted_queries_mb.saturating_mul(1024 * 1024),
+            ),
             documents: DocumentCache::new(caching.query_cache_mb.saturating_mul(1024 * 1024)),
+            guard: RequestGuard::new(CostLimits {
+                max_cost: config.max_query_cost,
+                max_aliases: config.max_aliases,
+            }),
             public_cache_control,
             trusted_proxies: config.trusted_proxies.clone(),
         })

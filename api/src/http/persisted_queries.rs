@@ -7,17 +7,47 @@
 use std::sync::Arc;
 
 use async_graphql::ServerError;
+use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
 
+/// What one entry holds besides its text: the hash, two `Arc`s and the table's slot.
+const ENTRY_OVERHEAD: u64 = 128;
+/// A typical persisted query's text, to size the cache's table.
+const TYPICAL_QUERY_BYTES: u64 = 512;
+
+/// Weighs an entry by the bytes it holds, so the bound is in bytes, not in entries.
+#[derive(Clone)]
+struct QueryBytes;
+
+impl Weighter<String, Arc<str>> for QueryBytes {
+    fn weight(&self, hash: &String, query: &Arc<str>) -> u64 {
+        (hash.len() as u64).saturating_add(query.len() as u64).saturating_add(ENTRY_OVERHEAD)
+    }
+}
+
 #[derive(Clone)]
 pub struct PersistedQueries {
-    queries: Arc<Cache<String, Arc<str>>>,
+    queries: Arc<Cache<String, Arc<str>, QueryBytes>>,
 }
 
 impl PersistedQueries {
-    pub fn new(capacity: usize) -> Self {
-        PersistedQueries { queries: Arc::new(Cache::new(capacity.max(1))) }
+    /// A store of at most about `max_bytes`.
+    pub fn new(max_bytes: u64) -> Self {
+        let max_bytes = max_bytes.max(1);
+        let typical = (max_bytes / (TYPICAL_QUERY_BYTES + ENTRY_OVERHEAD)).max(16);
+        let queries = Cache::with_weighter(
+            usize::try_from(typical).unwrap_or(usize::MAX),
+            max_bytes,
+            QueryBytes,
+        );
+        PersistedQueries { queries: Arc::new(queries) }
+    }
+
+    /// The bytes held now.
+    #[cfg(test)]
+    fn weight(&self) -> u64 {
+        self.queries.weight()
     }
 
     /// Fills in the query of a request that names one by hash, or stores a query sent with
@@ -32,18 +62,27 @@ impl PersistedQueries {
             ));
         }
         let Some(hash) = persisted.get("sha256Hash").and_then(|h| h.as_str()) else {
-            return Err(error("BAD_USER_INPUT", "persistedQuery needs a sha256Hash"));
+            return Err(error(
+                crate::error::codes::BAD_USER_INPUT,
+                "persistedQuery needs a sha256Hash",
+            ));
         };
         let hash = hash.to_ascii_lowercase();
         if request.query.is_empty() {
             let Some(query) = self.queries.get(&hash) else {
-                return Err(error("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound"));
+                return Err(error(
+                    crate::error::codes::PERSISTED_QUERY_NOT_FOUND,
+                    "PersistedQueryNotFound",
+                ));
             };
             request.query = query.to_string();
             return Ok(());
         }
         if hex::encode(Sha256::digest(request.query.as_bytes())) != hash {
-            return Err(error("BAD_USER_INPUT", "the sha256Hash does not match the query"));
+            return Err(error(
+                crate::error::codes::BAD_USER_INPUT,
+                "the sha256Hash does not match the query",
+            ));
         }
         self.queries.insert(hash, Arc::from(request.query.as_str()));
         Ok(())
@@ -75,8 +114,20 @@ mod tests {
     }
 
     #[test]
+    fn the_store_is_bounded_in_bytes() {
+        let store = PersistedQueries::new(1024 * 1024);
+        // 100 queries of 100 KB each: ten times the bound.
+        for i in 0..100 {
+            let query = format!("{{ __typename }} # {i} {}", "x".repeat(100 * 1024));
+            let hash = hex::encode(Sha256::digest(&query));
+            store.resolve(&mut with_hash(&query, &hash)).unwrap_or_else(|e| panic!("{e:?}"));
+            assert!(store.weight() <= 1024 * 1024, "{} bytes held", store.weight());
+        }
+    }
+
+    #[test]
     fn a_hash_is_known_once_its_query_was_sent() {
-        let store = PersistedQueries::new(10);
+        let store = PersistedQueries::new(1024 * 1024);
         let query = "{ news { nodes { id } } }";
         let hash = hex::encode(Sha256::digest(query));
         let mut by_hash = with_hash("", &hash);

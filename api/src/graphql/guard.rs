@@ -1,0 +1,137 @@
+//! Checks a parsed request before async-graphql validates or runs it: the public may call
+//! only the public mutations (so a protected one answers `UNAUTHENTICATED` whatever its
+//! arguments), and no operation may cost more than the limits allow.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_graphql::Name;
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+
+use super::cost::{self, CostLimits, Refusal, TypeIndex};
+
+/// Mutations anyone may call without a token.
+pub const PUBLIC_MUTATIONS: &[&str] = &[
+    "login",
+    "logout",
+    "subscribeToNewsletter",
+    "confirmNewsletterSubscription",
+    "unsubscribeFromNewsletter",
+];
+
+/// Why a request is refused before it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// The public called a mutation that needs a token.
+    Unauthenticated { field: String },
+    /// The operation is over a limit.
+    TooComplex(Refusal),
+}
+
+/// Shared by every request: the schema's types, read once, and the limits.
+#[derive(Clone)]
+pub struct RequestGuard {
+    index: Arc<TypeIndex>,
+    limits: CostLimits,
+}
+
+impl RequestGuard {
+    pub fn new(limits: CostLimits) -> RequestGuard {
+        RequestGuard { index: Arc::new(TypeIndex::from_sdl(&super::sdl())), limits }
+    }
+
+    pub fn limits(&self) -> CostLimits {
+        self.limits
+    }
+
+    /// Checks the operation `request` runs. `public` is true for a caller without a token.
+    pub fn check(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &async_graphql::Variables,
+        public: bool,
+    ) -> Result<cost::Cost, Refused> {
+        if public
+            && let Some(operation) = cost::operation(document, operation_name)
+            && operation.ty == OperationType::Mutation
+        {
+            let mut seen = HashSet::new();
+            let mut fields = Vec::new();
+            root_fields(document, &operation.selection_set.node, &mut seen, &mut fields);
+            if let Some(field) =
+                fields.into_iter().find(|f| !PUBLIC_MUTATIONS.contains(&f.as_str()))
+            {
+                return Err(Refused::Unauthenticated { field: field.to_string() });
+            }
+        }
+        cost::measure(&self.index, document, operation_name, variables, self.limits)
+            .map_err(Refused::TooComplex)
+    }
+}
+
+/// The root fields of an operation, through its fragments; each fragment is read once, so
+/// a document whose fragments double costs no more here than its length.
+fn root_fields(
+    document: &ExecutableDocument,
+    set: &SelectionSet,
+    seen: &mut HashSet<Name>,
+    out: &mut Vec<Name>,
+) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                if field.node.name.node != "__typename" {
+                    out.push(field.node.name.node.clone());
+                }
+            }
+            Selection::InlineFragment(fragment) => {
+                root_fields(document, &fragment.node.selection_set.node, seen, out);
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                if seen.insert(name.clone())
+                    && let Some(fragment) = document.fragments.get(name)
+                {
+                    root_fields(document, &fragment.node.selection_set.node, seen, out);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(query: &str, public: bool) -> Result<cost::Cost, Refused> {
+        let guard = RequestGuard::new(CostLimits { max_cost: 1000, max_aliases: 30 });
+        let document = async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}"));
+        guard.check(&document, None, &async_graphql::Variables::default(), public)
+    }
+
+    #[test]
+    fn the_public_may_call_public_mutations_only() {
+        assert!(check("mutation { subscribeToNewsletter(email: \"a@b.c\") }", true).is_ok());
+        assert_eq!(
+            check("mutation { updateUser(id: \"x\") { id } }", true),
+            Err(Refused::Unauthenticated { field: "updateUser".into() })
+        );
+        assert!(matches!(
+            check(
+                "mutation { ...M } fragment M on Mutation { login(email: \"a\", password: \"b\") { token } purge(id: \"x\") }",
+                true
+            ),
+            Err(Refused::Unauthenticated { .. })
+        ));
+        assert!(check("mutation { updateUser(id: \"x\") { id } }", false).is_ok());
+    }
+
+    #[test]
+    fn every_public_mutation_is_in_the_schema() {
+        let sdl = super::super::sdl();
+        for name in PUBLIC_MUTATIONS {
+            assert!(sdl.contains(&format!("\t{name}(")), "{name} is not a mutation");
+        }
+    }
+}
