@@ -360,6 +360,71 @@ async fn row(
     Ok(())
 }
 
+/// The costliest operations the default limits still allow, and two they refuse.
+fn costliest_request() -> MakeRequest {
+    const ALLOWED: [&str; 2] = [
+        // 2 + 495 × (2 + 1 + 6) = 4,457
+        "{ changes(first: 495) { nodes { id at node { ... on NewsArticle { id title summary body bodyHtml tags } } } } }",
+        // 5 × (2 + 100 × 9) = 4,510
+        "{ a: news(first: 100) { nodes { ...N } } b: news(first: 100, orderBy: { field: TITLE, direction: ASC }) { nodes { ...N } } c: pressReleases(first: 100) { nodes { id title summary body bodyHtml slug publishedAt createdAt updatedAt } } d: pages(first: 100) { nodes { id title summary body bodyHtml slug path createdAt updatedAt } } e: news(first: 100, orderBy: { field: UPDATED_AT }) { nodes { ...N } } } fragment N on NewsArticle { id title summary body bodyHtml slug tags publishedAt updatedAt }",
+    ];
+    let mut bomb = String::from("fragment F0 on Query { __typename }\n");
+    for i in 1..=25 {
+        bomb.push_str(&format!("fragment F{i} on Query {{ ...F{p} ...F{p} }}\n", p = i - 1));
+    }
+    bomb.push_str("query { ...F25 }");
+    let aliases = (0..380)
+        .map(|i| format!("a{i}: changes(first: 500) {{ nodes {{ node {{ id }} }} }}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let refused = [bomb, format!("{{ {aliases} }}")];
+    std::sync::Arc::new(move |n| {
+        let query = match n % 4 {
+            0 | 1 => ALLOWED[n % 2].to_string(),
+            2 => refused[0].clone(),
+            _ => refused[1].clone(),
+        };
+        (json!({ "query": query }), None)
+    })
+}
+
+/// Q1 from `concurrency` clients while as many others send the costliest operations the
+/// limits allow (and some they refuse), on a Quire process of its own: Q1's p99 and the
+/// process's peak memory say what one hostile neighbour costs.
+async fn beside_the_costliest(
+    args: &Args,
+    url: &str,
+    dir: &std::path::Path,
+    q1: &MakeRequest,
+    concurrency: usize,
+    top_rate: f64,
+) -> anyhow::Result<()> {
+    let quire = start_quire(url, dir, args.pool, 0)?;
+    let graphql = format!("{}/graphql", quire.base);
+    let (q1_measured, hostile) = tokio::join!(
+        drive(&graphql, q1.clone(), concurrency, args.seconds),
+        drive(&graphql, costliest_request(), concurrency, args.seconds),
+    );
+    let rate = q1_measured.requests as f64 / q1_measured.seconds;
+    println!(
+        "| Q1 beside {concurrency} clients of the costliest allowed | {} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {:.1}% | - | {} | {:.1} |",
+        args.db,
+        percentile(&q1_measured.latencies_us, 0.5),
+        percentile(&q1_measured.latencies_us, 0.99),
+        100.0 * rate / top_rate,
+        q1_measured.errors,
+        peak_rss_mb(quire.child.id()),
+    );
+    println!(
+        "| (the costliest: half allowed, half refused) | {} | {concurrency} | {:.0} | {:.2} | {:.2} | - | - | - | - |",
+        args.db,
+        hostile.requests as f64 / hostile.seconds,
+        percentile(&hostile.latencies_us, 0.5),
+        percentile(&hostile.latencies_us, 0.99),
+    );
+    Ok(())
+}
+
 async fn run(args: Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let database = prepare(&args, dir.path()).await?;
@@ -461,6 +526,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
             CachingConfig::default().response_cache_mb,
         )?;
         row(&args, &cached, "Q1 cached", &q1_request, concurrency, top_rate).await?;
+        drop(cached);
+        beside_the_costliest(&args, &database.url, dir.path(), &q1_request, concurrency, top_rate)
+            .await?;
     }
     drop(quire);
     if let Some((admin_url, name)) = database.drop_with {

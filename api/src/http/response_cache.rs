@@ -27,9 +27,14 @@ pub struct CachedResponse {
 #[derive(Clone)]
 struct ByteSize;
 
+/// Besides the body and the tag: the key, the entry itself, `Bytes`' shared header and the
+/// table's slot, rounded up.
+const ENTRY_OVERHEAD: usize =
+    std::mem::size_of::<Key>() + std::mem::size_of::<CachedResponse>() + 64;
+
 impl Weighter<Key, CachedResponse> for ByteSize {
     fn weight(&self, _key: &Key, value: &CachedResponse) -> u64 {
-        (value.body.len() + value.etag.len() + 64) as u64
+        (value.body.len() + value.etag.capacity() + ENTRY_OVERHEAD) as u64
     }
 }
 
@@ -70,8 +75,13 @@ impl ResponseCache {
         found
     }
 
-    pub fn put(&self, key: Key, response: CachedResponse) {
+    /// Stores an answer. Its body is copied into an allocation of exactly its length: a
+    /// serialised answer's buffer may be up to twice as long, and the cache must hold what
+    /// it counts.
+    pub fn put(&self, key: Key, mut response: CachedResponse) {
         if let Some(entries) = &self.entries {
+            response.body = Bytes::copy_from_slice(&response.body);
+            response.etag.shrink_to_fit();
             entries.insert(key, response);
         }
     }
