@@ -50,6 +50,10 @@ impl QuireProcess {
         format!("http://{}{path}", self.addr)
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The process's peak resident memory so far, in bytes (`VmHWM` in `/proc`).
     pub fn peak_rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))

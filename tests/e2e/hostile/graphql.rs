@@ -222,3 +222,45 @@ async fn the_full_introspection_query_passes_and_a_recursive_one_does_not() {
     assert_eq!(code(&body), "QUERY_TOO_COMPLEX", "{body:#}");
     assert_peak_rss(&process);
 }
+
+/// The process's resident memory now, in bytes.
+fn rss_now(process: &QuireProcess) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", process.pid()))
+        .expect("the process's status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("VmRSS")
+        * 1024
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_response_cache_holds_no_more_than_its_size() {
+    let (_app, process) = target(&["--response-cache-mb", "4"]).await;
+    // Distinct public queries of about 36 KB each; three times the cache goes through it.
+    let query = |i: usize| {
+        format!(
+            "{{ __schema {{ types {{ name description fields {{ name description }} }} }} }} # {i}"
+        )
+    };
+    let (_, first) = post(&process, &json!({ "query": query(0) })).await;
+    let answer_bytes = first.to_string().len();
+    assert!(answer_bytes > 20_000, "{answer_bytes} bytes");
+    let count = (12 * 1024 * 1024 / answer_bytes).max(100);
+    let warm = count / 4;
+    for i in 1..warm {
+        post(&process, &json!({ "query": query(i) })).await;
+    }
+    let before = rss_now(&process);
+    for i in warm..count {
+        post(&process, &json!({ "query": query(i) })).await;
+    }
+    let grown = rss_now(&process).saturating_sub(before);
+    eprintln!(
+        "response cache of 4 MB: {count} answers of {answer_bytes} bytes, RSS grew {} KB after the first {warm}",
+        grown / 1024
+    );
+    assert!(grown < 6 * 1024 * 1024, "RSS grew {} KB", grown / 1024);
+    assert_peak_rss(&process);
+}
