@@ -54,10 +54,40 @@ e2e! {
             .await
             .unwrap();
         assert_eq!(modern.status(), 400);
+        let body: Value = modern.json().await.unwrap();
+        assert!(body.get("data").is_none(), "a request that did not run has no data: {body:#}");
         let legacy = app.client.post(app.url("/graphql")).json(&broken).send().await.unwrap();
         assert_eq!(legacy.status(), 200);
         let body: Value = legacy.json().await.unwrap();
-        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+        assert_eq!(error_code(&body), "GRAPHQL_PARSE_FAILED");
+        // A sentence with the place, not the parser's drawing of it.
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("line 1, column 10"), "{message}");
+        assert!(!message.contains("-->") && !message.contains('^'), "{message}");
+        assert_eq!(body["errors"][0]["locations"][0]["line"], 1);
+
+        // A document that parses but does not validate.
+        let unknown = json!({ "query": "{ nope }" });
+        let modern = app
+            .client
+            .post(app.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&unknown)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(modern.status(), 400);
+        let body: Value = modern.json().await.unwrap();
+        assert!(body.get("data").is_none(), "{body:#}");
+        assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+
+        // No query at all is a request that cannot be read: 400 whatever the media type.
+        for request in [json!({}), json!({ "query": "" }), json!({ "query": "  " })] {
+            let legacy = app.client.post(app.url("/graphql")).json(&request).send().await.unwrap();
+            assert_eq!(legacy.status(), 400, "{request}");
+            let body: Value = legacy.json().await.unwrap();
+            assert_eq!(error_code(&body), "BAD_USER_INPUT");
+        }
     }
 
     async fn invalid_json_is_a_bad_request(app) {
@@ -122,7 +152,7 @@ e2e! {
         query.push_str(&" }".repeat(21));
         query.push_str(" }");
         let response = app.gql(&query, json!({})).await;
-        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert_eq!(error_code(&response), "QUERY_TOO_COMPLEX");
         assert!(response["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"));
     }
 
@@ -134,7 +164,7 @@ e2e! {
 
         app.reconfigure(|config| config.max_query_depth = 3).await;
         let response = app.gql(query, json!({})).await;
-        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert_eq!(error_code(&response), "QUERY_TOO_COMPLEX");
         assert!(response["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"));
 
         app.reconfigure(|config| {

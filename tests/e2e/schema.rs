@@ -89,3 +89,68 @@ e2e! {
         assert!(response.text().await.unwrap().to_lowercase().contains("graphiql"));
     }
 }
+
+/// What introspection over HTTP serves agrees with `schema.graphql`: the same types, each
+/// with the same fields, and scalars with the same `@specifiedBy`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_schema_is_the_checked_in_one() {
+    let app = crate::support::TestApp::spawn(crate::support::Backend::Sqlite).await.expect("app");
+    let query = "{ __schema { types { kind name specifiedByURL fields(includeDeprecated: true) { name } inputFields { name } enumValues(includeDeprecated: true) { name } } } }";
+    let response = app.gql(query, json!({})).await;
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    // Every declaration starts a line, the first one included.
+    let checked_in = format!("\n{checked_in}");
+    let mut served_types = 0;
+    for ty in data(&response)["__schema"]["types"].as_array().unwrap() {
+        let name = ty["name"].as_str().unwrap();
+        if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+            continue;
+        }
+        served_types += 1;
+        let keyword = match ty["kind"].as_str().unwrap() {
+            "OBJECT" => "type",
+            "INPUT_OBJECT" => "input",
+            "ENUM" => "enum",
+            "INTERFACE" => "interface",
+            "UNION" => "union",
+            _ => "scalar",
+        };
+        if keyword == "scalar" {
+            let expected = match ty["specifiedByURL"].as_str() {
+                Some(url) => format!("scalar {name} @specifiedBy(url: \"{url}\")\n"),
+                None => format!("scalar {name}\n"),
+            };
+            assert!(checked_in.contains(&expected), "schema.graphql lacks `{}`", expected.trim());
+            continue;
+        }
+        let start = checked_in
+            .find(&format!("\n{keyword} {name} "))
+            .unwrap_or_else(|| panic!("schema.graphql lacks {keyword} {name}"));
+        let block = &checked_in[start..];
+        let block = &block[..block.find("\n}").unwrap_or(block.len())];
+        let members = ["fields", "inputFields", "enumValues"]
+            .iter()
+            .filter_map(|key| ty[key].as_array())
+            .flatten()
+            .filter_map(|m| m["name"].as_str());
+        for member in members {
+            let declared = block.lines().any(|line| {
+                let line = line.trim_start_matches('\t');
+                line.starts_with(member)
+                    && line[member.len()..].starts_with(['(', ':', '\n'].as_slice())
+                    || line == member
+            });
+            assert!(declared, "{keyword} {name} in schema.graphql lacks {member}");
+        }
+    }
+    let declared = checked_in
+        .lines()
+        .filter(|l| {
+            ["type ", "input ", "enum ", "interface ", "union ", "scalar "]
+                .iter()
+                .any(|k| l.starts_with(k))
+        })
+        .count();
+    assert_eq!(served_types, declared, "schema.graphql declares other types than are served");
+}

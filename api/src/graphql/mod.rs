@@ -86,8 +86,10 @@ pub fn schema() -> QuireSchema {
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.
+/// Scalars carry `@specifiedBy`, as introspection reports them, so that code generators
+/// reading either agree.
 pub fn sdl() -> String {
-    schema().sdl()
+    schema().sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// The global id of an asset, for callers that store assets outside the API.

@@ -180,7 +180,10 @@ async fn execute_as(
 ) -> Response {
     if let Err(err) = state.persisted.resolve(&mut request) {
         let response = async_graphql::Response::from_errors(vec![err]);
-        return private(render(headers, StatusCode::OK, &response));
+        return private(render_without_data(headers, StatusCode::OK, &response));
+    }
+    if request.query.trim().is_empty() {
+        return request_error(headers, StatusCode::BAD_REQUEST, "the request has no query");
     }
     // Only a text that mentions "mutation" can be one, and only then is it parsed before the
     // response cache is asked: a cached answer needs no document.
@@ -209,8 +212,8 @@ async fn execute_as(
     }
     let client = state.client_ip(peer, headers);
     let mut request = if may_mutate { request } else { state.documents.prepare(request) };
-    if let Err(refused) = guard(state, &mut request, public) {
-        return private(refused_before_running(headers, refused));
+    if let Err(stop) = guard(state, &mut request, public) {
+        return private(refused_before_running(headers, stop));
     }
     let request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
     let mut response = state.schema.execute(request).await;
@@ -219,12 +222,12 @@ async fn execute_as(
         response.errors.is_empty(),
         started.elapsed().as_secs_f64(),
     );
-    label_uncoded_errors(&mut response);
-    let status = if wants_graphql_response(headers) && is_request_error(&response) {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let before_execution = is_request_error(&response);
+    label_uncoded_errors(&mut response, before_execution);
+    let status = if before_execution { request_error_status(headers) } else { StatusCode::OK };
+    if before_execution {
+        return private(render_without_data(headers, status, &response));
+    }
     let shareable = public && response.errors.is_empty() && response.http_headers.is_empty();
     if !shareable {
         return private(render(headers, status, &response));
@@ -246,43 +249,81 @@ async fn execute_as(
     public_answer(state, headers, via, body, &etag)
 }
 
-/// Checks a request before it is validated or run (see [`crate::graphql::RequestGuard`]).
-/// A text that does not parse passes: async-graphql reports the syntax error.
-fn guard(
-    state: &AppState,
-    request: &mut async_graphql::Request,
-    public: bool,
-) -> Result<(), Refused> {
+/// Why a request stops before async-graphql validates it.
+enum Stop {
+    /// The text is not a GraphQL document.
+    Syntax(ServerError),
+    Refused(Refused),
+}
+
+/// Parses a request and checks it before it is validated or run (see
+/// [`crate::graphql::RequestGuard`]).
+fn guard(state: &AppState, request: &mut async_graphql::Request, public: bool) -> Result<(), Stop> {
     let operation_name = request.operation_name.clone();
     let variables = std::mem::take(&mut request.variables);
     let checked = match request.parsed_query() {
-        Ok(document) => {
-            state.guard.check(document, operation_name.as_deref(), &variables, public).map(|_| ())
-        }
-        Err(_) => Ok(()),
+        Ok(document) => state
+            .guard
+            .check(document, operation_name.as_deref(), &variables, public)
+            .map(|_| ())
+            .map_err(Stop::Refused),
+        Err(err) => Err(Stop::Syntax(err)),
     };
     request.variables = variables;
     checked
 }
 
-/// The answer to a request refused before it ran: one that is over a limit is answered as
-/// a validation failure is, with no `data`; a protected mutation called by the public as
-/// its resolver would have answered, whatever its arguments.
-fn refused_before_running(headers: &HeaderMap, refused: Refused) -> Response {
-    let (status, body) = match refused {
-        Refused::TooComplex(refusal) => {
-            let status = if wants_graphql_response(headers) {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
+/// The status of an answer to a request that could not run: 400 for clients of the GraphQL
+/// response media type, 200 for `application/json` ones, as the GraphQL-over-HTTP spec says.
+fn request_error_status(headers: &HeaderMap) -> StatusCode {
+    if wants_graphql_response(headers) { StatusCode::BAD_REQUEST } else { StatusCode::OK }
+}
+
+/// A parser's error as a sentence: its last line says what was expected, and the location
+/// goes in `locations` (the parser's own message draws the line with ASCII art).
+fn syntax_sentence(err: &ServerError) -> String {
+    let expected = err
+        .message
+        .lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("= "))
+        .unwrap_or_else(|| err.message.lines().next().unwrap_or_default().trim());
+    match err.locations.first() {
+        Some(at) => format!(
+            "the query does not parse at line {}, column {}: {expected}",
+            at.line, at.column
+        ),
+        None => format!("the query does not parse: {expected}"),
+    }
+}
+
+/// The answer to a request stopped before it ran. A document that does not parse, or that
+/// is over a limit, is answered as a validation failure is, with no `data`; a protected
+/// mutation called by the public as its resolver would have answered, whatever its
+/// arguments.
+fn refused_before_running(headers: &HeaderMap, stop: Stop) -> Response {
+    let (status, body) = match stop {
+        Stop::Syntax(err) => {
+            let locations: Vec<_> = err
+                .locations
+                .iter()
+                .map(|at| serde_json::json!({ "line": at.line, "column": at.column }))
+                .collect();
+            let error = serde_json::json!({
+                "message": syntax_sentence(&err),
+                "locations": locations,
+                "extensions": { "code": crate::error::codes::GRAPHQL_PARSE_FAILED },
+            });
+            (request_error_status(headers), serde_json::json!({ "errors": [error] }))
+        }
+        Stop::Refused(Refused::TooComplex(refusal)) => {
             let error = serde_json::json!({
                 "message": format!("the query is too complex: {}", refusal.message()),
                 "extensions": { "code": crate::error::codes::QUERY_TOO_COMPLEX },
             });
-            (status, serde_json::json!({ "errors": [error] }))
+            (request_error_status(headers), serde_json::json!({ "errors": [error] }))
         }
-        Refused::Unauthenticated { field } => {
+        Stop::Refused(Refused::Unauthenticated { field }) => {
             let error = serde_json::json!({
                 "message": "sign in to do this",
                 "path": [field],
@@ -358,15 +399,31 @@ fn is_mutation(request: &mut async_graphql::Request) -> bool {
     }
 }
 
-/// Errors raised by async-graphql itself (syntax, unknown fields, values of the wrong
-/// type, limits) come without a code; each of them is a fault in the request.
-fn label_uncoded_errors(response: &mut async_graphql::Response) {
+/// Errors raised by async-graphql itself come without a code. Before execution they are
+/// validation failures: a value of the wrong type is a bad input, a limit is a query too
+/// complex, anything else (an unknown field, a missing selection) a document that does not
+/// validate. During execution they are faults in an argument's value.
+fn label_uncoded_errors(response: &mut async_graphql::Response, before_execution: bool) {
+    use crate::error::codes;
     for error in &mut response.errors {
+        let code = if !before_execution || is_bad_value(&error.message) {
+            codes::BAD_USER_INPUT
+        } else if error.message.contains("nested too deep") || error.message.contains("too complex")
+        {
+            codes::QUERY_TOO_COMPLEX
+        } else {
+            codes::GRAPHQL_VALIDATION_FAILED
+        };
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
-            extensions.set("code", "BAD_USER_INPUT");
+            extensions.set("code", code);
         }
     }
+}
+
+/// async-graphql's words for an argument or variable whose value does not fit its type.
+fn is_bad_value(message: &str) -> bool {
+    message.starts_with("Invalid value") || message.starts_with("Variable \"")
 }
 
 /// Errors that stopped the request before execution (syntax, validation, limits) carry no
@@ -395,8 +452,36 @@ fn response_format(headers: &HeaderMap) -> &'static str {
 }
 
 fn render(headers: &HeaderMap, status: StatusCode, response: &async_graphql::Response) -> Response {
+    render_with(headers, status, response, true)
+}
+
+/// A response to a request that did not run: the GraphQL spec says it has no `data` entry.
+fn render_without_data(
+    headers: &HeaderMap,
+    status: StatusCode,
+    response: &async_graphql::Response,
+) -> Response {
+    render_with(headers, status, response, false)
+}
+
+fn render_with(
+    headers: &HeaderMap,
+    status: StatusCode,
+    response: &async_graphql::Response,
+    with_data: bool,
+) -> Response {
     let content_type = content_type(headers);
-    let body = match serde_json::to_vec(response) {
+    let serialised = if with_data {
+        serde_json::to_vec(response)
+    } else {
+        serde_json::to_value(response).and_then(|mut value| {
+            if let Some(object) = value.as_object_mut() {
+                object.remove("data");
+            }
+            serde_json::to_vec(&value)
+        })
+    };
+    let body = match serialised {
         Ok(body) => body,
         Err(err) => {
             tracing::error!(error = %err, "serialising a GraphQL response");
@@ -413,7 +498,7 @@ fn render(headers: &HeaderMap, status: StatusCode, response: &async_graphql::Res
 fn error_response(headers: &HeaderMap, status: StatusCode, err: async_graphql::Error) -> Response {
     let mut server_error = ServerError::new(err.message, None);
     server_error.extensions = err.extensions;
-    render(headers, status, &async_graphql::Response::from_errors(vec![server_error]))
+    render_without_data(headers, status, &async_graphql::Response::from_errors(vec![server_error]))
 }
 
 fn request_error(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
