@@ -245,3 +245,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Settings that carry a password, a key or a token by their names.
+    const SECRET: [&str; 6] =
+        ["database_url", "database_read_url", "smtp", "secret", "password", "access_key"];
+
+    fn check(command: &clap::Command, path: &str) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.get_env().is_some() && SECRET.iter().any(|s| id.contains(s)) {
+                assert!(arg.is_hide_env_values_set(), "`{path} --help` would show {id}'s value");
+            }
+        }
+        for sub in command.get_subcommands() {
+            check(sub, &format!("{path} {}", sub.get_name()));
+        }
+    }
+
+    #[test]
+    fn help_never_shows_a_secret_taken_from_the_environment() {
+        check(&super::Cli::command(), "quire");
+    }
+}

@@ -11,7 +11,7 @@ pub use crate::http::parse_proxy;
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://FILE` or `postgres://…`. Default: SQLite `quire.db` in the data dir.
-    #[arg(long, env = "QUIRE_DATABASE_URL")]
+    #[arg(long, env = "QUIRE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
     /// Directory for Quire's own files (the default SQLite database).
@@ -56,7 +56,7 @@ pub struct ServeConfig {
 
     /// A read replica of the PostgreSQL database (`postgres://…`) for the public's reads;
     /// writes and editors' reads stay on `--database-url`.
-    #[arg(long, env = "QUIRE_DATABASE_READ_URL")]
+    #[arg(long, env = "QUIRE_DATABASE_READ_URL", hide_env_values = true)]
     pub database_read_url: Option<String>,
 
     /// Reverse proxies in front of Quire (comma-separated addresses or ranges, such as
@@ -157,7 +157,7 @@ pub struct MediaConfig {
     pub s3_region: String,
 
     /// S3: the access key id.
-    #[arg(long, env = "QUIRE_S3_ACCESS_KEY_ID")]
+    #[arg(long, env = "QUIRE_S3_ACCESS_KEY_ID", hide_env_values = true)]
     pub s3_access_key_id: Option<String>,
 
     /// S3: the secret access key.
