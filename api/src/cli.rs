@@ -200,13 +200,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until(app::shutdown_signal()).await
         }
         Command::Migrate { action, database } => {
-            let db = db::Db::connect(&database.url(), 2).await?;
-            match action.unwrap_or(MigrateAction::Up) {
-                MigrateAction::Up => quire_migration::Migrator::up(db.conn(), None).await?,
-                MigrateAction::Down => quire_migration::Migrator::down(db.conn(), Some(1)).await?,
-                MigrateAction::Status => quire_migration::Migrator::status(db.conn()).await?,
-            }
-            Ok(())
+            let url = database.url();
+            let db = db::Db::connect(&url, 2).await?;
+            let lock = db::MigrationLock::acquire(&url).await?;
+            let done = match action.unwrap_or(MigrateAction::Up) {
+                MigrateAction::Up => quire_migration::Migrator::up(db.conn(), None).await,
+                MigrateAction::Down => quire_migration::Migrator::down(db.conn(), Some(1)).await,
+                MigrateAction::Status => quire_migration::Migrator::status(db.conn()).await,
+            };
+            lock.release().await;
+            Ok(done?)
         }
         Command::Seed { example, examples_dir, database, media } => {
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
