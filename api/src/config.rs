@@ -72,6 +72,11 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
 
+    /// How long a request may take, in seconds, before it is answered `408`. An upload also
+    /// gets the time its files take to arrive, up to ten minutes in all.
+    #[arg(long, env = "QUIRE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+
     #[command(flatten)]
     pub workflow: WorkflowConfig,
 
@@ -332,6 +337,7 @@ impl ServeConfig {
             database_read_url: None,
             trusted_proxies: Vec::new(),
             database_max_connections: None,
+            request_timeout_seconds: 30,
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),
             caching: CachingConfig::default(),
