@@ -72,6 +72,11 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
 
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish, in seconds;
+    /// then Quire stops anyway (download counts are saved either way).
+    #[arg(long, env = "QUIRE_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    pub shutdown_grace_seconds: u64,
+
     /// How long a request may take, in seconds, before it is answered `408`. An upload also
     /// gets the time its files take to arrive, up to ten minutes in all.
     #[arg(long, env = "QUIRE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
@@ -337,6 +342,7 @@ impl ServeConfig {
             database_read_url: None,
             trusted_proxies: Vec::new(),
             database_max_connections: None,
+            shutdown_grace_seconds: 10,
             request_timeout_seconds: 30,
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),

@@ -97,6 +97,72 @@ async fn only_a_file_arriving_earns_the_upload_time_limit() {
     assert_peak_rss(&process);
 }
 
+/// SIGTERM with a client that never finishes its upload, another that never finishes its
+/// request's head and an idle connection: Quire stops once its grace period is over, and
+/// still saves the download counts it held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_client_does_not_hold_the_shutdown_past_its_grace_period() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let token = app.create_token(Role::Editor).await;
+    let pdf = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/lls/booklets/9-pillars-of-greatness.pdf"
+    ))
+    .expect("the example booklet");
+    let uploaded: Value =
+        app.upload(Some(&token), "held.pdf", pdf.clone()).await.json().await.expect("a JSON body");
+    let file = data(&uploaded)["uploadAsset"].clone();
+    let created = app
+        .gql_as(
+            &token,
+            "mutation($f: ID) { createBooklet(input: { title: \"Held\", fileId: $f }) { id } }",
+            json!({ "f": file["id"] }),
+        )
+        .await;
+    let booklet = data(&created)["createBooklet"]["id"].clone();
+    let published = app
+        .gql_as(
+            &token,
+            "mutation($id: ID!) { publishBooklet(id: $id) { id } }",
+            json!({ "id": booklet }),
+        )
+        .await;
+    data(&published);
+
+    let mut process = QuireProcess::start_with(
+        &app,
+        &["--shutdown-grace-seconds", "1", "--download-flush-interval-ms", "3600000"],
+    );
+    // A download counted in memory, not yet saved.
+    let url = process.url(file["url"].as_str().expect("a file URL"));
+    let downloaded = app.client.get(&url).send().await.expect("downloaded");
+    assert_eq!(downloaded.status(), 200);
+    assert_eq!(downloaded.bytes().await.expect("the file").as_ref(), pdf);
+
+    let (head, _) = upload_parts("never-ends.pdf");
+    let mut upload = multipart_post(process.addr, &token, head.len() + 1_000_000).await;
+    upload.write_all(head.as_bytes()).await.expect("parts sent");
+    upload.write_all(&pdf[..1000]).await.expect("bytes sent");
+    let mut slow_head = TcpStream::connect(process.addr).await.expect("connected");
+    slow_head.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.expect("half a head sent");
+    let _idle = TcpStream::connect(process.addr).await.expect("connected");
+    // Time for the server to take the upload in hand.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_peak_rss(&process);
+
+    let signalled = Instant::now();
+    process.terminate();
+    let status = process.wait_for_exit(Duration::from_secs(15));
+    let took = signalled.elapsed();
+    let status = status.expect("Quire stops despite the slow clients");
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(4), "stopped {took:?} after SIGTERM, with 1 s of grace");
+
+    let counted =
+        app.gql_as(&token, "{ booklet(slug: \"held\") { downloadCount } }", json!({})).await;
+    assert_eq!(data(&counted)["booklet"]["downloadCount"], 1, "the pending count was saved");
+}
+
 /// Pages of every kind, each as the client that would ask for it.
 async fn pages(app: &TestApp) -> Vec<(&'static str, reqwest::Response)> {
     let token = app.create_token(Role::Editor).await;
