@@ -1,7 +1,7 @@
 //! Building and running the server: connect, migrate, bind, serve until a shutdown signal,
 //! then finish the requests in flight and close the database. Tests reuse this with port 0.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 
 use anyhow::Context;
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::config::{ServeConfig, WorkflowConfig};
 use crate::db::{self, Db};
@@ -33,6 +34,8 @@ pub struct App {
     media: Media,
     flush_interval: Duration,
     mail: MailWorker,
+    /// How long requests in flight may take to finish once shutdown begins.
+    shutdown_grace: Duration,
 }
 
 impl App {
@@ -86,7 +89,8 @@ impl App {
             .await
             .with_context(|| format!("listening on {}", config.addr))?;
         let flush_interval = Duration::from_millis(config.media.download_flush_interval_ms.max(10));
-        Ok(App { listener, router, db, workflow, media, flush_interval, mail })
+        let shutdown_grace = Duration::from_secs(config.shutdown_grace_seconds);
+        Ok(App { listener, router, db, workflow, media, flush_interval, mail, shutdown_grace })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -112,7 +116,8 @@ impl App {
     }
 
     /// Serves, with the scheduler and the webhook sender running beside the server, until
-    /// `shutdown` resolves; then finishes requests in flight and stops the workers.
+    /// `shutdown` resolves; then finishes requests in flight for at most the grace period,
+    /// stops the workers and saves the download counts.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -139,15 +144,60 @@ impl App {
         let counts =
             self.media.downloads.clone().run(self.db.clone(), self.flush_interval, stopped);
         let counts = tokio::spawn(db::background(counts));
+
+        // The moment the signal came: the grace period counts from it.
+        let (signalled, mut signal) = watch::channel(None);
+        let shutdown = async move {
+            shutdown.await;
+            let _ = signalled.send(Some(Instant::now()));
+        };
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        let serving = axum::serve(self.listener, service).with_graceful_shutdown(shutdown);
+        let grace = self.shutdown_grace;
+        let grace_over = async {
+            match signal.wait_for(Option::is_some).await.map(|at| *at) {
+                Ok(Some(at)) => tokio::time::sleep_until(at + grace).await,
+                _ => std::future::pending().await,
+            }
+        };
+        // A client that never finishes its request must not hold the shutdown: once the
+        // grace period is over, the connections left are dropped with the runtime.
+        tokio::select! {
+            served = serving.into_future() => served?,
+            () = grace_over => {
+                tracing::warn!(?grace, "requests still in flight after the grace period; stopping anyway");
+            }
+        }
+        let signalled_at = *signal.borrow();
+        let deadline = signalled_at.map_or_else(Instant::now, |at| at + grace);
         let _ = stop.send(true);
-        let _ = tokio::join!(scheduler, sender, counts, live, mail);
+        let workers = async { tokio::join!(scheduler, sender, live, mail) };
+        // Workers get what is left of the grace period, and a moment at least.
+        let stop_at = deadline.max(Instant::now() + STOP_WORKERS);
+        if tokio::time::timeout_at(stop_at, workers).await.is_err() {
+            tracing::warn!("background work still running at shutdown; stopping anyway");
+        }
+        // The counter saves once more as it stops; what requests cut short counted after
+        // that is saved here. Both are bounded, so a database that hangs cannot hold the exit.
+        let _ = tokio::time::timeout(SAVE_COUNTS, counts).await;
+        match tokio::time::timeout(SAVE_COUNTS, self.media.downloads.flush(&self.db)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!(error = ?err, "saving download counts at shutdown"),
+            Err(_) => tracing::error!("saving download counts at shutdown took too long"),
+        }
         tracing::info!("stopped; closing the database");
-        self.db.close().await;
+        if tokio::time::timeout(STOP_WORKERS, self.db.close()).await.is_err() {
+            tracing::warn!("database connections still in use at shutdown");
+        }
         Ok(())
     }
 }
+
+/// How long background workers get to stop when the requests finished early.
+const STOP_WORKERS: Duration = Duration::from_secs(1);
+
+/// The most time saving the last download counts may take.
+const SAVE_COUNTS: Duration = Duration::from_secs(5);
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
 pub async fn shutdown_signal() {

@@ -200,13 +200,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until(app::shutdown_signal()).await
         }
         Command::Migrate { action, database } => {
-            let db = db::Db::connect(&database.url(), 2).await?;
-            match action.unwrap_or(MigrateAction::Up) {
-                MigrateAction::Up => quire_migration::Migrator::up(db.conn(), None).await?,
-                MigrateAction::Down => quire_migration::Migrator::down(db.conn(), Some(1)).await?,
-                MigrateAction::Status => quire_migration::Migrator::status(db.conn()).await?,
-            }
-            Ok(())
+            let url = database.url();
+            let db = db::Db::connect(&url, 2).await?;
+            let lock = db::MigrationLock::acquire(&url).await?;
+            let done = match action.unwrap_or(MigrateAction::Up) {
+                MigrateAction::Up => quire_migration::Migrator::up(db.conn(), None).await,
+                MigrateAction::Down => quire_migration::Migrator::down(db.conn(), Some(1)).await,
+                MigrateAction::Status => quire_migration::Migrator::status(db.conn()).await,
+            };
+            lock.release().await;
+            Ok(done?)
         }
         Command::Seed { example, examples_dir, database, media } => {
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
@@ -243,5 +246,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", created.secret);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Settings that carry a password, a key or a token by their names.
+    const SECRET: [&str; 6] =
+        ["database_url", "database_read_url", "smtp", "secret", "password", "access_key"];
+
+    fn check(command: &clap::Command, path: &str) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.get_env().is_some() && SECRET.iter().any(|s| id.contains(s)) {
+                assert!(arg.is_hide_env_values_set(), "`{path} --help` would show {id}'s value");
+            }
+        }
+        for sub in command.get_subcommands() {
+            check(sub, &format!("{path} {}", sub.get_name()));
+        }
+    }
+
+    #[test]
+    fn help_never_shows_a_secret_taken_from_the_environment() {
+        check(&super::Cli::command(), "quire");
     }
 }

@@ -17,7 +17,7 @@ pub const DEFAULT_MAX_ALIASES: u64 = 30;
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://FILE` or `postgres://…`. Default: SQLite `quire.db` in the data dir.
-    #[arg(long, env = "QUIRE_DATABASE_URL")]
+    #[arg(long, env = "QUIRE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
     /// Directory for Quire's own files (the default SQLite database).
@@ -72,7 +72,7 @@ pub struct ServeConfig {
 
     /// A read replica of the PostgreSQL database (`postgres://…`) for the public's reads;
     /// writes and editors' reads stay on `--database-url`.
-    #[arg(long, env = "QUIRE_DATABASE_READ_URL")]
+    #[arg(long, env = "QUIRE_DATABASE_READ_URL", hide_env_values = true)]
     pub database_read_url: Option<String>,
 
     /// Reverse proxies in front of Quire (comma-separated addresses or ranges, such as
@@ -87,6 +87,16 @@ pub struct ServeConfig {
     /// and each connection is a thread of its own) and 16 on PostgreSQL.
     #[arg(long, env = "QUIRE_DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
+
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish, in seconds;
+    /// then Quire stops anyway (download counts are saved either way).
+    #[arg(long, env = "QUIRE_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    pub shutdown_grace_seconds: u64,
+
+    /// How long a request may take, in seconds, before it is answered `408`. An upload also
+    /// gets the time its files take to arrive, up to ten minutes in all.
+    #[arg(long, env = "QUIRE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
 
     #[command(flatten)]
     pub workflow: WorkflowConfig,
@@ -173,7 +183,7 @@ pub struct MediaConfig {
     pub s3_region: String,
 
     /// S3: the access key id.
-    #[arg(long, env = "QUIRE_S3_ACCESS_KEY_ID")]
+    #[arg(long, env = "QUIRE_S3_ACCESS_KEY_ID", hide_env_values = true)]
     pub s3_access_key_id: Option<String>,
 
     /// S3: the secret access key.
@@ -349,6 +359,8 @@ impl ServeConfig {
             database_read_url: None,
             trusted_proxies: Vec::new(),
             database_max_connections: None,
+            shutdown_grace_seconds: 10,
+            request_timeout_seconds: 30,
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),
             caching: CachingConfig::default(),

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use quire_migration::MigratorTrait;
+use sea_orm::sqlx::Connection;
+use sea_orm::sqlx::postgres::PgConnection;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -154,10 +156,14 @@ impl Db {
 
     pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         let db = Db::connect(url, max_connections).await?;
-        db.migrate().await?;
+        let lock = MigrationLock::acquire(url).await?;
+        let migrated = db.migrate().await;
+        lock.release().await;
+        migrated?;
         Ok(db)
     }
 
+    /// Applies pending migrations; hold a [`MigrationLock`] around it.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         quire_migration::Migrator::up(&self.conn, None).await.context("migrating the database")
     }
@@ -215,6 +221,57 @@ impl Db {
     pub async fn close(self) {
         if let Err(err) = self.conn.close().await {
             tracing::warn!(error = %err, "closing the database");
+        }
+    }
+}
+
+/// The key of the PostgreSQL advisory lock held while migrating ("quire_mg").
+const MIGRATION_LOCK_KEY: i64 = 0x7175_6972_655f_6d67;
+
+/// Lets one process at a time migrate a PostgreSQL database: two Quire processes starting
+/// together would otherwise both find a migration pending and both apply it. The lock is a
+/// session advisory lock on a connection of its own, so it ends with that connection even if
+/// the process dies. SQLite needs none: one file, and its own write lock.
+pub struct MigrationLock(Option<PgConnection>);
+
+impl MigrationLock {
+    /// Waits until no other process migrates the database at `url`.
+    pub async fn acquire(url: &str) -> anyhow::Result<MigrationLock> {
+        if !url.starts_with("postgres") {
+            return Ok(MigrationLock(None));
+        }
+        let locking = || format!("taking the migration lock on {}", redact(url));
+        let mut conn = PgConnection::connect(url).await.with_context(locking)?;
+        let taken: bool = sea_orm::sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(MIGRATION_LOCK_KEY)
+            .fetch_one(&mut conn)
+            .await
+            .with_context(locking)?;
+        if !taken {
+            tracing::info!("another process is migrating the database; waiting for it");
+            sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK_KEY)
+                .execute(&mut conn)
+                .await
+                .with_context(locking)?;
+        }
+        Ok(MigrationLock(Some(conn)))
+    }
+
+    /// Ends the lock; closing its connection would end it too.
+    pub async fn release(self) {
+        let Some(mut conn) = self.0 else {
+            return;
+        };
+        let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK_KEY)
+            .execute(&mut conn)
+            .await;
+        if let Err(err) = unlocked {
+            tracing::warn!(error = %err, "releasing the migration lock");
+        }
+        if let Err(err) = conn.close().await {
+            tracing::warn!(error = %err, "closing the migration lock's connection");
         }
     }
 }

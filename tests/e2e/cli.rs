@@ -120,3 +120,39 @@ e2e! {
         assert!(releases.iter().all(|r| r["notesToEditorsHtml"].as_str().unwrap().contains("<li>")));
     }
 }
+
+/// Every setting that may carry a password, a key or a token, with a value to look for.
+const SECRETS: [(&str, &str); 5] = [
+    ("QUIRE_DATABASE_URL", "postgres://quire:hunter2@db/quire"),
+    ("QUIRE_DATABASE_READ_URL", "postgres://reader:hunter3@replica/quire"),
+    ("QUIRE_S3_ACCESS_KEY_ID", "AKIAHUNTER4"),
+    ("QUIRE_S3_SECRET_ACCESS_KEY", "hunter5secret"),
+    ("QUIRE_SMTP_URL", "smtps://mailer:hunter6@smtp.example.org"),
+];
+
+#[test]
+fn help_shows_no_secret_taken_from_the_environment() {
+    let commands: [&[&str]; 6] = [
+        &["serve"],
+        &["migrate"],
+        &["seed"],
+        &["backup"],
+        &["token", "create"],
+        &["user", "create"],
+    ];
+    for command in commands {
+        let mut quire = quire();
+        quire.args(command).arg("--help");
+        for (name, value) in SECRETS {
+            quire.env(name, value);
+        }
+        let output = quire.output().unwrap();
+        assert!(output.status.success(), "{command:?}");
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(help.contains("QUIRE_DATABASE_URL"), "{command:?} names the setting:\n{help}");
+        for (name, value) in SECRETS {
+            assert!(!help.contains(value), "`{command:?} --help` shows {name}:\n{help}");
+        }
+        assert!(!help.contains("hunter"), "{command:?}:\n{help}");
+    }
+}

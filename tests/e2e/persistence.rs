@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::fixtures::{create, id_of};
 use crate::fixtures::{editor, published};
-use crate::support::{Backend, data, e2e};
+use crate::support::{Backend, PostgresDatabase, data, e2e};
 
 e2e! {
     async fn a_restart_keeps_every_committed_change(app) {
@@ -48,4 +48,54 @@ e2e! {
             assert_eq!(mode, "wal");
         }
     }
+}
+
+/// Processes that start together on a new PostgreSQL database take turns to migrate it:
+/// without the lock they both find the first migration pending and the second one fails.
+/// (SQLite needs no lock: one file, and its own write lock.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_on_postgres_take_turns() {
+    let Some((url, _database)) = PostgresDatabase::create().await else {
+        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+                .args(["migrate", "up"])
+                .env("QUIRE_DATABASE_URL", &url)
+                .env("QUIRE_LOG", "error")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // And a server starting at the same moment, in this process.
+    let dir = tempfile::tempdir().unwrap();
+    let config = quire_api::ServeConfig::new(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        quire_api::config::DatabaseArgs {
+            database_url: Some(url.clone()),
+            data_dir: dir.path().to_path_buf(),
+        },
+    );
+    let app = quire_api::App::build(config).await.expect("the server migrates too");
+    for child in children {
+        let output =
+            tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    assert!(app.db().is_ready().await, "every migration applied");
+    let applied = sea_orm::ConnectionTrait::query_all_raw(
+        app.db().conn(),
+        sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT version FROM seaql_migrations GROUP BY version HAVING count(*) > 1",
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(applied.is_empty(), "each migration applied once");
+    app.db().clone().close().await;
 }

@@ -54,6 +54,24 @@ impl QuireProcess {
         self.child.id()
     }
 
+    /// Sends SIGTERM, as systemd does to stop a service.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "SIGTERM sent");
+    }
+
+    /// How the process ended, if it did within `limit`.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("the process's status") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// The process's peak resident memory so far, in bytes (`VmHWM` in `/proc`).
     pub fn peak_rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))

@@ -35,9 +35,27 @@ pub struct TestApp {
 }
 
 /// A PostgreSQL database made for one test and dropped when the test ends, even on panic.
-struct PostgresDatabase {
+pub struct PostgresDatabase {
     admin_url: String,
     name: String,
+}
+
+impl PostgresDatabase {
+    /// A new, empty database and its URL, or `None` when `QUIRE_TEST_POSTGRES_URL` is not set.
+    pub async fn create() -> Option<(String, PostgresDatabase)> {
+        let admin_url = postgres_admin_url()?;
+        let name = format!("quire_test_{}", uuid::Uuid::now_v7().simple());
+        let admin = sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL is reachable");
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &admin,
+            &format!("CREATE DATABASE \"{name}\""),
+        )
+        .await
+        .expect("create the test database");
+        admin.close().await.expect("close the admin connection");
+        let url = with_database(&admin_url, &name);
+        Some((url, PostgresDatabase { admin_url, name }))
+    }
 }
 
 impl Drop for PostgresDatabase {
@@ -94,19 +112,8 @@ impl TestApp {
                 (format!("sqlite://{}?mode=rwc", dir.path().join("quire.db").display()), None)
             }
             Backend::Postgres => {
-                let admin_url = postgres_admin_url()?;
-                let name = format!("quire_test_{}", uuid::Uuid::now_v7().simple());
-                let admin =
-                    sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL is reachable");
-                sea_orm::ConnectionTrait::execute_unprepared(
-                    &admin,
-                    &format!("CREATE DATABASE \"{name}\""),
-                )
-                .await
-                .expect("create the test database");
-                admin.close().await.expect("close the admin connection");
-                let url = with_database(&admin_url, &name);
-                (url, Some(PostgresDatabase { admin_url, name }))
+                let (url, database) = PostgresDatabase::create().await?;
+                (url, Some(database))
             }
         };
         let config = ServeConfig::new(
