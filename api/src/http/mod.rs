@@ -11,6 +11,7 @@ mod newsletter_csv;
 mod newsletter_links;
 mod persisted_queries;
 mod response_cache;
+mod ws_connections;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +57,8 @@ pub struct Shared {
     pub public_cache_control: HeaderValue,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Limits on subscriptions over WebSocket, and the connections each address holds.
+    pub websockets: graphql_ws::Limits,
 }
 
 impl Shared {
@@ -90,6 +93,7 @@ impl Shared {
             documents: DocumentCache::new(caching.query_cache_mb.saturating_mul(1024 * 1024)),
             public_cache_control,
             trusted_proxies: config.trusted_proxies.clone(),
+            websockets: graphql_ws::Limits::new(&config.websocket),
         })
     }
 }
