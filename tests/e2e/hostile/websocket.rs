@@ -100,12 +100,16 @@ async fn a_huge_message_is_refused_in_whole_frames_or_in_small_fragments() {
             matches!(heard, Heard::Closed(Some(1009))),
             "{fragment}-byte fragments: {heard:?} after {sent} bytes"
         );
+        println!(
+            "a 20 MB message in {fragment}-byte fragments was refused after {sent} bytes sent"
+        );
     }
     let health = app.client.get(process.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
     let mut socket = initialised(&process).await;
     socket.close(None).await.unwrap();
     assert_peak_rss(&process);
+    println!("peak RSS after two 20 MB messages: {} MB", process.peak_rss() / (1024 * 1024));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,8 +252,9 @@ async fn subscribers_that_never_read_hold_bounded_memory() {
     assert_peak_rss(&process);
     // The subscribers were only slow: they are told of changes once they read.
     let socket = &mut sockets[0];
-    let Heard::Message(next) = hear(socket, Duration::from_secs(5)).await else {
-        panic!("a slow subscriber heard nothing");
+    let heard = hear(socket, Duration::from_secs(5)).await;
+    let Heard::Message(next) = heard else {
+        panic!("a slow subscriber heard nothing: {heard:?}");
     };
     assert_eq!(next["type"], "next", "{next}");
     println!(
