@@ -112,6 +112,9 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub feeds: FeedConfig,
+
+    #[command(flatten)]
+    pub websocket: WebSocketConfig,
 }
 
 /// HTTP caching of public answers, the response cache and persisted queries.
@@ -301,6 +304,38 @@ impl Default for WorkflowConfig {
     }
 }
 
+/// Limits on subscriptions over WebSocket (`/graphql/ws`).
+#[derive(Debug, Clone, Args)]
+pub struct WebSocketConfig {
+    /// Largest message a client may send over a WebSocket, in bytes; a message sent in
+    /// fragments counts as a whole, and no single frame may be larger either.
+    #[arg(long, env = "QUIRE_WS_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
+    pub ws_max_message_bytes: usize,
+
+    /// Subscriptions one WebSocket connection may hold at a time.
+    #[arg(long, env = "QUIRE_WS_MAX_SUBSCRIPTIONS", default_value_t = 16)]
+    pub ws_max_subscriptions: usize,
+
+    /// WebSocket connections one client address may hold open at a time.
+    #[arg(long, env = "QUIRE_WS_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 32)]
+    pub ws_max_connections_per_address: usize,
+
+    /// How long a new WebSocket may take to send `connection_init`, in milliseconds.
+    #[arg(long, env = "QUIRE_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
+    pub ws_init_timeout_ms: u64,
+}
+
+impl Default for WebSocketConfig {
+    fn default() -> Self {
+        WebSocketConfig {
+            ws_max_message_bytes: 64 * 1024,
+            ws_max_subscriptions: 16,
+            ws_max_connections_per_address: 32,
+            ws_init_timeout_ms: 10_000,
+        }
+    }
+}
+
 /// Newsletter sign-up: mail and limits.
 #[derive(Debug, Clone, Args)]
 pub struct NewsletterConfig {
@@ -366,6 +401,7 @@ impl ServeConfig {
             caching: CachingConfig::default(),
             newsletter: NewsletterConfig::default(),
             feeds: FeedConfig::default(),
+            websocket: WebSocketConfig::default(),
         }
     }
 }

@@ -2,7 +2,10 @@
 //! moves on (the public response cache keys on it), and the change journal's new rows as
 //! events for live subscriptions. Rows journaled by other Quire processes on the same
 //! PostgreSQL database arrive through `LISTEN/NOTIFY`, with a poll behind it in case a
-//! notification is lost while the listening connection reconnects.
+//! notification is lost while the listening connection reconnects. Subscribers share what
+//! each change loads ([`fanout`]).
+
+mod fanout;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +22,7 @@ use crate::content::ContentType;
 use crate::content::journal::CHANNEL;
 use crate::db::Db;
 use crate::error::ApiResult;
+pub use fanout::Fanout;
 
 /// A change as it was journaled.
 #[derive(Debug, Clone)]
@@ -54,6 +58,7 @@ struct Inner {
     generation: AtomicU64,
     wake: Notify,
     events: broadcast::Sender<Event>,
+    fanout: Fanout,
 }
 
 /// Subscribers further behind than this miss events (and are told so); they catch up with
@@ -70,6 +75,7 @@ impl Default for Live {
                 generation: AtomicU64::new(0),
                 wake: Notify::new(),
                 events: broadcast::channel(BACKLOG).0,
+                fanout: Fanout::default(),
             }),
         }
     }
@@ -95,6 +101,11 @@ impl Live {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.events.subscribe()
+    }
+
+    /// Changes as subscribers see them, loaded once for all.
+    pub fn fanout(&self) -> &Fanout {
+        &self.inner.fanout
     }
 }
 

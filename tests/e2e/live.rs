@@ -176,3 +176,57 @@ e2e! {
         assert!(after.as_ref().is_none_or(|m| m["type"] == "complete"), "a revoked token heard: {after:?}");
     }
 }
+
+/// SQL statements the server runs for one publication, from the mutation until every
+/// socket has heard of it; staff's sockets hear of the draft first.
+async fn statements_for_a_publication(
+    app: &TestApp,
+    token: &str,
+    staff: bool,
+    sockets: &mut [Socket],
+) -> u64 {
+    let title = format!("Measured {}", uuid::Uuid::now_v7().simple());
+    let item = create(app, token, "NewsArticle", &format!("{{ title: \"{title}\" }}")).await;
+    for socket in sockets.iter_mut().filter(|_| staff) {
+        assert_eq!(next_change(socket).await.expect("the draft")["id"], item["id"]);
+    }
+    let before = app.statements();
+    publish(app, token, "NewsArticle", item["id"].as_str().unwrap()).await;
+    for socket in sockets.iter_mut() {
+        let heard = next_change(socket).await.expect("every subscriber hears of it");
+        assert_eq!(heard["id"], item["id"]);
+        assert_eq!(heard["node"]["title"], title.as_str());
+    }
+    app.statements() - before
+}
+
+async fn subscribers(app: &TestApp, token: &str, staff: Option<&str>, n: usize) -> Vec<Socket> {
+    let mut sockets = Vec::new();
+    for _ in 0..n {
+        sockets.push(subscribe(app, staff, SUBSCRIPTION).await);
+    }
+    until_listening(app, token, "NewsArticle", &mut sockets.iter_mut().collect::<Vec<_>>()).await;
+    sockets
+}
+
+e2e! {
+    async fn one_change_is_loaded_once_however_many_subscribe(app) {
+        let token = editor(&app).await;
+        let mut one = subscribers(&app, &token, None, 1).await;
+        let for_one = statements_for_a_publication(&app, &token, false, &mut one).await;
+        let mut many = subscribers(&app, &token, None, 20).await;
+        let for_many = statements_for_a_publication(&app, &token, false, &mut many).await;
+        println!("statements for a publication: {for_one} with 1 public subscriber, {for_many} with 20");
+        assert_eq!(for_many, for_one, "20 public subscribers cost more than 1");
+        drop((one, many));
+
+        // Editors' subscriptions share the load of the draft view, and the check of their
+        // token, as long as they hold the same one.
+        let mut one = subscribers(&app, &token, Some(&token), 1).await;
+        let for_one = statements_for_a_publication(&app, &token, true, &mut one).await;
+        let mut many = subscribers(&app, &token, Some(&token), 8).await;
+        let for_many = statements_for_a_publication(&app, &token, true, &mut many).await;
+        println!("statements for a publication: {for_one} with 1 editor subscribed, {for_many} with 8");
+        assert_eq!(for_many, for_one, "8 editors' subscriptions cost more than 1");
+    }
+}

@@ -1,6 +1,8 @@
 //! Delta sync (`changes`) and live updates (`contentChanged`): both speak of `Change`s read
 //! from the change journal.
 
+use std::sync::Arc;
+
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
 use base64::Engine;
@@ -29,7 +31,7 @@ pub enum ChangeKind {
 }
 
 /// One item's latest change.
-pub struct Change(sync::Change);
+pub struct Change(Arc<sync::Change>);
 
 #[Object]
 impl Change {
@@ -68,11 +70,6 @@ pub struct ChangeConnection {
     pub nodes: Vec<Change>,
     /// `endCursor` is where the next sync starts; it stays where it was when nothing changed.
     pub page_info: PageInfo,
-}
-
-async fn still_staff(db: &Db, credentials: Option<&str>) -> bool {
-    let Some(value) = credentials else { return false };
-    matches!(crate::auth::authenticate_value(db, value).await, Ok(actor) if actor.viewer() == Viewer::Staff)
 }
 
 const CURSOR_PREFIX: &str = "change:";
@@ -135,7 +132,7 @@ impl SyncQuery {
                 start_cursor: page.changes.first().map(|c| encode_cursor(c.seq)),
                 end_cursor,
             },
-            nodes: page.changes.into_iter().map(Change).collect(),
+            nodes: page.changes.into_iter().map(|change| Change(Arc::new(change))).collect(),
         })
     }
 }
@@ -185,14 +182,18 @@ impl Subscriptions {
                     {
                         continue;
                     }
+                    // Loaded once per change for all subscribers who see it alike.
+                    let fanout = db.live().fanout();
                     // Staff are checked again before each change: a token revoked or a
                     // session ended since the connection opened ends the subscription.
-                    if viewer == Viewer::Staff && !still_staff(&db, credentials.as_deref()).await {
-                        return None;
+                    if viewer == Viewer::Staff {
+                        let credentials = credentials.as_deref()?;
+                        if !fanout.still_staff(&db, &event, credentials).await {
+                            return None;
+                        }
                     }
-                    match sync::resolve(db.conn(), viewer, &event).await {
-                        Ok(change) => return Some((Ok(Change(change)), Some(events))),
-                        Err(err) => tracing::error!(error = ?err, "resolving a change"),
+                    if let Some(change) = fanout.change(&db, viewer, &event).await {
+                        return Some((Ok(Change(change)), Some(events)));
                     }
                 }
             }

@@ -12,6 +12,7 @@ mod newsletter_links;
 mod persisted_queries;
 mod response_cache;
 mod time_limit;
+mod ws_connections;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +65,8 @@ pub struct Shared {
     pub public_cache_control: HeaderValue,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Limits on subscriptions over WebSocket, and the connections each address holds.
+    pub websockets: graphql_ws::Limits,
 }
 
 impl Shared {
@@ -104,6 +107,7 @@ impl Shared {
             }),
             public_cache_control,
             trusted_proxies: config.trusted_proxies.clone(),
+            websockets: graphql_ws::Limits::new(&config.websocket),
         })
     }
 }
