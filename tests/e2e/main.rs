@@ -20,6 +20,7 @@ mod feeds;
 mod hostile;
 mod http;
 mod live;
+mod markdown;
 mod media;
 mod metrics;
 mod newsletter;
