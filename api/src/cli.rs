@@ -35,12 +35,12 @@ pub enum Command {
         // Boxed: the settings outweigh every other command's arguments many times over.
         #[command(flatten)]
         config: Box<ServeConfig>,
-        /// Load this example site (from the examples dir) before serving; loading is idempotent.
+        /// Load this example site before serving (`lls` is built in); loading is idempotent.
         #[arg(long, env = "QUIRE_SEED_EXAMPLE")]
         seed_example: Option<String>,
-        /// Where the example sites live.
-        #[arg(long, env = "QUIRE_EXAMPLES_DIR", default_value = "examples")]
-        examples_dir: PathBuf,
+        /// A folder of example sites to load from instead of those built in.
+        #[arg(long, env = "QUIRE_EXAMPLES_DIR")]
+        examples_dir: Option<PathBuf>,
     },
     /// Apply, revert or list database migrations.
     Migrate {
@@ -51,12 +51,12 @@ pub enum Command {
     },
     /// Load an example site into the database; running it twice changes nothing.
     Seed {
-        /// Which example site.
+        /// Which example site (`lls` is built in).
         #[arg(long, env = "QUIRE_SEED_EXAMPLE", default_value = "lls")]
         example: String,
-        /// Where the example sites live.
-        #[arg(long, env = "QUIRE_EXAMPLES_DIR", default_value = "examples")]
-        examples_dir: PathBuf,
+        /// A folder of example sites to load from instead of those built in.
+        #[arg(long, env = "QUIRE_EXAMPLES_DIR")]
+        examples_dir: Option<PathBuf>,
         #[command(flatten)]
         database: DatabaseArgs,
         /// Where the example site's files go (as for `serve`).
@@ -188,7 +188,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { config, seed_example, examples_dir } => {
             let app = app::App::build(*config).await?;
             if let Some(example) = seed_example {
-                seed::load(app.db(), app.storage(), &examples_dir.join(example)).await?;
+                seed::load_example(app.db(), app.storage(), examples_dir.as_deref(), &example)
+                    .await?;
             }
             // A closed stdout (`quire serve | head -1`) must not stop the server.
             let mut stdout = std::io::stdout().lock();
@@ -214,7 +215,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { example, examples_dir, database, media } => {
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
             let storage = crate::media::Storage::from_config(&media, &database.data_dir)?;
-            let report = seed::load(&db, &storage, &examples_dir.join(&example)).await?;
+            let report =
+                seed::load_example(&db, &storage, examples_dir.as_deref(), &example).await?;
             println!("{report}");
             Ok(())
         }

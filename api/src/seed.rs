@@ -170,6 +170,36 @@ fn read_site(dir: &Path) -> anyhow::Result<Vec<Entry>> {
 
 /// Loads the example site in `dir`, published, its files into `storage`. Items already
 /// present are left alone.
+/// The example sites built into the binary, so that an installed Quire (or a container)
+/// can load one without the repository beside it.
+static BUILT_IN: &[(&str, include_dir::Dir<'static>)] =
+    &[("lls", include_dir::include_dir!("$CARGO_MANIFEST_DIR/../examples/lls"))];
+
+/// Loads the example site `name`: from `examples_dir` when one is given, otherwise the copy
+/// built into the binary.
+pub async fn load_example(
+    db: &Db,
+    storage: &Storage,
+    examples_dir: Option<&Path>,
+    name: &str,
+) -> anyhow::Result<SeedReport> {
+    if let Some(dir) = examples_dir {
+        return load(db, storage, &dir.join(name)).await;
+    }
+    let Some((_, site)) = BUILT_IN.iter().find(|(built_in, _)| *built_in == name) else {
+        let names: Vec<_> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+        bail!(
+            "no example site named `{name}` is built in (there is {}); give --examples-dir for \
+             one of your own",
+            names.join(", ")
+        );
+    };
+    // The loader reads a folder: the built-in copy is written to a temporary one.
+    let folder = tempfile::tempdir().context("a temporary folder for the example site")?;
+    site.extract(folder.path()).context("writing out the built-in example site")?;
+    load(db, storage, folder.path()).await
+}
+
 pub async fn load(db: &Db, storage: &Storage, dir: &Path) -> anyhow::Result<SeedReport> {
     let mut report = SeedReport::default();
     for mut entry in read_site(dir)? {

@@ -121,6 +121,34 @@ e2e! {
     }
 }
 
+e2e! {
+    async fn the_built_in_example_site_loads_from_anywhere(app) {
+        // A folder with no examples/ in it, as for an installed binary or a container.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let seed = |example: &str| {
+            quire()
+                .current_dir(elsewhere.path())
+                .args(["seed", "--example", example])
+                .env("QUIRE_DATABASE_URL", &app.database_url)
+                .env("QUIRE_DATA_DIR", app.data_dir())
+                .env_remove("QUIRE_EXAMPLES_DIR")
+                .output()
+                .unwrap()
+        };
+        let first = seed("lls");
+        assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+        let again = seed("lls");
+        assert!(String::from_utf8_lossy(&again.stdout).starts_with("Loaded 0 items"));
+        let home = app.gql("{ page(path: \"home\") { title } booklets { nodes { file { byteSize } } } }", json!({})).await;
+        assert!(data(&home)["page"]["title"].is_string(), "{home:#}");
+        assert!(data(&home)["booklets"]["nodes"][0]["file"]["byteSize"].as_i64().unwrap() > 0);
+        let unknown = seed("nope");
+        assert!(!unknown.status.success());
+        let said = String::from_utf8_lossy(&unknown.stderr);
+        assert!(said.contains("no example site named `nope`"), "{said}");
+    }
+}
+
 /// Every setting that may carry a password, a key or a token, with a value to look for.
 const SECRETS: [(&str, &str); 5] = [
     ("QUIRE_DATABASE_URL", "postgres://quire:hunter2@db/quire"),
