@@ -19,6 +19,7 @@ mod examples;
 mod feeds;
 mod hostile;
 mod http;
+mod leaks;
 mod live;
 mod media;
 mod metrics;
