@@ -177,6 +177,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, event: Event, item: &Item) -> 
                 "slug": item.slug,
                 "path": item.path,
                 "status": format!("{:?}", item.status).to_uppercase(),
+                "publishedAt": item.published_at,
                 "version": item.version,
             },
         });

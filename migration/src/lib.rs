@@ -19,6 +19,8 @@ mod m20261123_000013_add_media_metadata;
 mod m20261129_000001_create_content_changes;
 mod m20261129_000002_create_newsletter_subscribers;
 mod m20261129_000003_create_search_index;
+mod m20261201_000101_create_public_search_index;
+mod m20261201_000102_index_public_changes;
 
 pub struct Migrator;
 
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_content_changes::Migration),
             Box::new(m20261129_000002_create_newsletter_subscribers::Migration),
             Box::new(m20261129_000003_create_search_index::Migration),
+            Box::new(m20261201_000101_create_public_search_index::Migration),
+            Box::new(m20261201_000102_index_public_changes::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, FeedType};
-use quire_entity::content_item;
+use quire_entity::{content_change, content_item};
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use sea_orm::EntityTrait;
 use sea_orm::sea_query::Expr;
@@ -182,6 +182,11 @@ e2e! {
         // Every item was last written long ago; the feed's date follows.
         content_item::Entity::update_many()
             .col_expr(content_item::Column::UpdatedAt, Expr::value(at("2024-06-01T00:00:00Z")))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        content_change::Entity::update_many()
+            .col_expr(content_change::Column::At, Expr::value(at("2024-06-01T00:00:00Z")))
             .exec(app.db().conn())
             .await
             .unwrap();

@@ -19,6 +19,7 @@ mod examples;
 mod feeds;
 mod hostile;
 mod http;
+mod leaks;
 mod live;
 mod markdown;
 mod media;

@@ -11,7 +11,10 @@ e2e! {
         let draft_page = id_of(&create(&app, &token, "Page", "{ title: \"Secret page\", slug: \"secret\" }").await);
         let public_page = published(&app, &token, "Page", "{ title: \"Open page\", slug: \"open\" }").await;
         create(&app, &token, "Page", &format!("{{ title: \"Draft child\", parentId: \"{public_page}\" }}")).await;
-        let orphan = published(&app, &token, "Page", &format!("{{ title: \"Public child\", parentId: \"{draft_page}\" }}")).await;
+        // A page published below one that is then unpublished goes out of view with it.
+        let hidden_parent = published(&app, &token, "Page", "{ title: \"Hidden parent\" }").await;
+        let orphan = published(&app, &token, "Page", &format!("{{ title: \"Public child\", parentId: \"{hidden_parent}\" }}")).await;
+        data(&app.gql_as(&token, "mutation($id: ID!) { unpublishPage(id: $id) { id } }", json!({ "id": hidden_parent })).await);
         let news = id_of(&create(&app, &token, "NewsArticle", "{ title: \"Secret news\", slug: \"secret\" }").await);
         let release = id_of(&create(&app, &token, "PressRelease", "{ title: \"Secret release\", slug: \"secret\" }").await);
         let booklet = id_of(&create(&app, &token, "Booklet", "{ title: \"Secret booklet\", slug: \"secret\" }").await);
@@ -26,7 +29,7 @@ e2e! {
         for field in ["page", "newsArticle", "pressRelease", "booklet", "testimonial"] {
             assert!(data(&lookups)[field].is_null(), "{field} leaked a draft");
         }
-        for id in [&draft_page, &news, &release, &booklet, &testimonial] {
+        for id in [&draft_page, &orphan, &news, &release, &booklet, &testimonial] {
             let node = app.gql("query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
             assert!(data(&node)["node"].is_null(), "node leaked a draft");
         }
@@ -38,19 +41,17 @@ e2e! {
             )
             .await;
         let lists = data(&lists);
-        assert_eq!(lists["pages"]["totalCount"], 2, "only the two published pages: {lists}");
+        assert_eq!(lists["pages"]["totalCount"], 1, "only the page in view: {lists}");
         for list in ["news", "pressReleases", "booklets", "testimonials", "drafts"] {
             assert_eq!(lists[list]["totalCount"], 0, "{list} leaked a draft");
         }
         let children = app.gql("{ page(path: \"open\") { children { title } } }", json!({})).await;
         assert_eq!(data(&children)["page"]["children"], json!([]), "children leaked a draft");
-        let parent = app.gql("query($id: ID!) { node(id: $id) { ... on Page { parent { title } } } }", json!({ "id": orphan })).await;
-        assert!(data(&parent)["node"]["parent"].is_null(), "parent leaked a draft");
 
         // Editors see everything, and can ask for drafts only.
         let staff = app.gql_as(&token, "{ news { totalCount } drafts: pages(filter: { status: [DRAFT] }) { totalCount } page(path: \"secret\") { title } }", json!({})).await;
         assert_eq!(data(&staff)["news"]["totalCount"], 1);
-        assert_eq!(data(&staff)["drafts"]["totalCount"], 2);
+        assert_eq!(data(&staff)["drafts"]["totalCount"], 3);
         assert_eq!(data(&staff)["page"]["title"], "Secret page");
     }
 

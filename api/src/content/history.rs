@@ -1,5 +1,7 @@
 //! What happens alongside every version of an item, in the same transaction: a revision
 //! (a full snapshot), an audit entry, and the webhook deliveries for the event.
+//! `CONTENT_PUBLISHED` goes out when the public can see the item: at once, or when its
+//! embargo ends (or the page above it returns), through [`announce_view`].
 
 use quire_entity::{content_item, revision};
 use sea_orm::{
@@ -10,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::changes::Changes;
-use super::{ContentType, Item, now, tags};
+use super::{ContentType, Item, now, sections, tags};
 use crate::audit::{self, Subject};
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
@@ -138,10 +140,28 @@ pub async fn record(
     };
     let subject = Subject { type_name: type_name(item.content_type), id: item.id };
     audit::record(conn, actor, action.audit_name(), Some(subject), detail).await?;
-    if let Some(event) = action.event() {
+    let event = match action.event() {
+        // Published for later, or below a page the public cannot see: announced when the
+        // public can see it.
+        Some(Event::ContentPublished) if !sections::in_view(conn, item).await? => None,
+        event => event,
+    };
+    if let Some(event) = event {
         webhooks::enqueue(conn, event, item).await?;
     }
     Ok(())
+}
+
+/// Tells webhooks that an item came into public view (`CONTENT_PUBLISHED`) or left it
+/// (`CONTENT_UNPUBLISHED`) though nobody changed it: its embargo ended, or a page above it
+/// was published or unpublished.
+pub async fn announce_view(
+    conn: &impl ConnectionTrait,
+    item: &Item,
+    entered: bool,
+) -> ApiResult<()> {
+    let event = if entered { Event::ContentPublished } else { Event::ContentUnpublished };
+    webhooks::enqueue(conn, event, item).await
 }
 
 pub async fn record_purge(

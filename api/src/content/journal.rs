@@ -22,7 +22,8 @@ pub const CHANNEL: &str = "quire_content_changes";
 /// Any number unlikely to clash with another application's advisory locks ("QUIRE").
 const ORDER_LOCK: i64 = 0x51_55_49_52_45;
 
-/// Whether the public sees `item` now: the same rule as [`super::Viewer::Public`].
+/// Whether the public sees `item` now by its own state: the rule of
+/// [`super::Viewer::Public`] but for the pages above a page (see [`super::sections::in_view`]).
 pub fn in_public_view(item: &Item, at: DateTime<Utc>) -> bool {
     item.deleted_at.is_none()
         && item.status == Status::Published

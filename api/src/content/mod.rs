@@ -8,6 +8,7 @@ pub mod journal;
 pub mod list;
 pub mod markdown;
 pub mod read;
+pub mod sections;
 pub mod slugs;
 pub mod sync;
 pub mod tags;

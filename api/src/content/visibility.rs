@@ -1,13 +1,16 @@
 //! Who may see what. Every read of content adds [`Viewer::condition`].
 
-use sea_orm::{ColumnTrait, Condition};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition};
 
-use super::{Status, now};
-use quire_entity::content_item::Column;
+use super::{ContentType, Status, now};
+use quire_entity::content_item::{self, Column};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
-    /// Sees published items whose publication time has come.
+    /// Sees published items whose publication time has come, and pages only while every
+    /// page above them is seen too.
     Public,
     /// Editors and admins: see every item.
     Staff,
@@ -16,20 +19,55 @@ pub enum Viewer {
 impl Viewer {
     /// Items in the trash are hidden from everyone; only `trash` lists them.
     pub fn condition(self) -> Condition {
-        let live = Condition::all().add(Column::DeletedAt.is_null());
         match self {
-            Viewer::Public => {
-                let now = now();
-                // A published item with a schedule is due to be unpublished: once that time
-                // has come it is gone, even before the scheduler has got to it.
-                let not_yet_unpublished = Condition::any()
-                    .add(Column::ScheduledAt.is_null())
-                    .add(Column::ScheduledAt.gt(now));
-                live.add(Column::Status.eq(Status::Published))
-                    .add(Column::PublishedAt.lte(now))
-                    .add(not_yet_unpublished)
-            }
-            Viewer::Staff => live,
+            Viewer::Public => public_at(now()),
+            Viewer::Staff => Condition::all().add(Column::DeletedAt.is_null()),
         }
     }
 }
+
+/// What the public sees at `at`, by the items as they are now.
+pub fn public_at(at: DateTime<Utc>) -> Condition {
+    // A published item with a schedule is due to be unpublished: once that time has come it
+    // is gone, even before the scheduler has got to it.
+    let not_yet_unpublished =
+        Condition::any().add(Column::ScheduledAt.is_null()).add(Column::ScheduledAt.gt(at));
+    Condition::all()
+        .add(Column::DeletedAt.is_null())
+        .add(Column::Status.eq(Status::Published))
+        .add(Column::PublishedAt.lte(at))
+        .add(not_yet_unpublished)
+        .add(ancestors_in_view(at))
+}
+
+/// A page's path names every page above it, so a page is public only while all of them
+/// are: unpublishing a page takes the section below it out of view with it, and back when
+/// it returns, without changing the pages below.
+fn ancestors_in_view(now: DateTime<Utc>) -> Condition {
+    let above = || Alias::new("above");
+    let col = |column: Column| Expr::col((above(), column));
+    let hidden = Condition::any()
+        .add(col(Column::DeletedAt).is_not_null())
+        .add(col(Column::Status).ne(Status::Published.to_value()))
+        .add(col(Column::PublishedAt).is_null())
+        .add(col(Column::PublishedAt).gt(now))
+        .add(col(Column::ScheduledAt).lte(now));
+    let hidden_ancestor = Query::select()
+        .expr(Expr::val(1))
+        .from_as(content_item::Entity, above())
+        .cond_where(Condition::all().add(Expr::cust(ANCESTORS)).add(hidden))
+        .to_owned();
+    Condition::any()
+        .add(Column::ContentType.ne(ContentType::Page))
+        .add(Column::ParentId.is_null())
+        .add(Expr::not_exists(hidden_ancestor))
+}
+
+/// `above` is one of the pages above the page being read: its parent, its parent's
+/// parent, and so on, each found by its primary key, so the cost grows with the depth of
+/// the tree, not its size. (Pages cannot form a loop; the bound is a guard all the same.)
+const ANCESTORS: &str = "above.id IN (WITH RECURSIVE up(id, depth) AS (\
+    SELECT content_items.parent_id, 1 \
+    UNION ALL SELECT p.parent_id, up.depth + 1 FROM content_items AS p JOIN up ON p.id = up.id \
+    WHERE p.parent_id IS NOT NULL AND up.depth < 100) \
+    SELECT id FROM up)";

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::changes::Changes;
 use super::history::{self, Action};
+use super::sections::{self, Seen};
 use super::{ContentType, Item, Status, journal, label, markdown, now, slugs, tags, validate};
 use crate::auth::{Actor, Role};
 use crate::db::{Db, WriteTx};
@@ -131,8 +132,14 @@ pub async fn update(
     {
         return Err(stale(&current));
     }
+    // A new parent or publication time may take pages below this one in or out of view.
+    let before = if changes.parent_id.is_some() || changes.published_at.is_some() {
+        sections::seen(&*tx, &current, now()).await?
+    } else {
+        None
+    };
     let (next, tags) = apply(&*tx, actor, &current, &changes).await?;
-    let saved = commit_version(tx, actor, next, &current, tags, Action::Update).await?;
+    let saved = commit_version(tx, actor, next, &current, tags, Action::Update, before).await?;
     tracing::info!(%id, kind = label(kind), version = saved.version, "content updated");
     Ok(saved)
 }
@@ -147,6 +154,9 @@ async fn apply(
     let mut next = current.clone();
     changes.apply_to(&mut next);
     let tags = derive(conn, &mut next, changes, Some(current)).await?;
+    if next.parent_id != current.parent_id || next.published_at != current.published_at {
+        sections::check_ancestors(conn, &next).await?;
+    }
     if let (Some(old), Some(new)) = (&current.path, &next.path)
         && old != new
     {
@@ -162,9 +172,10 @@ pub async fn restore_revision(db: &Db, actor: &Actor, revision_id: Uuid) -> ApiR
     let current = find_live(&*tx, None, revision.content_id).await?;
     check_may_edit(actor, &current)?;
     let changes = snapshot.into_changes();
+    let before = sections::seen(&*tx, &current, now()).await?;
     let (next, tags) = apply(&*tx, actor, &current, &changes).await?;
     let action = Action::RestoreRevision(revision.version);
-    commit_version(tx, actor, next, &current, tags, action).await
+    commit_version(tx, actor, next, &current, tags, action, before).await
 }
 
 /// Publishes now, or with `at` in the future schedules the publication: the item is then
@@ -206,7 +217,9 @@ pub async fn publish(
             Action::Publish
         }
     };
-    let saved = commit_version(tx, actor, next, &current, None, action).await?;
+    sections::check_ancestors(&*tx, &next).await?;
+    let before = sections::seen(&*tx, &current, now()).await?;
+    let saved = commit_version(tx, actor, next, &current, None, action, before).await?;
     tracing::info!(%id, kind = label(kind), status = ?saved.status, "content published or scheduled");
     Ok(saved)
 }
@@ -250,7 +263,8 @@ pub async fn unpublish(
             Action::Unpublish
         }
     };
-    commit_version(tx, actor, next, &current, None, action).await
+    let before = sections::seen(&*tx, &current, now()).await?;
+    commit_version(tx, actor, next, &current, None, action, before).await
 }
 
 /// Carries out a due schedule, if it is still due and no other process holds the row.
@@ -260,6 +274,10 @@ pub async fn run_schedule(db: &Db, id: Uuid) -> ApiResult<bool> {
     let Some(current) = lock_if_free(&*tx, id).await? else { return Ok(false) };
     let due = current.deleted_at.is_none() && current.scheduled_at.is_some_and(|at| at <= now());
     let Some(scheduled) = current.scheduled_action.filter(|_| due) else { return Ok(false) };
+    // What the public saw just before the scheduled time: a due unpublication hides the
+    // item (and the pages below it) from then on, before this runs.
+    let until = current.scheduled_at.unwrap_or_else(now) - chrono::Duration::microseconds(1);
+    let before = sections::seen(&*tx, &current, until).await?;
     let mut next = current.clone();
     next.scheduled_at = None;
     next.scheduled_action = None;
@@ -273,16 +291,18 @@ pub async fn run_schedule(db: &Db, id: Uuid) -> ApiResult<bool> {
             Action::Unpublish
         }
     };
-    commit_version(tx, &Actor::System, next, &current, None, action).await?;
+    commit_version(tx, &Actor::System, next, &current, None, action, before).await?;
     tracing::info!(%id, action = ?scheduled, "scheduled change carried out");
     Ok(true)
 }
 
 /// Journals the arrival in public view of an embargoed item whose time has come, once, as
-/// no edit happens then. Returns whether this call did it.
+/// no edit happens then; it enters the public search index and webhooks hear that it is
+/// published, with the pages below it that were waiting for it. Returns whether this call
+/// did it.
 pub async fn announce(db: &Db, id: Uuid) -> ApiResult<bool> {
     let tx = db.write().await?;
-    let Some(item) = lock_if_free(&*tx, id).await? else { return Ok(false) };
+    let Some(mut item) = lock_if_free(&*tx, id).await? else { return Ok(false) };
     if item.announce_at.is_none_or(|at| at > now()) {
         return Ok(false);
     }
@@ -294,7 +314,14 @@ pub async fn announce(db: &Db, id: Uuid) -> ApiResult<bool> {
         .filter(Column::Id.eq(id))
         .exec(&*tx)
         .await?;
+    item.announce_at = None;
     journal::record(&*tx, None, Some(&item)).await?;
+    if sections::in_view(&*tx, &item).await? {
+        search::set_public(&*tx, &item, true).await?;
+        history::announce_view(&*tx, &item, true).await?;
+        // Nothing below an embargoed page was in view.
+        sections::follow(&*tx, &item, &Seen::default(), true).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }
@@ -344,7 +371,7 @@ pub async fn delete(db: &Db, actor: &Actor, kind: ContentType, id: Uuid) -> ApiR
     }
     let mut next = current.clone();
     next.deleted_at = Some(now());
-    commit_version(tx, actor, next, &current, None, Action::Delete).await?;
+    commit_version(tx, actor, next, &current, None, Action::Delete, None).await?;
     tracing::info!(%id, kind = label(kind), "content moved to the trash");
     Ok(id)
 }
@@ -362,7 +389,7 @@ pub async fn restore_from_trash(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<I
     }
     let mut next = current.clone();
     next.deleted_at = None;
-    commit_version(tx, actor, next, &current, None, Action::RestoreFromTrash).await
+    commit_version(tx, actor, next, &current, None, Action::RestoreFromTrash, None).await
 }
 
 /// Deletes a trashed item for good, with its revisions; its audit entries stay.
@@ -416,8 +443,9 @@ fn stale(current: &Item) -> ApiError {
 }
 
 /// Writes the next version and what goes with every version (its tags when they change,
-/// its revision, audit entry and webhook deliveries), then commits: the one way a change
-/// to an existing item is finished.
+/// its search rows, revision, audit entry and webhook deliveries), then commits: the one
+/// way a change to an existing item is finished. `before` is what the public saw of a page
+/// and the pages below it before the change, when the change may alter that.
 async fn commit_version(
     tx: WriteTx,
     actor: &Actor,
@@ -425,14 +453,37 @@ async fn commit_version(
     current: &Item,
     tags: Option<Vec<String>>,
     action: Action,
+    before: Option<Seen>,
 ) -> ApiResult<Item> {
     let saved = save(&*tx, next, current).await?;
-    search::reindex(&*tx, current, &saved).await?;
+    let text_changed = search::reindex(&*tx, current, &saved).await?;
+    let view_may_differ = sections::view_may_differ(current, &saved);
+    let public = sections::in_view(&*tx, &saved).await?;
+    if view_may_differ || (public && text_changed) {
+        search::set_public(&*tx, &saved, public).await?;
+    }
     if let Some(tags) = &tags {
         tags::replace(&*tx, saved.id, tags).await?;
     }
     history::record(&*tx, actor, &saved, tags.as_deref(), action).await?;
+    // An edit (a new publication time, a move) can bring an item into public view or take
+    // it out, as publishing does; webhooks hear of that too.
+    if view_may_differ && matches!(action, Action::Update | Action::RestoreRevision(_)) {
+        let was = match &before {
+            Some(seen) => Some(seen.contains(current.id)),
+            None if current.content_type != ContentType::Page => {
+                Some(journal::in_public_view(current, now()))
+            }
+            None => None,
+        };
+        if was.is_some_and(|was| was != public) {
+            history::announce_view(&*tx, &saved, public).await?;
+        }
+    }
     journal::record(&*tx, Some(current), Some(&saved)).await?;
+    if let Some(before) = &before {
+        sections::follow(&*tx, &saved, before, false).await?;
+    }
     tx.commit().await?;
     Ok(saved)
 }

@@ -9,7 +9,7 @@ mod rss2;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use quire_entity::content_item::{self, Column};
+use quire_entity::content_change::{self, Column};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -133,8 +133,8 @@ pub struct Snapshot {
     /// The newest published items, newest first.
     pub items: Vec<Item>,
     pub tags: HashMap<Uuid, Vec<String>>,
-    /// When the feed last changed: the last write to an item of its kind, or the newest
-    /// publication time if later; `None` when there never was an item.
+    /// When the feed last changed: the last change to an item of its kind that the public
+    /// could see, or the newest publication time if later; `None` when there never was one.
     pub last_modified: Option<DateTime<Utc>>,
 }
 
@@ -159,23 +159,26 @@ pub async fn load(conn: &impl ConnectionTrait, kind: Kind, limit: u64) -> ApiRes
         Kind::PressReleases => HashMap::new(),
     };
     // An embargoed item enters the feed when its publication time comes, with no write.
-    let entered = items.iter().filter_map(|i| i.published_at).max();
-    let last_modified = last_change(conn, kind.content_type()).await?.max(entered);
+    let entered = items.iter().filter_map(|i| i.published_at.max(Some(i.updated_at))).max();
+    let last_modified = last_public_change(conn, kind.content_type()).await?.max(entered);
     Ok(Snapshot { items, tags, last_modified })
 }
 
-/// When an item of `kind` was last written, hidden ones included: an item leaves the
-/// public's view (unpublished, trashed) by a write, so the newest visible item alone would
-/// let `If-Modified-Since` keep a removed item in a reader's copy.
-async fn last_change(
+/// When the public last saw an item of `kind` change, from the change journal: an item
+/// leaves the public's view (unpublished, trashed) by a change too, so the newest visible
+/// item alone would let `If-Modified-Since` keep a removed item in a reader's copy. Changes
+/// to drafts, and to items in the trash, are not the public's: they leave the feed's dates
+/// (and so its `ETag`) as they were.
+async fn last_public_change(
     conn: &impl ConnectionTrait,
     kind: ContentType,
 ) -> ApiResult<Option<DateTime<Utc>>> {
-    Ok(content_item::Entity::find()
+    Ok(content_change::Entity::find()
         .select_only()
-        .column(Column::UpdatedAt)
+        .column(Column::At)
         .filter(Column::ContentType.eq(kind))
-        .order_by_desc(Column::UpdatedAt)
+        .filter(Column::Public.eq(true))
+        .order_by_desc(Column::Seq)
         .into_tuple::<DateTime<Utc>>()
         .one(conn)
         .await?)

@@ -2,6 +2,9 @@
 //! the `content_search` table, written in the same transaction as the item itself, so a
 //! search run after a save returns finds the new words. SQLite searches it with FTS5,
 //! PostgreSQL with a weighted `tsvector`; both rank titles above summaries above bodies.
+//! SQLite's ranks depend on the other rows of the index, so it keeps a second index of
+//! what the public sees alone, for the public's searches; PostgreSQL ranks each row by
+//! itself.
 //! Results are joined to `content_items` under the viewer's visibility rule, like every
 //! other read.
 
@@ -63,12 +66,23 @@ pub async fn index(conn: &impl ConnectionTrait, item: &Item) -> ApiResult<()> {
 }
 
 /// Rewrites an item's document after a change, when its text changed (publishing, the
-/// trash and page moves leave it as it was).
-pub async fn reindex(conn: &impl ConnectionTrait, current: &Item, saved: &Item) -> ApiResult<()> {
+/// trash and page moves leave it as it was); returns whether it did.
+pub async fn reindex(conn: &impl ConnectionTrait, current: &Item, saved: &Item) -> ApiResult<bool> {
     if Document::of(current) == Document::of(saved) {
-        return Ok(());
+        return Ok(false);
     }
-    index(conn, saved).await
+    index(conn, saved).await?;
+    Ok(true)
+}
+
+/// Puts an item in the index of what the public sees (`public`: with its current text),
+/// or takes it out. Only SQLite keeps one.
+pub async fn set_public(conn: &impl ConnectionTrait, item: &Item, public: bool) -> ApiResult<()> {
+    match conn.get_database_backend() {
+        DbBackend::Postgres => Ok(()),
+        _ if public => sqlite::index_public(conn, item.id, &Document::of(item)).await,
+        _ => sqlite::remove_public(conn, item.id).await,
+    }
 }
 
 /// Takes a purged item out of the index.
@@ -158,7 +172,7 @@ pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<HitP
     let backend = conn.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => postgres::backend(&search.terms),
-        _ => sqlite::backend(&search.terms),
+        _ => sqlite::backend(&search.terms, search.viewer == Viewer::Public),
     };
     let mut select = content_item::Entity::find()
         .filter(search.viewer.condition())
