@@ -146,10 +146,10 @@ async fn backup_never_replaces_a_file_unless_forced() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
 async fn backup_on_postgres_points_at_pg_dump() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
-        return;
+        panic!("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
     };
     let folder = tempfile::tempdir().unwrap();
     let target = folder.path().join("quire.db");

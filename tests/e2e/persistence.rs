@@ -54,10 +54,10 @@ e2e! {
 /// without the lock they both find the first migration pending and the second one fails.
 /// (SQLite needs no lock: one file, and its own write lock.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
 async fn concurrent_migrations_on_postgres_take_turns() {
     let Some((url, _database)) = PostgresDatabase::create().await else {
-        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
-        return;
+        panic!("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
     };
     let children: Vec<_> = (0..3)
         .map(|_| {

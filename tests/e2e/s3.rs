@@ -1,6 +1,6 @@
 //! The S3 storage backend, against a real S3-compatible server on 127.0.0.1: `s3s-fs`, from
 //! crates.io (`cargo install s3s-fs --version 0.14.1 --features binary`), found through
-//! `QUIRE_TEST_S3S_FS`. `.ci/run` installs it; without it these tests say so and pass.
+//! `QUIRE_TEST_S3S_FS`. `.ci/run` installs it; without it these tests are ignored.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::fixtures::{editor, id_of};
 use crate::media::png;
-use crate::support::{TestApp, data, e2e, error_code};
+use crate::support::{Backend, TestApp, data, error_code};
 
 const BUCKET: &str = "quire-files";
 
@@ -76,58 +76,87 @@ async fn uploaded(app: &TestApp, token: &str, filename: &str, bytes: Vec<u8>) ->
     data(&body)["uploadAsset"].clone()
 }
 
-e2e! {
-    async fn files_live_in_s3_compatible_storage(app) {
-        let Some(s3) = S3Server::start().await else {
-            eprintln!("skipped: set QUIRE_TEST_S3S_FS to an s3s-fs binary to test S3 storage");
-            return;
-        };
-        let endpoint = s3.endpoint.clone();
-        app.reconfigure(|config| {
-            config.media.storage = format!("s3://{BUCKET}/site");
-            config.media.s3_endpoint = Some(endpoint);
-            config.media.s3_access_key_id = Some("quire".into());
-            config.media.s3_secret_access_key = Some("quire-secret".into());
-        })
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_s3), ignore = "needs s3s-fs: set QUIRE_TEST_S3S_FS")]
+async fn files_live_in_s3_on_sqlite() {
+    files_live_in_s3_compatible_storage(TestApp::spawn(Backend::Sqlite).await.expect("app")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(all(quire_test_s3, quire_test_postgres)),
+    ignore = "needs s3s-fs and PostgreSQL: set QUIRE_TEST_S3S_FS and QUIRE_TEST_POSTGRES_URL"
+)]
+async fn files_live_in_s3_on_postgres() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    files_live_in_s3_compatible_storage(app.expect("PostgreSQL at QUIRE_TEST_POSTGRES_URL")).await;
+}
+
+async fn files_live_in_s3_compatible_storage(#[allow(unused_mut)] mut app: TestApp) {
+    let s3 = S3Server::start().await.expect("s3s-fs at QUIRE_TEST_S3S_FS starts");
+    let endpoint = s3.endpoint.clone();
+    app.reconfigure(|config| {
+        config.media.storage = format!("s3://{BUCKET}/site");
+        config.media.s3_endpoint = Some(endpoint);
+        config.media.s3_access_key_id = Some("quire".into());
+        config.media.s3_secret_access_key = Some("quire-secret".into());
+    })
+    .await;
+    let token = editor(&app).await;
+    let pdf = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/lls/booklets/9-pillars-of-greatness.pdf"
+    ))
+    .unwrap();
+    let asset = uploaded(&app, &token, "booklet.pdf", pdf.clone()).await;
+    assert_eq!(asset["pageCount"], 3);
+    let objects = s3.objects();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert!(objects[0].to_string_lossy().contains(&format!("{BUCKET}/site/blobs/")), "{objects:?}");
+    assert!(!app.data_dir().join("files/blobs").exists(), "nothing on local disk");
+
+    // Stored once, and refusals store nothing.
+    uploaded(&app, &token, "copy.pdf", pdf.clone()).await;
+    // Refused once its bytes were read (a PDF named .png): nothing reaches the bucket.
+    let refused: Value =
+        app.upload(Some(&token), "booklet.png", pdf.clone()).await.json().await.unwrap();
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+    assert_eq!(s3.objects().len(), 1);
+
+    let created = app
+        .gql_as(&token, "mutation($f: ID) { createBooklet(input: { title: \"In the bucket\", fileId: $f }) { id } }", json!({ "f": asset["id"] }))
         .await;
-        let token = editor(&app).await;
-        let pdf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/lls/booklets/9-pillars-of-greatness.pdf")).unwrap();
-        let asset = uploaded(&app, &token, "booklet.pdf", pdf.clone()).await;
-        assert_eq!(asset["pageCount"], 3);
-        let objects = s3.objects();
-        assert_eq!(objects.len(), 1, "{objects:?}");
-        assert!(objects[0].to_string_lossy().contains(&format!("{BUCKET}/site/blobs/")), "{objects:?}");
-        assert!(!app.data_dir().join("files/blobs").exists(), "nothing on local disk");
+    let booklet = id_of(&data(&created)["createBooklet"]);
+    app.gql_as(
+        &token,
+        "mutation($id: ID!) { publishBooklet(id: $id) { id } }",
+        json!({ "id": booklet }),
+    )
+    .await;
+    let url = app.url(asset["url"].as_str().unwrap());
+    let whole = app.client.get(&url).send().await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.bytes().await.unwrap().to_vec(), pdf);
+    let part = app.client.get(&url).header("range", "bytes=10-19").send().await.unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().await.unwrap().to_vec(), pdf[10..20]);
 
-        // Stored once, and refusals store nothing.
-        uploaded(&app, &token, "copy.pdf", pdf.clone()).await;
-        // Refused once its bytes were read (a PDF named .png): nothing reaches the bucket.
-        let refused: Value = app.upload(Some(&token), "booklet.png", pdf.clone()).await.json().await.unwrap();
-        assert_eq!(error_code(&refused), "BAD_USER_INPUT");
-        assert_eq!(s3.objects().len(), 1);
+    // Image variants are made from the object and kept on local disk.
+    let image = uploaded(&app, &token, "hero.png", png(120, 60)).await;
+    let variant = app
+        .client
+        .get(format!("{}?w=60&format=jpeg", app.url(image["url"].as_str().unwrap())))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(variant.status(), 200);
+    let decoded = image::load_from_memory(&variant.bytes().await.unwrap()).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (60, 30));
 
-        let created = app
-            .gql_as(&token, "mutation($f: ID) { createBooklet(input: { title: \"In the bucket\", fileId: $f }) { id } }", json!({ "f": asset["id"] }))
-            .await;
-        let booklet = id_of(&data(&created)["createBooklet"]);
-        app.gql_as(&token, "mutation($id: ID!) { publishBooklet(id: $id) { id } }", json!({ "id": booklet })).await;
-        let url = app.url(asset["url"].as_str().unwrap());
-        let whole = app.client.get(&url).send().await.unwrap();
-        assert_eq!(whole.status(), 200);
-        assert_eq!(whole.bytes().await.unwrap().to_vec(), pdf);
-        let part = app.client.get(&url).header("range", "bytes=10-19").send().await.unwrap();
-        assert_eq!(part.status(), 206);
-        assert_eq!(part.bytes().await.unwrap().to_vec(), pdf[10..20]);
-
-        // Image variants are made from the object and kept on local disk.
-        let image = uploaded(&app, &token, "hero.png", png(120, 60)).await;
-        let variant = app.client.get(format!("{}?w=60&format=jpeg", app.url(image["url"].as_str().unwrap()))).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(variant.status(), 200);
-        let decoded = image::load_from_memory(&variant.bytes().await.unwrap()).unwrap();
-        assert_eq!((decoded.width(), decoded.height()), (60, 30));
-
-        let deleted = app.gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": image["id"] })).await;
-        data(&deleted);
-        assert_eq!(s3.objects().len(), 1, "the image's object is gone, the PDF's stays");
-    }
+    let deleted = app
+        .gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": image["id"] }))
+        .await;
+    data(&deleted);
+    assert_eq!(s3.objects().len(), 1, "the image's object is gone, the PDF's stays");
 }

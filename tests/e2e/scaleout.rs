@@ -27,10 +27,10 @@ async fn newest_title(client: &reqwest::Client, other: &QuireProcess) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
 async fn a_write_through_one_process_is_served_by_another() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
-        return;
+        panic!("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
     };
     let other = QuireProcess::start(&app);
     let token = editor(&app).await;
@@ -109,12 +109,12 @@ async fn a_write_through_one_process_is_served_by_another() {
 /// With `--database-read-url`, the public reads from the replica and editors from the
 /// primary. A second database stands in for the replica, so the test can tell them apart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
 async fn public_reads_go_to_the_read_replica() {
     let (Some(mut app), Some(replica)) =
         (TestApp::spawn(Backend::Postgres).await, TestApp::spawn(Backend::Postgres).await)
     else {
-        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
-        return;
+        panic!("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
     };
     for (server, title) in [(&app, "On the primary"), (&replica, "On the replica")] {
         let token = editor(server).await;

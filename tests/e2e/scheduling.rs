@@ -178,10 +178,10 @@ e2e! {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
 async fn two_processes_on_one_postgres_publish_and_notify_once() {
     let Some(mut app) = TestApp::spawn(Backend::Postgres).await else {
-        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
-        return;
+        panic!("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
     };
     app.reconfigure(|config| {
         config.workflow.scheduler_interval_ms = 20;

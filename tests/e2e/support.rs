@@ -281,9 +281,11 @@ pub fn error_field(response: &Value) -> &str {
     response["errors"][0]["extensions"]["field"].as_str().unwrap_or_default()
 }
 
-/// Runs each test on SQLite, and on PostgreSQL when `QUIRE_TEST_POSTGRES_URL` is set.
+/// Runs each test on SQLite and on PostgreSQL. Without `QUIRE_TEST_POSTGRES_URL` when the
+/// tests were built, the PostgreSQL variant is ignored (and listed as such), never passed.
+/// Attributes before a test apply to both variants.
 macro_rules! e2e {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+    ($($(#[$attr:meta])* async fn $name:ident($app:ident) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -291,20 +293,33 @@ macro_rules! e2e {
             async fn run(#[allow(unused_mut)] mut $app: $crate::support::TestApp) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            $(#[$attr])*
             async fn sqlite() {
                 let app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await.expect("app");
                 run(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
+            $(#[$attr])*
             async fn postgres() {
-                match $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await {
-                    Some(app) => run(app).await,
-                    None => eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL"),
-                }
+                let app = $crate::support::TestApp::spawn($crate::support::Backend::Postgres)
+                    .await
+                    .expect("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
+                run(app).await;
             }
         }
     )*};
+}
+
+/// Under CI every backend runs: a test that would be ignored for want of a service fails
+/// the run here instead.
+#[test]
+fn ci_runs_every_backend() {
+    if std::env::var_os("CI").is_some() {
+        assert!(cfg!(quire_test_postgres), "CI must set QUIRE_TEST_POSTGRES_URL");
+        assert!(cfg!(quire_test_s3), "CI must set QUIRE_TEST_S3S_FS");
+    }
 }
 
 pub(crate) use e2e;

@@ -250,12 +250,10 @@ e2e! {
     }
 }
 
-/// A server on PostgreSQL, or none (and a note) when no test database is configured.
+/// A server on PostgreSQL; the tests that use it are ignored when none is configured.
 async fn on_postgres() -> Option<TestApp> {
     let app = TestApp::spawn(crate::support::Backend::Postgres).await;
-    if app.is_none() {
-        eprintln!("skipped: set QUIRE_TEST_POSTGRES_URL to run on PostgreSQL");
-    }
+    assert!(app.is_some(), "PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
     app
 }
 
@@ -291,6 +289,7 @@ fn send_meanwhile(
 /// On PostgreSQL, a writer that has numbered its change but not yet committed holds back
 /// every later writer, so no reader can see a later number first and step past this one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
 async fn a_slow_writer_is_never_overtaken_on_postgres() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(app) = on_postgres().await else { return };
@@ -332,6 +331,7 @@ async fn a_slow_writer_is_never_overtaken_on_postgres() {
 /// the first while waiting for a later one, an editor holding that later page and waiting
 /// for the journal's order lock would deadlock with it, and PostgreSQL would abort one.
 #[tokio::test]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
 async fn a_page_move_and_an_edit_below_it_both_land_on_postgres() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(app) = on_postgres().await else { return };
