@@ -7,11 +7,12 @@ use serde_json::{Value, json};
 use crate::fixtures::editor;
 use crate::support::{TestApp, data, e2e, error_code, error_field};
 
-/// Creates `count` published news articles in batches of aliased mutations. Every five
+/// Creates `count` published news articles in batches of aliased mutations, as many as
+/// `--max-aliases` allows in one request. Every five
 /// share a publication time, so ties must be broken by id.
 pub async fn seed_news(app: &TestApp, token: &str, count: usize) {
     let start = chrono::DateTime::parse_from_rfc3339("2014-01-01T09:00:00Z").unwrap();
-    for batch in (0..count).collect::<Vec<_>>().chunks(50) {
+    for batch in (0..count).collect::<Vec<_>>().chunks(30) {
         let mut query = String::from("mutation {");
         for i in batch {
             let at = (start + chrono::Duration::days((i / 5) as i64)).to_rfc3339();

@@ -59,10 +59,12 @@ e2e! {
         let token = editor(&app).await;
         let hero = insert_asset(&app, "hero.jpg", "image/jpeg").await;
         let file = insert_asset(&app, "booklet.pdf", "application/pdf").await;
-        for batch in 0..2 {
+        // Seven items a request: three aliases each to create, four to publish, within the
+        // 30 aliases one request may have.
+        for (batch, chunk) in (0..100).collect::<Vec<usize>>().chunks(7).enumerate() {
             let mut query = String::from("mutation {");
-            for i in 0..50 {
-                let n = batch * 50 + i;
+            for &n in chunk {
+                let i = n;
                 query.push_str(&format!(
                     " p{i}: createPage(input: {{ title: \"Page {n}\" }}) {{ id }} n{i}: createNewsArticle(input: {{ title: \"News {n}\", tags: [\"t{}\", \"all\"], heroImageId: \"{hero}\" }}) {{ id }} b{i}: createBooklet(input: {{ title: \"Booklet {n}\", fileId: \"{file}\", coverId: \"{hero}\" }}) {{ id }}",
                     n % 7
