@@ -61,7 +61,9 @@ impl App {
                 .public_url
                 .as_deref()
                 .map(|u| u.trim_end_matches('/').to_string()),
-            downloads: DownloadCounter::default(),
+            downloads: DownloadCounter::new(Duration::from_secs(
+                config.media.download_count_staleness_secs,
+            )),
         };
         let (newsletter, mail) = newsletter::setup(
             &config.newsletter,

@@ -163,6 +163,12 @@ pub struct MediaConfig {
     /// S3: the secret access key.
     #[arg(long, env = "QUIRE_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
+
+    /// How long the public may see an old booklet download count, in seconds: saved counts
+    /// reach cached public answers at most this often, so that downloads do not keep
+    /// emptying the response cache. 0 shows them at every save.
+    #[arg(long, env = "QUIRE_DOWNLOAD_COUNT_STALENESS_SECS", default_value_t = 300)]
+    pub download_count_staleness_secs: u64,
 }
 
 impl Default for MediaConfig {
@@ -176,6 +182,7 @@ impl Default for MediaConfig {
             s3_region: "us-east-1".to_string(),
             s3_access_key_id: None,
             s3_secret_access_key: None,
+            download_count_staleness_secs: 300,
         }
     }
 }

@@ -69,7 +69,11 @@ async fn download_count(app: &TestApp, slug: &str) -> i64 {
 
 e2e! {
     async fn a_booklet_file_is_served_safely_once_published(app) {
-        app.reconfigure(|config| config.media.download_flush_interval_ms = 50).await;
+        app.reconfigure(|config| {
+            config.media.download_flush_interval_ms = 50;
+            config.media.download_count_staleness_secs = 0;
+        })
+        .await;
         let token = editor(&app).await;
         let pdf = booklet_pdf();
         let asset = uploaded(&app, &token, "9 Pillars of Greatness.PDF", pdf.clone()).await;
@@ -121,6 +125,13 @@ e2e! {
         assert_eq!(beyond.headers()["content-range"], format!("bytes */{}", pdf.len()));
         assert_eq!(get(&app, &format!("/files/{}/other-name.pdf", url.split('/').nth(2).unwrap()), None, &[]).await.status(), 404);
 
+        let last = get(&app, &url, None, &[("range", "bytes=-1")]).await;
+        assert_eq!(last.status(), 206);
+        assert_eq!(last.bytes().await.unwrap().len(), 1);
+        let all = get(&app, &url, None, &[("range", "bytes=0-")]).await;
+        assert_eq!(all.status(), 206);
+        assert_eq!(all.bytes().await.unwrap().to_vec(), pdf, "a range that covers the whole file");
+
         // A HEAD, a probe of the first bytes, a 304 with a range: none is a download.
         let head = app.client.head(app.url(&url)).send().await.unwrap();
         assert_eq!(head.status(), 200);
@@ -129,8 +140,9 @@ e2e! {
         assert_eq!(cached.status(), 304, "conditions come before ranges");
         assert!(cached.headers().get("content-type").is_none());
 
-        // Counted: the full download and the tail (a resumed download's end); not the 304s,
-        // the first bytes, the refused range, the HEAD, nor the editor's look.
+        // Counted: the full download and the range that covers the whole file; not the
+        // parts (the first bytes, the last byte, the tail), the 304s, the refused range, the
+        // HEAD, nor the editor's look.
         let mut counted = 0;
         for _ in 0..100 {
             counted = download_count(&app, "nine-pillars").await;
@@ -145,7 +157,8 @@ e2e! {
 
         // Counts still pending at shutdown are saved then.
         app.reconfigure(|config| config.media.download_flush_interval_ms = 3_600_000).await;
-        get(&app, &url, None, &[]).await;
+        // A download is counted once its last byte is sent: read to the end.
+        get(&app, &url, None, &[]).await.bytes().await.unwrap();
         app.restart().await;
         assert_eq!(download_count(&app, "nine-pillars").await, 3);
     }
@@ -244,6 +257,62 @@ e2e! {
         assert_eq!(get(&app, &format!("{url}?format=gif"), Some(&token), &[]).await.status(), 400);
         let pdf = uploaded(&app, &token, "booklet.pdf", booklet_pdf()).await;
         assert_eq!(get(&app, &format!("{}?w=100", pdf["url"].as_str().unwrap()), Some(&token), &[]).await.status(), 400);
+    }
+}
+
+e2e! {
+    async fn download_counts_reach_the_public_without_emptying_its_cache(app) {
+        app.reconfigure(|config| {
+            config.media.download_flush_interval_ms = 50;
+            config.media.download_count_staleness_secs = 5;
+        })
+        .await;
+        let token = editor(&app).await;
+        let asset = uploaded(&app, &token, "counted.pdf", booklet_pdf()).await;
+        let created = app
+            .gql_as(&token, "mutation($f: ID) { createBooklet(input: { title: \"Counted\", fileId: $f }) { id } }", json!({ "f": asset["id"] }))
+            .await;
+        let booklet = id_of(&data(&created)["createBooklet"]);
+        app.gql_as(&token, "mutation($id: ID!) { publishBooklet(id: $id) { id } }", json!({ "id": booklet })).await;
+        let url = asset["url"].as_str().unwrap().to_string();
+        let staff_count = || async {
+            let response = app.gql_as(&token, "{ booklet(slug: \"counted\") { downloadCount } }", json!({})).await;
+            data(&response)["booklet"]["downloadCount"].as_i64().unwrap()
+        };
+        let until = |what: &'static str| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+            move || assert!(std::time::Instant::now() < deadline, "waited too long for {what}")
+        };
+
+        // The first save after a quiet spell is shown at once. (A download counts once its
+        // last byte is sent: each is read to the end.)
+        assert_eq!(get(&app, &url, None, &[]).await.bytes().await.unwrap().len(), booklet_pdf().len());
+        let check = until("the first count");
+        while download_count(&app, "counted").await != 1 {
+            check();
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Cached now: asking again runs no SQL.
+        let before = app.statements();
+        assert_eq!(download_count(&app, "counted").await, 1);
+        assert_eq!(app.statements(), before);
+
+        // The next save, soon after, leaves the public's cached answers in place...
+        assert_eq!(get(&app, &url, None, &[]).await.bytes().await.unwrap().len(), booklet_pdf().len());
+        let check = until("the second save");
+        while staff_count().await != 2 {
+            check();
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let before = app.statements();
+        assert_eq!(download_count(&app, "counted").await, 1, "a cached answer, at most 5 s old");
+        assert_eq!(app.statements(), before, "saving a download count emptied the response cache");
+        // ...until the staleness allowed has passed.
+        let check = until("the second count to be shown");
+        while download_count(&app, "counted").await != 2 {
+            check();
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 }
 

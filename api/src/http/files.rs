@@ -6,6 +6,8 @@ use std::ops::Range;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::TryStreamExt;
 use http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE,
     ETAG, IF_NONE_MATCH, LAST_MODIFIED, RANGE, X_CONTENT_TYPE_OPTIONS,
@@ -19,6 +21,7 @@ use super::AppState;
 use crate::auth::{self, Actor};
 use crate::content::{ContentType, Viewer};
 use crate::media::assets;
+use crate::media::storage::ByteStream;
 use crate::media::variants::{self, Format, Wanted};
 
 /// Published files never change under their URL: caches may keep them for a year.
@@ -117,26 +120,56 @@ async fn serve(
         return Ok(response);
     }
     let range = range.and_then(Result::ok).flatten();
-    // A download is counted once: when its last byte is sent (resumed ones included).
-    let completes = range.as_ref().is_none_or(|r| r.end == length);
+    // Only a download of the whole file counts: a range that covers it all is one, a part
+    // (the first bytes, the last, a resumed download's rest) is not.
+    let whole = range.as_ref().is_none_or(|r| r.start == 0 && r.end == length);
+    // Downloads of booklet files by the public are counted, once the last byte is sent.
+    let booklets: Vec<Uuid> = if counts && viewer == Viewer::Public && whole {
+        users
+            .iter()
+            .filter(|i| i.content_type == ContentType::Booklet && i.file_id == Some(id))
+            .map(|i| i.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let file_headers = FileHeaders { mime_type: &asset.mime_type, etag, cache, asset: &asset };
     let storage = state.media.storage.clone();
     let key = asset.storage_key.clone();
-    let response = file_headers
+    let downloads = state.media.downloads.clone();
+    file_headers
         .respond(headers, length, range, |range| async move {
-            Ok(Body::from_stream(storage.read(&key, range).await?))
+            let sent = range.as_ref().map_or(length, |r| r.end - r.start);
+            let stream = storage.read(&key, range).await?;
+            let stream = counted_when_sent(stream, sent, move || {
+                for booklet in booklets {
+                    downloads.count(booklet);
+                    ::metrics::counter!("quire_booklet_downloads_total").increment(1);
+                }
+            });
+            Ok(Body::from_stream(stream))
         })
-        .await?;
-    // Downloads of booklet files by the public are counted, once per download.
-    if counts && viewer == Viewer::Public && completes && response.status().is_success() {
-        for booklet in
-            users.iter().filter(|i| i.content_type == ContentType::Booklet && i.file_id == Some(id))
+        .await
+}
+
+/// Calls `done` once the stream has given its last byte (of `length`) to the connection: a
+/// client that hangs up before the end has not downloaded the file.
+fn counted_when_sent(
+    stream: ByteStream,
+    length: u64,
+    done: impl FnOnce() + Send + 'static,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
+    let mut sent = 0u64;
+    let mut done = Some(done);
+    stream.map_ok(move |chunk| {
+        sent += chunk.len() as u64;
+        if sent >= length
+            && let Some(done) = done.take()
         {
-            state.media.downloads.count(booklet.id);
-            ::metrics::counter!("quire_booklet_downloads_total").increment(1);
+            done();
         }
-    }
-    Ok(response)
+        chunk
+    })
 }
 
 fn anyhow_of(err: crate::error::ApiError) -> anyhow::Error {
