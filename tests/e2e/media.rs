@@ -261,6 +261,35 @@ e2e! {
 }
 
 e2e! {
+    async fn a_deletion_the_database_refuses_leaves_the_file_served(app) {
+        let token = editor(&app).await;
+        let bytes = png(40, 30);
+        let asset = uploaded(&app, &token, "kept.png", bytes.clone()).await;
+        let url = asset["url"].as_str().unwrap().to_string();
+        assert_eq!(get(&app, &format!("{url}?format=webp"), Some(&token), &[]).await.status(), 200);
+        // A reference checked only at commit: the deletion fails after every step before it.
+        let column = if app.backend == crate::support::Backend::Postgres { "asset_id uuid" } else { "asset_id" };
+        let conn = app.db().conn();
+        sea_orm::ConnectionTrait::execute_unprepared(conn, &format!("CREATE TABLE test_pins ({column} REFERENCES assets(id) DEFERRABLE INITIALLY DEFERRED)")).await.unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(conn, "INSERT INTO test_pins SELECT id FROM assets").await.unwrap();
+
+        let refused = app.gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": asset["id"] })).await;
+        assert_eq!(error_code(&refused), "INTERNAL_SERVER_ERROR", "{refused}");
+        let served = get(&app, &url, Some(&token), &[]).await;
+        assert_eq!(served.status(), 200);
+        assert_eq!(served.bytes().await.unwrap().to_vec(), bytes);
+        assert_eq!(get(&app, &format!("{url}?format=webp"), Some(&token), &[]).await.status(), 200);
+        let listed = app.gql_as(&token, "{ assets { nodes { id } } }", json!({})).await;
+        assert_eq!(data(&listed)["assets"]["nodes"], json!([{ "id": asset["id"] }]));
+
+        sea_orm::ConnectionTrait::execute_unprepared(conn, "DROP TABLE test_pins").await.unwrap();
+        let deleted = app.gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": asset["id"] })).await;
+        data(&deleted);
+        assert_eq!(get(&app, &url, Some(&token), &[]).await.status(), 404);
+        assert!(files_under(&app.data_dir().join("files/blobs")).is_empty());
+        assert!(files_under(&app.data_dir().join("files/variants")).is_empty());
+    }
+
     async fn download_counts_reach_the_public_without_emptying_its_cache(app) {
         app.reconfigure(|config| {
             config.media.download_flush_interval_ms = 50;
