@@ -4,13 +4,15 @@
 use std::ops::Range;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE,
-    ETAG, IF_NONE_MATCH, LAST_MODIFIED, RANGE, X_CONTENT_TYPE_OPTIONS,
+    ETAG, IF_NONE_MATCH, LAST_MODIFIED, RANGE, RETRY_AFTER, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use quire_entity::asset;
@@ -22,7 +24,7 @@ use crate::auth::{self, Actor};
 use crate::content::{ContentType, Viewer};
 use crate::media::assets;
 use crate::media::storage::ByteStream;
-use crate::media::variants::{self, Format, Wanted};
+use crate::media::variants::{Format, Served, VariantError, Wanted};
 
 /// Published files never change under their URL: caches may keep them for a year.
 const PUBLIC_CACHE: &str = "public, max-age=31536000, immutable";
@@ -41,6 +43,7 @@ fn status(code: StatusCode) -> Response {
 
 pub async fn download(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     Path((id, filename)): Path<(String, String)>,
     Query(query): Query<VariantQuery>,
@@ -50,8 +53,15 @@ pub async fn download(
         Ok(actor) => actor,
         Err(_) => return status(StatusCode::UNAUTHORIZED),
     };
-    let counts = method == Method::GET;
-    match serve(&state, &actor, &id, &filename, query, &headers, counts).await {
+    let request = FileRequest {
+        id: &id,
+        filename: &filename,
+        query,
+        headers: &headers,
+        client: state.client_ip(peer, &headers),
+        counts: method == Method::GET,
+    };
+    match serve(&state, &actor, request).await {
         Ok(response) => response,
         Err(err) => {
             tracing::error!(error = ?err, "serving a file");
@@ -60,15 +70,23 @@ pub async fn download(
     }
 }
 
+struct FileRequest<'a> {
+    id: &'a str,
+    filename: &'a str,
+    query: VariantQuery,
+    headers: &'a HeaderMap,
+    /// Whose turn an image variant is made in.
+    client: IpAddr,
+    /// Whether a complete download by the public counts as one.
+    counts: bool,
+}
+
 async fn serve(
     state: &AppState,
     actor: &Actor,
-    id: &str,
-    filename: &str,
-    query: VariantQuery,
-    headers: &HeaderMap,
-    counts: bool,
+    request: FileRequest<'_>,
 ) -> anyhow::Result<Response> {
+    let FileRequest { id, filename, query, headers, client, mut counts } = request;
     let not_found = || Ok(status(StatusCode::NOT_FOUND));
     let Ok(id) = Uuid::parse_str(id) else { return not_found() };
     let conn = state.db.conn();
@@ -92,21 +110,32 @@ async fn serve(
         return Ok((StatusCode::BAD_REQUEST, "format is webp, jpeg or png").into_response());
     }
     if wanted.width.is_some() || wanted.format.is_some() {
-        let variant = match variants::get(&state.media.storage, &asset, wanted).await {
-            Ok(variant) => variant,
-            Err(crate::error::ApiError::BadUserInput { message, .. }) => {
+        // An image shown in a page, not a download, even when it is served as it is stored.
+        counts = false;
+        match state.media.variants.get(&asset, wanted, client).await {
+            Ok(Served::Original) => {}
+            Ok(Served::Variant(variant)) => {
+                let etag = format!("\"{}-{}\"", asset.sha256, variant.tag);
+                let stream = tokio_util::io::ReaderStream::new(variant.file);
+                let file_headers =
+                    FileHeaders { mime_type: variant.mime_type, etag, cache, asset: &asset };
+                return file_headers
+                    .respond(headers, variant.length, None, |_| async move {
+                        Ok(Body::from_stream(stream))
+                    })
+                    .await;
+            }
+            Err(VariantError::Refused(message)) => {
                 return Ok((StatusCode::BAD_REQUEST, message).into_response());
             }
-            Err(err) => return Err(anyhow_of(err)),
-        };
-        let etag = format!("\"{}-{}\"", asset.sha256, variant.tag);
-        let length = tokio::fs::metadata(&variant.path).await?.len();
-        let file = tokio::fs::File::open(&variant.path).await?;
-        let stream = tokio_util::io::ReaderStream::new(file);
-        let file_headers = FileHeaders { mime_type: variant.mime_type, etag, cache, asset: &asset };
-        return file_headers
-            .respond(headers, length, None, |_| async move { Ok(Body::from_stream(stream)) })
-            .await;
+            Err(VariantError::Busy) => {
+                // This client's, not the server's, limit: 429 rather than 503.
+                let mut response = status(StatusCode::TOO_MANY_REQUESTS);
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+                return Ok(response);
+            }
+            Err(VariantError::Internal(err)) => return Err(err),
+        }
     }
 
     let etag = format!("\"{}\"", asset.sha256);

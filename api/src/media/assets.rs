@@ -222,7 +222,7 @@ async fn remove_unused_content(db: &Db, media: &Media, found: &asset::Model) -> 
             > 0;
     if !shared {
         media.storage.delete(&found.storage_key).await.map_err(|e| ApiError::Internal(e.into()))?;
-        super::variants::forget(&media.storage, &found.sha256).await;
+        media.variants.forget(&found.sha256, &found.storage_key).await;
     }
     tx.commit_private().await?;
     Ok(())
