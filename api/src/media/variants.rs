@@ -207,10 +207,6 @@ impl Variants {
         })
     }
 
-    pub fn widths(&self) -> &Widths {
-        &self.widths
-    }
-
     /// What to send for `wanted` of an image, making the variant now (in `client`'s turn)
     /// if it is not on disk yet.
     pub async fn get(
