@@ -14,13 +14,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::config::{ServeConfig, WorkflowConfig};
+use crate::config::{MediaConfig, ServeConfig, WorkflowConfig};
 use crate::db::{self, Db};
 use crate::graphql;
 use crate::graphql::SignInSettings;
 use crate::http;
 use crate::media::downloads::DownloadCounter;
-use crate::media::{Media, Storage};
+use crate::media::variants::Variants;
+use crate::media::{Media, Storage, leftovers};
 use crate::newsletter::{self, mail::MailWorker};
 use crate::scheduler;
 use crate::users::LoginLimiter;
@@ -56,15 +57,20 @@ impl App {
             ),
             session_ttl: chrono::Duration::hours(workflow.session_ttl_hours.max(1)),
         };
+        let storage = Arc::new(Storage::from_config(&config.media, &config.database.data_dir)?);
+        let variants = Arc::new(leftovers_cleaned(&storage, &config.media).await?);
         let media = Media {
-            storage: Arc::new(Storage::from_config(&config.media, &config.database.data_dir)?),
+            storage,
             max_upload_bytes: config.media.max_upload_bytes,
             public_url: config
                 .media
                 .public_url
                 .as_deref()
                 .map(|u| u.trim_end_matches('/').to_string()),
-            downloads: DownloadCounter::default(),
+            downloads: DownloadCounter::new(Duration::from_secs(
+                config.media.download_count_staleness_secs,
+            )),
+            variants,
         };
         let (newsletter, mail) = newsletter::setup(
             &config.newsletter,
@@ -198,6 +204,22 @@ const STOP_WORKERS: Duration = Duration::from_secs(1);
 
 /// The most time saving the last download counts may take.
 const SAVE_COUNTS: Duration = Duration::from_secs(5);
+
+/// Removes what a crash left in the staging and variants folders, then opens the variants.
+async fn leftovers_cleaned(
+    storage: &Arc<Storage>,
+    config: &MediaConfig,
+) -> anyhow::Result<Variants> {
+    let cutoff = leftovers::cutoff();
+    let staging = storage.clone();
+    let removed = tokio::task::spawn_blocking(move || leftovers::clean_staging(&staging, cutoff))
+        .await
+        .context("cleaning the staging folder")?;
+    if removed > 0 {
+        tracing::info!(removed, "removed uploads a crash left half staged");
+    }
+    Variants::open(storage.clone(), config, cutoff).await
+}
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
 pub async fn shutdown_signal() {

@@ -59,9 +59,9 @@ pub enum Command {
         examples_dir: Option<PathBuf>,
         #[command(flatten)]
         database: DatabaseArgs,
-        /// Where the example site's files go (as for `serve`).
+        /// Where the example site's files go (as for `serve`). Boxed, as `serve`'s are.
         #[command(flatten)]
-        media: crate::config::MediaConfig,
+        media: Box<crate::config::MediaConfig>,
     },
     /// Manage API tokens.
     Token {

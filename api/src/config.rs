@@ -192,7 +192,40 @@ pub struct MediaConfig {
     /// S3: the secret access key.
     #[arg(long, env = "QUIRE_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
+
+    /// How long the public may see an old booklet download count, in seconds: saved counts
+    /// reach cached public answers at most this often, so that downloads do not keep
+    /// emptying the response cache. 0 shows them at every save.
+    #[arg(long, env = "QUIRE_DOWNLOAD_COUNT_STALENESS_SECS", default_value_t = 300)]
+    pub download_count_staleness_secs: u64,
+
+    /// The widths image variants are made in (comma-separated pixels). `?w=` is served at
+    /// the nearest of these at or above it (the widest for a larger one), and never wider
+    /// than the original.
+    #[arg(
+        long,
+        env = "QUIRE_IMAGE_WIDTHS",
+        value_delimiter = ',',
+        default_value = DEFAULT_IMAGE_WIDTHS
+    )]
+    pub image_widths: Vec<u32>,
+
+    /// Disk for image variants (and, with S3, the originals fetched to make them), in MiB;
+    /// past it the least recently used are removed.
+    #[arg(long, env = "QUIRE_IMAGE_VARIANTS_MAX_MB", default_value_t = 1024)]
+    pub image_variants_max_mb: u64,
+
+    /// Most image variant files kept on disk; past it the least recently used are removed.
+    #[arg(long, env = "QUIRE_IMAGE_VARIANTS_MAX_FILES", default_value_t = 50_000)]
+    pub image_variants_max_files: u64,
+
+    /// Image variants made at the same time; one client address makes one at a time.
+    #[arg(long, env = "QUIRE_IMAGE_VARIANT_BUILDERS", default_value_t = 2)]
+    pub image_variant_builders: usize,
 }
+
+/// The default of `--image-widths`.
+pub const DEFAULT_IMAGE_WIDTHS: &str = "160,320,480,640,800,1024,1280,1600,2048";
 
 impl Default for MediaConfig {
     fn default() -> Self {
@@ -205,6 +238,11 @@ impl Default for MediaConfig {
             s3_region: "us-east-1".to_string(),
             s3_access_key_id: None,
             s3_secret_access_key: None,
+            download_count_staleness_secs: 300,
+            image_widths: DEFAULT_IMAGE_WIDTHS.split(',').filter_map(|w| w.parse().ok()).collect(),
+            image_variants_max_mb: 1024,
+            image_variants_max_files: 50_000,
+            image_variant_builders: 2,
         }
     }
 }

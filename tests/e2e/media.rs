@@ -34,7 +34,7 @@ async fn uploaded(app: &TestApp, token: &str, filename: &str, bytes: Vec<u8>) ->
 }
 
 /// Every file under a folder, recursively.
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     entries
         .flat_map(|e| {
@@ -69,7 +69,11 @@ async fn download_count(app: &TestApp, slug: &str) -> i64 {
 
 e2e! {
     async fn a_booklet_file_is_served_safely_once_published(app) {
-        app.reconfigure(|config| config.media.download_flush_interval_ms = 50).await;
+        app.reconfigure(|config| {
+            config.media.download_flush_interval_ms = 50;
+            config.media.download_count_staleness_secs = 0;
+        })
+        .await;
         let token = editor(&app).await;
         let pdf = booklet_pdf();
         let asset = uploaded(&app, &token, "9 Pillars of Greatness.PDF", pdf.clone()).await;
@@ -121,6 +125,13 @@ e2e! {
         assert_eq!(beyond.headers()["content-range"], format!("bytes */{}", pdf.len()));
         assert_eq!(get(&app, &format!("/files/{}/other-name.pdf", url.split('/').nth(2).unwrap()), None, &[]).await.status(), 404);
 
+        let last = get(&app, &url, None, &[("range", "bytes=-1")]).await;
+        assert_eq!(last.status(), 206);
+        assert_eq!(last.bytes().await.unwrap().len(), 1);
+        let all = get(&app, &url, None, &[("range", "bytes=0-")]).await;
+        assert_eq!(all.status(), 206);
+        assert_eq!(all.bytes().await.unwrap().to_vec(), pdf, "a range that covers the whole file");
+
         // A HEAD, a probe of the first bytes, a 304 with a range: none is a download.
         let head = app.client.head(app.url(&url)).send().await.unwrap();
         assert_eq!(head.status(), 200);
@@ -129,8 +140,9 @@ e2e! {
         assert_eq!(cached.status(), 304, "conditions come before ranges");
         assert!(cached.headers().get("content-type").is_none());
 
-        // Counted: the full download and the tail (a resumed download's end); not the 304s,
-        // the first bytes, the refused range, the HEAD, nor the editor's look.
+        // Counted: the full download and the range that covers the whole file; not the
+        // parts (the first bytes, the last byte, the tail), the 304s, the refused range, the
+        // HEAD, nor the editor's look.
         let mut counted = 0;
         for _ in 0..100 {
             counted = download_count(&app, "nine-pillars").await;
@@ -145,7 +157,8 @@ e2e! {
 
         // Counts still pending at shutdown are saved then.
         app.reconfigure(|config| config.media.download_flush_interval_ms = 3_600_000).await;
-        get(&app, &url, None, &[]).await;
+        // A download is counted once its last byte is sent: read to the end.
+        get(&app, &url, None, &[]).await.bytes().await.unwrap();
         app.restart().await;
         assert_eq!(download_count(&app, "nine-pillars").await, 3);
     }
@@ -229,7 +242,7 @@ e2e! {
         assert_eq!(first.headers()["content-disposition"], "inline; filename=\"hero.png\"");
         let bytes = first.bytes().await.unwrap().to_vec();
         let decoded = image::load_from_memory(&bytes).unwrap();
-        assert_eq!((decoded.width(), decoded.height()), (100, 67));
+        assert_eq!((decoded.width(), decoded.height()), (160, 107), "the nearest listed width at or above 100");
 
         let made: Vec<_> = files_under(&app.data_dir().join("files/variants"));
         assert_eq!(made.len(), 1);
@@ -237,6 +250,13 @@ e2e! {
         let second = get(&app, &variant_url, Some(&token), &[]).await;
         assert_eq!(second.bytes().await.unwrap().to_vec(), bytes);
         assert_eq!(std::fs::metadata(&made[0]).unwrap().modified().unwrap(), modified, "served from disk, not made again");
+        let nearby = get(&app, &format!("{url}?w=150&format=webp"), Some(&token), &[]).await;
+        assert_eq!(nearby.bytes().await.unwrap().to_vec(), bytes, "any width up to 160 is the 160 one");
+        assert_eq!(files_under(&app.data_dir().join("files/variants")).len(), 1);
+        // As wide as the original or wider, in its own format: the original itself.
+        let itself = get(&app, &format!("{url}?w=320"), Some(&token), &[]).await;
+        assert_eq!(itself.headers()["etag"], format!("\"{}\"", asset["sha256"].as_str().unwrap()));
+        assert_eq!(itself.bytes().await.unwrap().to_vec(), png(300, 200));
 
         let wide = get(&app, &format!("{url}?w=99999&format=jpeg"), Some(&token), &[]).await;
         let decoded = image::load_from_memory(&wide.bytes().await.unwrap()).unwrap();
@@ -244,6 +264,155 @@ e2e! {
         assert_eq!(get(&app, &format!("{url}?format=gif"), Some(&token), &[]).await.status(), 400);
         let pdf = uploaded(&app, &token, "booklet.pdf", booklet_pdf()).await;
         assert_eq!(get(&app, &format!("{}?w=100", pdf["url"].as_str().unwrap()), Some(&token), &[]).await.status(), 400);
+    }
+}
+
+e2e! {
+    async fn variants_stay_within_their_disk_budget(app) {
+        app.reconfigure(|config| config.media.image_variants_max_files = 3).await;
+        let token = editor(&app).await;
+        let asset = uploaded(&app, &token, "wide.png", png(700, 350)).await;
+        let url = asset["url"].as_str().unwrap().to_string();
+        let variants = app.data_dir().join("files/variants");
+        let mut made = Vec::new();
+        for (width, format) in [(160, "webp"), (320, "webp"), (480, "webp"), (160, "jpeg")] {
+            let variant = format!("{url}?w={width}&format={format}");
+            assert_eq!(get(&app, &variant, Some(&token), &[]).await.status(), 200);
+            made.push(variant);
+            // Used again: the 160 WebP stays the most recently used but one.
+            if made.len() == 3 {
+                assert_eq!(get(&app, &made[0], Some(&token), &[]).await.status(), 200);
+            }
+        }
+        let kept: Vec<String> = files_under(&variants)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(kept.len(), 3, "{kept:?}");
+        assert!(!kept.contains(&"320-webp.webp".to_string()), "the least recently used went: {kept:?}");
+
+        // The list is read again at start: still within the budget after more are made.
+        app.restart().await;
+        for width in [320, 640] {
+            let variant = format!("{url}?w={width}&format=png");
+            assert_eq!(get(&app, &variant, Some(&token), &[]).await.status(), 200);
+        }
+        assert_eq!(files_under(&variants).len(), 3);
+    }
+
+    async fn download_counts_reach_the_public_without_emptying_its_cache(app) {
+        app.reconfigure(|config| {
+            config.media.download_flush_interval_ms = 50;
+            config.media.download_count_staleness_secs = 5;
+        })
+        .await;
+        let token = editor(&app).await;
+        let asset = uploaded(&app, &token, "counted.pdf", booklet_pdf()).await;
+        let created = app
+            .gql_as(&token, "mutation($f: ID) { createBooklet(input: { title: \"Counted\", fileId: $f }) { id } }", json!({ "f": asset["id"] }))
+            .await;
+        let booklet = id_of(&data(&created)["createBooklet"]);
+        app.gql_as(&token, "mutation($id: ID!) { publishBooklet(id: $id) { id } }", json!({ "id": booklet })).await;
+        let url = asset["url"].as_str().unwrap().to_string();
+        let staff_count = || async {
+            let response = app.gql_as(&token, "{ booklet(slug: \"counted\") { downloadCount } }", json!({})).await;
+            data(&response)["booklet"]["downloadCount"].as_i64().unwrap()
+        };
+        let until = |what: &'static str| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+            move || assert!(std::time::Instant::now() < deadline, "waited too long for {what}")
+        };
+
+        // The first save after a quiet spell is shown at once. (A download counts once its
+        // last byte is sent: each is read to the end.)
+        assert_eq!(get(&app, &url, None, &[]).await.bytes().await.unwrap().len(), booklet_pdf().len());
+        let check = until("the first count");
+        while download_count(&app, "counted").await != 1 {
+            check();
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Cached now (once asked after the save had fully committed): asking again runs no
+        // SQL.
+        download_count(&app, "counted").await;
+        let before = app.statements();
+        assert_eq!(download_count(&app, "counted").await, 1);
+        assert_eq!(app.statements(), before);
+
+        // The next save, soon after, leaves the public's cached answers in place...
+        assert_eq!(get(&app, &url, None, &[]).await.bytes().await.unwrap().len(), booklet_pdf().len());
+        let check = until("the second save");
+        while staff_count().await != 2 {
+            check();
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let before = app.statements();
+        assert_eq!(download_count(&app, "counted").await, 1, "a cached answer, at most 5 s old");
+        assert_eq!(app.statements(), before, "saving a download count emptied the response cache");
+        // ...until the staleness allowed has passed.
+        let check = until("the second count to be shown");
+        while download_count(&app, "counted").await != 2 {
+            check();
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn a_deletion_the_database_refuses_leaves_the_file_served(app) {
+        let token = editor(&app).await;
+        let bytes = png(40, 30);
+        let asset = uploaded(&app, &token, "kept.png", bytes.clone()).await;
+        let url = asset["url"].as_str().unwrap().to_string();
+        assert_eq!(get(&app, &format!("{url}?format=webp"), Some(&token), &[]).await.status(), 200);
+        // A reference checked only at commit: the deletion fails after every step before it.
+        let column = if app.backend == crate::support::Backend::Postgres { "asset_id uuid" } else { "asset_id" };
+        let conn = app.db().conn();
+        sea_orm::ConnectionTrait::execute_unprepared(conn, &format!("CREATE TABLE test_pins ({column} REFERENCES assets(id) DEFERRABLE INITIALLY DEFERRED)")).await.unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(conn, "INSERT INTO test_pins SELECT id FROM assets").await.unwrap();
+
+        let refused = app.gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": asset["id"] })).await;
+        assert_eq!(error_code(&refused), "INTERNAL_SERVER_ERROR", "{refused}");
+        let served = get(&app, &url, Some(&token), &[]).await;
+        assert_eq!(served.status(), 200);
+        assert_eq!(served.bytes().await.unwrap().to_vec(), bytes);
+        assert_eq!(get(&app, &format!("{url}?format=webp"), Some(&token), &[]).await.status(), 200);
+        let listed = app.gql_as(&token, "{ assets { nodes { id } } }", json!({})).await;
+        assert_eq!(data(&listed)["assets"]["nodes"], json!([{ "id": asset["id"] }]));
+
+        sea_orm::ConnectionTrait::execute_unprepared(conn, "DROP TABLE test_pins").await.unwrap();
+        let deleted = app.gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": asset["id"] })).await;
+        data(&deleted);
+        assert_eq!(get(&app, &url, Some(&token), &[]).await.status(), 404);
+        assert!(files_under(&app.data_dir().join("files/blobs")).is_empty());
+        assert!(files_under(&app.data_dir().join("files/variants")).is_empty());
+    }
+
+    async fn temporary_files_a_crash_left_are_removed_at_start(app) {
+        let token = editor(&app).await;
+        let asset = uploaded(&app, &token, "hero.png", png(400, 200)).await;
+        let url = asset["url"].as_str().unwrap().to_string();
+        assert_eq!(get(&app, &format!("{url}?w=160"), Some(&token), &[]).await.status(), 200);
+        let files = app.data_dir().join("files");
+        let variant_dir = files.join("variants").join(asset["sha256"].as_str().unwrap());
+        std::fs::create_dir_all(files.join("staging")).unwrap();
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let plant = |path: std::path::PathBuf, modified: Option<std::time::SystemTime>| {
+            let file = std::fs::File::create(&path).unwrap();
+            std::io::Write::write_all(&mut &file, b"half written").unwrap();
+            if let Some(modified) = modified {
+                file.set_modified(modified).unwrap();
+            }
+            path
+        };
+        let staged = plant(files.join("staging/.tmpAbC123"), Some(an_hour_ago));
+        let half_variant = plant(variant_dir.join(".tmpDeF456"), Some(an_hour_ago));
+        // Written a moment ago: perhaps another process's, still at work.
+        let recent = plant(files.join("staging/.tmpGhI789"), None);
+
+        app.restart().await;
+        assert!(!staged.exists(), "a half-staged upload is removed");
+        assert!(!half_variant.exists(), "a half-written variant is removed");
+        assert!(recent.exists(), "a file being written now is left alone");
+        assert!(variant_dir.join("160-png.png").exists(), "finished variants stay");
+        assert_eq!(get(&app, &format!("{url}?w=160"), Some(&token), &[]).await.status(), 200);
     }
 }
 

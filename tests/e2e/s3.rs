@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::fixtures::{editor, id_of};
-use crate::media::png;
+use crate::media::{files_under, png};
 use crate::support::{Backend, TestApp, data, error_code};
 
 const BUCKET: &str = "quire-files";
@@ -142,21 +142,24 @@ async fn files_live_in_s3_compatible_storage(#[allow(unused_mut)] mut app: TestA
     assert_eq!(part.bytes().await.unwrap().to_vec(), pdf[10..20]);
 
     // Image variants are made from the object and kept on local disk.
-    let image = uploaded(&app, &token, "hero.png", png(120, 60)).await;
+    let image = uploaded(&app, &token, "hero.png", png(320, 160)).await;
     let variant = app
         .client
-        .get(format!("{}?w=60&format=jpeg", app.url(image["url"].as_str().unwrap())))
+        .get(format!("{}?w=100&format=jpeg", app.url(image["url"].as_str().unwrap())))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert_eq!(variant.status(), 200);
     let decoded = image::load_from_memory(&variant.bytes().await.unwrap()).unwrap();
-    assert_eq!((decoded.width(), decoded.height()), (60, 30));
+    assert_eq!((decoded.width(), decoded.height()), (160, 80));
+    let local = app.data_dir().join("files/variants");
+    assert_eq!(files_under(&local).len(), 2, "the variant and the fetched original");
 
     let deleted = app
         .gql_as(&token, "mutation($id: ID!) { deleteAsset(id: $id) }", json!({ "id": image["id"] }))
         .await;
     data(&deleted);
     assert_eq!(s3.objects().len(), 1, "the image's object is gone, the PDF's stays");
+    assert!(files_under(&local).is_empty(), "and its local copy and variants");
 }

@@ -75,7 +75,7 @@ impl AssetMutation {
     async fn delete_asset(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let actor = context::actor(ctx)?;
         let uuid = ids::expect(&id, NAME, "id", "asset")?;
-        assets::delete(context::db(ctx)?, &media(ctx)?.storage, &actor, uuid).await?;
+        assets::delete(context::db(ctx)?, media(ctx)?, &actor, uuid).await?;
         Ok(id)
     }
 }

@@ -4,11 +4,15 @@
 use std::ops::Range;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE,
-    ETAG, IF_NONE_MATCH, LAST_MODIFIED, RANGE, X_CONTENT_TYPE_OPTIONS,
+    ETAG, IF_NONE_MATCH, LAST_MODIFIED, RANGE, RETRY_AFTER, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use quire_entity::asset;
@@ -19,7 +23,8 @@ use super::AppState;
 use crate::auth::{self, Actor};
 use crate::content::{ContentType, Viewer};
 use crate::media::assets;
-use crate::media::variants::{self, Format, Wanted};
+use crate::media::storage::ByteStream;
+use crate::media::variants::{Format, Served, VariantError, Wanted};
 
 /// Published files never change under their URL: caches may keep them for a year.
 const PUBLIC_CACHE: &str = "public, max-age=31536000, immutable";
@@ -38,6 +43,7 @@ fn status(code: StatusCode) -> Response {
 
 pub async fn download(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     Path((id, filename)): Path<(String, String)>,
     Query(query): Query<VariantQuery>,
@@ -47,8 +53,15 @@ pub async fn download(
         Ok(actor) => actor,
         Err(_) => return status(StatusCode::UNAUTHORIZED),
     };
-    let counts = method == Method::GET;
-    match serve(&state, &actor, &id, &filename, query, &headers, counts).await {
+    let request = FileRequest {
+        id: &id,
+        filename: &filename,
+        query,
+        headers: &headers,
+        client: state.client_ip(peer, &headers),
+        counts: method == Method::GET,
+    };
+    match serve(&state, &actor, request).await {
         Ok(response) => response,
         Err(err) => {
             tracing::error!(error = ?err, "serving a file");
@@ -57,15 +70,23 @@ pub async fn download(
     }
 }
 
+struct FileRequest<'a> {
+    id: &'a str,
+    filename: &'a str,
+    query: VariantQuery,
+    headers: &'a HeaderMap,
+    /// Whose turn an image variant is made in.
+    client: IpAddr,
+    /// Whether a complete download by the public counts as one.
+    counts: bool,
+}
+
 async fn serve(
     state: &AppState,
     actor: &Actor,
-    id: &str,
-    filename: &str,
-    query: VariantQuery,
-    headers: &HeaderMap,
-    counts: bool,
+    request: FileRequest<'_>,
 ) -> anyhow::Result<Response> {
+    let FileRequest { id, filename, query, headers, client, mut counts } = request;
     let not_found = || Ok(status(StatusCode::NOT_FOUND));
     let Ok(id) = Uuid::parse_str(id) else { return not_found() };
     let conn = state.db.conn();
@@ -89,21 +110,32 @@ async fn serve(
         return Ok((StatusCode::BAD_REQUEST, "format is webp, jpeg or png").into_response());
     }
     if wanted.width.is_some() || wanted.format.is_some() {
-        let variant = match variants::get(&state.media.storage, &asset, wanted).await {
-            Ok(variant) => variant,
-            Err(crate::error::ApiError::BadUserInput { message, .. }) => {
+        // An image shown in a page, not a download, even when it is served as it is stored.
+        counts = false;
+        match state.media.variants.get(&asset, wanted, client).await {
+            Ok(Served::Original) => {}
+            Ok(Served::Variant(variant)) => {
+                let etag = format!("\"{}-{}\"", asset.sha256, variant.tag);
+                let stream = tokio_util::io::ReaderStream::new(variant.file);
+                let file_headers =
+                    FileHeaders { mime_type: variant.mime_type, etag, cache, asset: &asset };
+                return file_headers
+                    .respond(headers, variant.length, None, |_| async move {
+                        Ok(Body::from_stream(stream))
+                    })
+                    .await;
+            }
+            Err(VariantError::Refused(message)) => {
                 return Ok((StatusCode::BAD_REQUEST, message).into_response());
             }
-            Err(err) => return Err(anyhow_of(err)),
-        };
-        let etag = format!("\"{}-{}\"", asset.sha256, variant.tag);
-        let length = tokio::fs::metadata(&variant.path).await?.len();
-        let file = tokio::fs::File::open(&variant.path).await?;
-        let stream = tokio_util::io::ReaderStream::new(file);
-        let file_headers = FileHeaders { mime_type: variant.mime_type, etag, cache, asset: &asset };
-        return file_headers
-            .respond(headers, length, None, |_| async move { Ok(Body::from_stream(stream)) })
-            .await;
+            Err(VariantError::Busy) => {
+                // This client's, not the server's, limit: 429 rather than 503.
+                let mut response = status(StatusCode::TOO_MANY_REQUESTS);
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+                return Ok(response);
+            }
+            Err(VariantError::Internal(err)) => return Err(err),
+        }
     }
 
     let etag = format!("\"{}\"", asset.sha256);
@@ -117,26 +149,56 @@ async fn serve(
         return Ok(response);
     }
     let range = range.and_then(Result::ok).flatten();
-    // A download is counted once: when its last byte is sent (resumed ones included).
-    let completes = range.as_ref().is_none_or(|r| r.end == length);
+    // Only a download of the whole file counts: a range that covers it all is one, a part
+    // (the first bytes, the last, a resumed download's rest) is not.
+    let whole = range.as_ref().is_none_or(|r| r.start == 0 && r.end == length);
+    // Downloads of booklet files by the public are counted, once the last byte is sent.
+    let booklets: Vec<Uuid> = if counts && viewer == Viewer::Public && whole {
+        users
+            .iter()
+            .filter(|i| i.content_type == ContentType::Booklet && i.file_id == Some(id))
+            .map(|i| i.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let file_headers = FileHeaders { mime_type: &asset.mime_type, etag, cache, asset: &asset };
     let storage = state.media.storage.clone();
     let key = asset.storage_key.clone();
-    let response = file_headers
+    let downloads = state.media.downloads.clone();
+    file_headers
         .respond(headers, length, range, |range| async move {
-            Ok(Body::from_stream(storage.read(&key, range).await?))
+            let sent = range.as_ref().map_or(length, |r| r.end - r.start);
+            let stream = storage.read(&key, range).await?;
+            let stream = counted_when_sent(stream, sent, move || {
+                for booklet in booklets {
+                    downloads.count(booklet);
+                    ::metrics::counter!("quire_booklet_downloads_total").increment(1);
+                }
+            });
+            Ok(Body::from_stream(stream))
         })
-        .await?;
-    // Downloads of booklet files by the public are counted, once per download.
-    if counts && viewer == Viewer::Public && completes && response.status().is_success() {
-        for booklet in
-            users.iter().filter(|i| i.content_type == ContentType::Booklet && i.file_id == Some(id))
+        .await
+}
+
+/// Calls `done` once the stream has given its last byte (of `length`) to the connection: a
+/// client that hangs up before the end has not downloaded the file.
+fn counted_when_sent(
+    stream: ByteStream,
+    length: u64,
+    done: impl FnOnce() + Send + 'static,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
+    let mut sent = 0u64;
+    let mut done = Some(done);
+    stream.map_ok(move |chunk| {
+        sent += chunk.len() as u64;
+        if sent >= length
+            && let Some(done) = done.take()
         {
-            state.media.downloads.count(booklet.id);
-            ::metrics::counter!("quire_booklet_downloads_total").increment(1);
+            done();
         }
-    }
-    Ok(response)
+        chunk
+    })
 }
 
 fn anyhow_of(err: crate::error::ApiError) -> anyhow::Error {

@@ -8,8 +8,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::ingest;
 use super::storage::{Storage, key_for};
+use super::{Media, ingest};
 use crate::audit::{self, Subject};
 use crate::auth::Actor;
 use crate::content::{Item, Viewer, history, now};
@@ -169,7 +169,7 @@ pub async fn visible(conn: &impl ConnectionTrait, viewer: Viewer, id: Uuid) -> A
 
 /// Deletes an asset no content uses (in the trash or not), and its content from storage
 /// unless another asset has the same content.
-pub async fn delete(db: &Db, storage: &Storage, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
+pub async fn delete(db: &Db, media: &Media, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
     actor.require_editor()?;
     let tx = db.write().await?;
     let found = find(&*tx, id).await?.ok_or_else(|| ApiError::not_found("asset"))?;
@@ -195,9 +195,6 @@ pub async fn delete(db: &Db, storage: &Storage, actor: &Actor, id: Uuid) -> ApiR
         ));
     }
     asset::Entity::delete_by_id(id).exec(&*tx).await?;
-    let shared =
-        asset::Entity::find().filter(asset::Column::Sha256.eq(&found.sha256)).count(&*tx).await?
-            > 0;
     audit::record(
         &*tx,
         actor,
@@ -206,12 +203,27 @@ pub async fn delete(db: &Db, storage: &Storage, actor: &Actor, id: Uuid) -> ApiR
         Some(found.filename.clone()),
     )
     .await?;
-    // Still under the content's lock: an upload of the same content waits, then stores it
-    // again.
-    if !shared {
-        storage.delete(&found.storage_key).await.map_err(|e| ApiError::Internal(e.into()))?;
-        super::variants::forget(storage, &found.sha256).await;
-    }
     tx.commit().await?;
+    // Only now: a deletion the database refuses, even at its commit, leaves the file served.
+    if let Err(err) = remove_unused_content(db, media, &found).await {
+        tracing::error!(error = ?err, asset = %id, "removing a deleted asset's content; it stays, unused");
+    }
     Ok(id)
+}
+
+/// Removes an asset's content from storage, with its variants, unless another asset has the
+/// same content. Under the content's lock, so that an upload of the same content either
+/// finds it still there or stores it again after.
+async fn remove_unused_content(db: &Db, media: &Media, found: &asset::Model) -> ApiResult<()> {
+    let tx = db.write().await?;
+    lock_content(&*tx, &found.sha256).await?;
+    let shared =
+        asset::Entity::find().filter(asset::Column::Sha256.eq(&found.sha256)).count(&*tx).await?
+            > 0;
+    if !shared {
+        media.storage.delete(&found.storage_key).await.map_err(|e| ApiError::Internal(e.into()))?;
+        media.variants.forget(&found.sha256, &found.storage_key).await;
+    }
+    tx.commit_private().await?;
+    Ok(())
 }

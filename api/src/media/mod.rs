@@ -2,9 +2,12 @@
 //! variants made on request, booklet downloads counted.
 
 pub mod assets;
+mod builders;
 pub mod downloads;
 pub mod ingest;
+pub mod leftovers;
 pub mod storage;
+mod variant_disk;
 pub mod variants;
 
 pub use storage::Storage;
@@ -21,6 +24,7 @@ pub struct Media {
     /// Without a trailing slash.
     pub public_url: Option<String>,
     pub downloads: DownloadCounter,
+    pub variants: Arc<variants::Variants>,
 }
 
 impl Media {

@@ -91,14 +91,24 @@ impl Storage {
     /// Where uploads are written while they are checked; on the same file system as local
     /// blobs, so that storing one there is a rename.
     pub fn staging_dir(&self) -> io::Result<PathBuf> {
-        let dir = self.root.join("staging");
+        let dir = self.staging_path();
         std::fs::create_dir_all(&dir)?;
         Ok(dir)
+    }
+
+    /// The staging folder, which may not exist yet.
+    pub fn staging_path(&self) -> PathBuf {
+        self.root.join("staging")
     }
 
     /// Where image variants (and, with S3, originals fetched to make them) are kept.
     pub fn variants_dir(&self) -> PathBuf {
         self.root.join("variants")
+    }
+
+    /// Where a bucket's object is kept on local disk once fetched to make variants.
+    pub fn copy_path(&self, key: &str) -> PathBuf {
+        self.variants_dir().join("originals").join(key)
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -180,7 +190,7 @@ impl Storage {
         if self.bucket.is_none() {
             return Ok(self.path(key));
         }
-        let path = self.variants_dir().join("originals").join(key);
+        let path = self.copy_path(key);
         if tokio::fs::try_exists(&path).await? {
             return Ok(path);
         }
@@ -212,8 +222,7 @@ impl Storage {
         let result = match &self.bucket {
             None => tokio::fs::remove_file(self.path(key)).await,
             Some(bucket) => {
-                let _ =
-                    tokio::fs::remove_file(self.variants_dir().join("originals").join(key)).await;
+                let _ = tokio::fs::remove_file(self.copy_path(key)).await;
                 bucket.store.delete(&Self::object(bucket, key)).await.map_err(io_error)
             }
         };

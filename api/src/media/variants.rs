@@ -1,23 +1,27 @@
-//! Resized and re-encoded images (`?w=640&format=webp`), made once and kept on disk, so a
-//! second request for the same variant does no work.
+//! Resized and re-encoded images (`?w=640&format=webp`) in a configured set of widths, made
+//! once by a small pool and kept on disk within a budget, so that a second request for the
+//! same variant does no work and no request can make an unbounded number of files.
 
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
 
+use anyhow::Context;
 use image::ImageFormat;
 use quire_entity::asset;
 
+use super::builders::{BuildError, Builders};
 use super::storage::Storage;
-use crate::error::{ApiError, ApiResult};
+use super::variant_disk::VariantDisk;
+use crate::config::MediaConfig;
 
-/// The widest variant made: wider requests get this width.
-pub const MAX_WIDTH: u32 = 2048;
-/// Larger images are not decoded: decoding costs four bytes a pixel (100 MB here).
+/// Larger images are not decoded: decoding costs up to four bytes a pixel (100 MB here).
+/// The pool decodes at most this many pixels at once.
 const MAX_PIXELS: u64 = 25_000_000;
-
-/// Variants are made one at a time, so that requests for many new variants at once cost
-/// time, not memory.
-static MAKING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+/// The formats a variant may be made in.
+const FORMATS: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -77,71 +81,234 @@ pub struct Wanted {
     pub format: Option<Format>,
 }
 
-/// A variant on disk.
+/// The widths variants are made in, narrowest first.
+#[derive(Debug, Clone)]
+pub struct Widths(Vec<u32>);
+
+impl Widths {
+    pub fn new(mut widths: Vec<u32>) -> Widths {
+        widths.retain(|w| *w > 0);
+        widths.sort_unstable();
+        widths.dedup();
+        Widths(widths)
+    }
+
+    /// The width made for a request of `width`: the narrowest listed at or above it, or the
+    /// widest listed; `None` (no resizing) when none is listed.
+    pub fn serving(&self, width: u32) -> Option<u32> {
+        self.0.iter().copied().find(|w| *w >= width).or_else(|| self.0.last().copied())
+    }
+
+    /// The most variant files one image can have: each width and the full size, in each
+    /// format.
+    pub fn most_files_per_image(&self) -> usize {
+        (self.0.len() + 1) * FORMATS
+    }
+}
+
+/// What a request for a variant is served.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// The stored file itself: the request asks for its own format at its own size or more.
+    Original,
+    /// A variant, at `width` (`None`: the full width) in `format`.
+    Variant { width: Option<u32>, format: Format },
+}
+
+/// Decides what a request is served, or why it is refused.
+pub fn plan(asset: &asset::Model, wanted: Wanted, widths: &Widths) -> Result<Plan, String> {
+    let own_format = match asset.mime_type.as_str() {
+        // GIFs are not written: their variants are PNGs, and even a full-size PNG is one.
+        "image/gif" => None,
+        other => Format::of(other),
+    };
+    if own_format.is_none() && asset.mime_type != "image/gif" {
+        return Err("only PNG, JPEG, WebP and GIF images can be resized or converted".into());
+    }
+    if wanted.width == Some(0) {
+        return Err("the width must be at least 1".into());
+    }
+    let original_width = asset.width.and_then(|w| u32::try_from(w).ok()).unwrap_or(0);
+    if original_width == 0 || pixels(asset) == 0 {
+        return Err("this image's size is unknown, so it cannot be resized".into());
+    }
+    let format = wanted.format.or(own_format).unwrap_or(Format::Png);
+    // Never enlarged: a width at or past the original's is the full size.
+    let width = wanted.width.and_then(|w| widths.serving(w)).filter(|w| *w < original_width);
+    if width.is_none() && Some(format) == own_format {
+        return Ok(Plan::Original);
+    }
+    if pixels(asset) > MAX_PIXELS {
+        return Err("this image is too large to resize".into());
+    }
+    Ok(Plan::Variant { width, format })
+}
+
+/// An image's pixels; 0 when its size is unknown.
+fn pixels(asset: &asset::Model) -> u64 {
+    let side = |n: Option<i32>| n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+    side(asset.width) * side(asset.height)
+}
+
+/// A variant, open and ready to send.
 pub struct Variant {
-    pub path: PathBuf,
+    pub file: tokio::fs::File,
+    pub length: u64,
     pub mime_type: &'static str,
     /// Distinguishes the variant in its ETag.
     pub tag: String,
 }
 
-fn dir(storage: &Storage, sha256: &str) -> PathBuf {
-    storage.variants_dir().join(sha256)
+pub enum Served {
+    Original,
+    Variant(Variant),
 }
 
-/// The variant of an image, made now if it is not on disk yet.
-pub async fn get(storage: &Storage, asset: &asset::Model, wanted: Wanted) -> ApiResult<Variant> {
-    let refuse = |message: &str| ApiError::bad_input("w", message);
-    let source_format = match asset.mime_type.as_str() {
-        "image/gif" => Some(Format::Png),
-        other => Format::of(other),
-    };
-    let Some(source_format) = source_format else {
-        return Err(refuse("only PNG, JPEG, WebP and GIF images can be resized or converted"));
-    };
-    if wanted.width == Some(0) {
-        return Err(refuse("the width must be at least 1"));
-    }
-    let pixels = match (asset.width, asset.height) {
-        (Some(w), Some(h)) if w > 0 && h > 0 => w as u64 * h as u64,
-        _ => return Err(refuse("this image's size is unknown, so it cannot be resized")),
-    };
-    if pixels > MAX_PIXELS {
-        return Err(refuse("this image is too large to resize"));
-    }
-    let format = wanted.format.unwrap_or(source_format);
-    let width = wanted.width.map(|w| w.min(MAX_WIDTH));
-    let tag =
-        format!("{}-{}", width.map_or("full".to_string(), |w| w.to_string()), format.extension());
-    let path = dir(storage, &asset.sha256).join(format!("{tag}.{}", format.extension()));
-    let variant = Variant { path: path.clone(), mime_type: format.mime_type(), tag };
-    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-        return Ok(variant);
-    }
-    let _turn = MAKING.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
-    // Another request may have made it while this one waited.
-    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-        return Ok(variant);
-    }
-    let source =
-        storage.local_copy(&asset.storage_key).await.map_err(|e| ApiError::Internal(e.into()))?;
-    tokio::task::spawn_blocking(move || make(&source, &path, width, format))
+#[derive(Debug)]
+pub enum VariantError {
+    /// Cannot be made: a 400, with the reason.
+    Refused(String),
+    /// The client has too many variants being made: a 429, to come back later.
+    Busy,
+    Internal(anyhow::Error),
+}
+
+/// Image variants: the widths, the pool that makes them, and the disk that keeps them.
+pub struct Variants {
+    storage: Arc<Storage>,
+    widths: Widths,
+    builders: Builders,
+    disk: Arc<VariantDisk>,
+}
+
+impl Variants {
+    /// Reads the variants on disk, removing the temporary files of a crash last written
+    /// before `cutoff`.
+    pub async fn open(
+        storage: Arc<Storage>,
+        config: &MediaConfig,
+        cutoff: SystemTime,
+    ) -> anyhow::Result<Variants> {
+        let (root, max_bytes, max_files) = (
+            storage.variants_dir(),
+            config.image_variants_max_mb.saturating_mul(1024 * 1024),
+            config.image_variants_max_files,
+        );
+        let disk = tokio::task::spawn_blocking(move || {
+            VariantDisk::load(root, max_bytes, max_files, cutoff)
+        })
         .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
-    Ok(variant)
+        .context("reading the image variants on disk")?;
+        Ok(Variants {
+            storage,
+            widths: Widths::new(config.image_widths.clone()),
+            builders: Builders::new(config.image_variant_builders, MAX_PIXELS),
+            disk: Arc::new(disk),
+        })
+    }
+
+    /// What to send for `wanted` of an image, making the variant now (in `client`'s turn)
+    /// if it is not on disk yet.
+    pub async fn get(
+        &self,
+        asset: &asset::Model,
+        wanted: Wanted,
+        client: IpAddr,
+    ) -> Result<Served, VariantError> {
+        let Plan::Variant { width, format } =
+            plan(asset, wanted, &self.widths).map_err(VariantError::Refused)?
+        else {
+            return Ok(Served::Original);
+        };
+        let size = width.map_or("full".to_string(), |w| w.to_string());
+        let tag = format!("{size}-{}", format.extension());
+        let path = self.dir(&asset.sha256).join(format!("{tag}.{}", format.extension()));
+        if let Some(variant) = self.opened(&path, format, &tag).await? {
+            return Ok(Served::Variant(variant));
+        }
+        let (storage, disk, key, target) =
+            (self.storage.clone(), self.disk.clone(), asset.storage_key.clone(), path.clone());
+        let work = move || build(storage, disk, key, target, width, format);
+        let pixels = pixels(asset);
+        match self.builders.run(path.clone(), client, pixels, work).await {
+            Ok(()) => {}
+            Err(BuildError::Busy) => return Err(VariantError::Busy),
+            Err(BuildError::Failed) => {
+                return Err(VariantError::Internal(anyhow::anyhow!("an image variant failed")));
+            }
+        }
+        match self.opened(&path, format, &tag).await? {
+            Some(variant) => Ok(Served::Variant(variant)),
+            None => Err(VariantError::Internal(anyhow::anyhow!("an image variant went at once"))),
+        }
+    }
+
+    /// The variant at `path`, opened, if it is there.
+    async fn opened(
+        &self,
+        path: &Path,
+        format: Format,
+        tag: &str,
+    ) -> Result<Option<Variant>, VariantError> {
+        let internal = |e: std::io::Error| VariantError::Internal(e.into());
+        let file = match tokio::fs::File::open(path).await {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(internal(err)),
+        };
+        // Open, it can be sent even if it is removed now to make room.
+        let length = file.metadata().await.map_err(internal)?.len();
+        self.disk.used(path, length);
+        Ok(Some(Variant { file, length, mime_type: format.mime_type(), tag: tag.to_string() }))
+    }
+
+    fn dir(&self, sha256: &str) -> PathBuf {
+        self.storage.variants_dir().join(sha256)
+    }
+
+    /// Drops an image's variants (and its fetched copy), once its content is deleted.
+    pub async fn forget(&self, sha256: &str, storage_key: &str) {
+        let dir = self.dir(sha256);
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+        self.disk.forget(&dir);
+        self.disk.forget(&self.storage.copy_path(storage_key));
+    }
+}
+
+/// Makes a variant unless it is there already (made by another process on the same data
+/// dir, or just before this build's turn), and lists it. Failures are logged here.
+async fn build(
+    storage: Arc<Storage>,
+    disk: Arc<VariantDisk>,
+    key: String,
+    path: PathBuf,
+    width: Option<u32>,
+    format: Format,
+) -> Result<(), ()> {
+    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Ok(());
+    }
+    let made = async {
+        let source = storage.local_copy(&key).await.context("fetching the original")?;
+        // A copy fetched from S3 is kept within the budget too; a local blob is never listed.
+        if let Ok(metadata) = tokio::fs::metadata(&source).await {
+            disk.added(&source, metadata.len()).await;
+        }
+        let target = path.clone();
+        tokio::task::spawn_blocking(move || make(&source, &target, width, format)).await??;
+        let bytes = tokio::fs::metadata(&path).await?.len();
+        ::metrics::counter!("quire_image_variants_made_total").increment(1);
+        disk.added(&path, bytes).await;
+        anyhow::Ok(())
+    }
+    .await;
+    made.map_err(|err| tracing::error!(error = ?err, "making an image variant"))
 }
 
 /// Decodes, resizes (never up) and encodes into a temporary file, then renames it into
 /// place, so a half-written variant is never served.
-fn make(
-    source: &std::path::Path,
-    path: &std::path::Path,
-    width: Option<u32>,
-    format: Format,
-) -> ApiResult<()> {
-    let internal = |e: &dyn std::fmt::Display| {
-        ApiError::Internal(anyhow::anyhow!("making an image variant: {e}"))
-    };
+fn make(source: &Path, path: &Path, width: Option<u32>, format: Format) -> anyhow::Result<()> {
+    let internal = |e: &dyn std::fmt::Display| anyhow::anyhow!("making an image variant: {e}");
     let image = image::ImageReader::open(source)
         .map_err(|e| internal(&e))?
         .with_guessed_format()
@@ -175,7 +342,62 @@ fn make(
     Ok(())
 }
 
-/// Drops an image's variants, once its content is deleted.
-pub async fn forget(storage: &Storage, sha256: &str) {
-    let _ = tokio::fs::remove_dir_all(dir(storage, sha256)).await;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(mime_type: &str, width: i32, height: i32) -> asset::Model {
+        asset::Model {
+            id: uuid::Uuid::nil(),
+            filename: "x".into(),
+            mime_type: mime_type.into(),
+            byte_size: 1,
+            sha256: "00".into(),
+            storage_key: "blobs/00/00".into(),
+            alt: None,
+            created_at: chrono::Utc::now(),
+            width: Some(width),
+            height: Some(height),
+            page_count: None,
+        }
+    }
+
+    fn wanted(width: Option<u32>, format: Option<Format>) -> Wanted {
+        Wanted { width, format }
+    }
+
+    #[test]
+    fn widths_are_served_at_the_nearest_listed_at_or_above() {
+        let widths = Widths::new(vec![640, 160, 0, 320, 160]);
+        assert_eq!(widths.serving(1), Some(160));
+        assert_eq!(widths.serving(160), Some(160));
+        assert_eq!(widths.serving(161), Some(320));
+        assert_eq!(widths.serving(5000), Some(640), "past the widest: the widest");
+        assert_eq!(widths.most_files_per_image(), 12);
+        assert_eq!(Widths::new(Vec::new()).serving(100), None);
+    }
+
+    #[test]
+    fn requests_are_planned_within_the_list_and_the_original() {
+        let widths = Widths::new(vec![160, 320, 640]);
+        let png = image("image/png", 500, 300);
+        let variant = |width, format| Ok(Plan::Variant { width, format });
+        assert_eq!(plan(&png, wanted(Some(100), None), &widths), variant(Some(160), Format::Png));
+        assert_eq!(
+            plan(&png, wanted(Some(161), Some(Format::Webp)), &widths),
+            variant(Some(320), Format::Webp)
+        );
+        // 640 is past the original's 500: its own size, and in its own format, itself.
+        assert_eq!(plan(&png, wanted(Some(400), None), &widths), Ok(Plan::Original));
+        assert_eq!(plan(&png, wanted(None, Some(Format::Png)), &widths), Ok(Plan::Original));
+        assert_eq!(
+            plan(&png, wanted(Some(9999), Some(Format::Jpeg)), &widths),
+            variant(None, Format::Jpeg)
+        );
+        let gif = image("image/gif", 500, 300);
+        assert_eq!(plan(&gif, wanted(Some(9999), None), &widths), variant(None, Format::Png));
+        assert!(plan(&png, wanted(Some(0), None), &widths).is_err());
+        assert!(plan(&image("application/pdf", 1, 1), wanted(Some(100), None), &widths).is_err());
+        assert!(plan(&image("image/png", 6000, 6000), wanted(Some(100), None), &widths).is_err());
+    }
 }
