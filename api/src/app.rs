@@ -50,6 +50,7 @@ impl App {
             limiter: LoginLimiter::new(
                 workflow.login_attempts_per_minute,
                 workflow.login_attempts_per_address_per_minute,
+                workflow.login_attempts_per_account_per_minute,
             ),
             session_ttl: chrono::Duration::hours(workflow.session_ttl_hours.max(1)),
         };

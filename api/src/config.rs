@@ -62,8 +62,8 @@ pub struct ServeConfig {
     /// Reverse proxies in front of Quire (comma-separated addresses or ranges, such as
     /// `127.0.0.1,10.0.0.0/8`). A request from one of them is taken to come from the last
     /// address in `X-Forwarded-For` that is not itself a trusted proxy: that is the
-    /// address the per-address limits (sign-in, newsletter) count. Without this setting
-    /// `X-Forwarded-For` is ignored, as anyone can send it.
+    /// address the per-address limits (sign-in, newsletter) count, an IPv6 address by its
+    /// /64. Without this setting `X-Forwarded-For` is ignored, as anyone can send it.
     #[arg(long, env = "QUIRE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
@@ -230,13 +230,20 @@ pub struct WorkflowConfig {
     #[arg(long, env = "QUIRE_SESSION_TTL_HOURS", default_value_t = 12)]
     pub session_ttl_hours: i64,
 
-    /// Sign-in attempts allowed per minute for one email address.
+    /// Sign-in attempts allowed per minute at one email address from one client address
+    /// (an IPv6 client counts by its /64). Attempts from elsewhere are not held back by
+    /// them, so failing on purpose cannot lock the owner out.
     #[arg(long, env = "QUIRE_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 5)]
     pub login_attempts_per_minute: u32,
 
-    /// Sign-in attempts allowed per minute from one client address.
+    /// Sign-in attempts allowed per minute from one client address, at any accounts.
     #[arg(long, env = "QUIRE_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", default_value_t = 30)]
     pub login_attempts_per_address_per_minute: u32,
+
+    /// Sign-in attempts per minute at one email address from all client addresses
+    /// together; past it each attempt is held back (up to 2 seconds), never refused.
+    #[arg(long, env = "QUIRE_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", default_value_t = 60)]
+    pub login_attempts_per_account_per_minute: u32,
 
     /// How often the scheduler looks for due publications, in milliseconds.
     #[arg(long, env = "QUIRE_SCHEDULER_INTERVAL_MS", default_value_t = 1000)]
@@ -266,6 +273,7 @@ impl Default for WorkflowConfig {
             session_ttl_hours: 12,
             login_attempts_per_minute: 5,
             login_attempts_per_address_per_minute: 30,
+            login_attempts_per_account_per_minute: 60,
             scheduler_interval_ms: 1000,
             webhook_retry_base_ms: 2000,
             webhook_max_attempts: 10,
