@@ -23,7 +23,7 @@ use crate::media::{Media, Storage};
 use crate::newsletter::{self, mail::MailWorker};
 use crate::scheduler;
 use crate::users::LoginLimiter;
-use crate::webhooks::{self, RetryPolicy};
+use crate::webhooks::{self, RetryPolicy, Targets};
 
 pub struct App {
     listener: TcpListener,
@@ -74,6 +74,7 @@ impl App {
             .data(sign_in)
             .data(media.clone())
             .data(newsletter)
+            .data(Targets::new(workflow.webhook_allow_private_targets))
             .limit_depth(config.max_query_depth)
             .limit_complexity(config.max_query_complexity);
         // Per-field spans only when the log filter asks for them: any schema extension makes
@@ -134,7 +135,8 @@ impl App {
             timeout: Duration::from_millis(w.webhook_timeout_ms.max(100)),
             poll_interval: Duration::from_millis(w.webhook_poll_interval_ms.max(10)),
         };
-        let sender = webhooks::run_sender(self.db.clone(), policy, stopped.clone());
+        let targets = Targets::new(w.webhook_allow_private_targets);
+        let sender = webhooks::run_sender(self.db.clone(), policy, targets, stopped.clone());
         let sender = tokio::spawn(db::background(sender));
         let mail = tokio::spawn(self.mail.run(stopped.clone()));
         let live = tokio::spawn(db::background(crate::live::run(self.db.clone(), stopped.clone())));

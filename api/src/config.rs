@@ -265,6 +265,18 @@ pub struct WorkflowConfig {
     /// How long one webhook request may take, in milliseconds.
     #[arg(long, env = "QUIRE_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
     pub webhook_timeout_ms: u64,
+
+    /// Let webhooks post to loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+    /// link-local (169.254/16, fe80::/10) and shared (100.64/10) addresses, such as a
+    /// receiver on the same machine or network. Off by default: a webhook could otherwise
+    /// reach services that are not meant to be reachable from outside. The variable
+    /// takes `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
+    #[arg(
+        long,
+        env = "QUIRE_WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub webhook_allow_private_targets: bool,
 }
 
 impl Default for WorkflowConfig {
@@ -279,6 +291,7 @@ impl Default for WorkflowConfig {
             webhook_max_attempts: 10,
             webhook_poll_interval_ms: 500,
             webhook_timeout_ms: 10_000,
+            webhook_allow_private_targets: false,
         }
     }
 }
