@@ -25,7 +25,7 @@ use crate::media::{Media, Storage, leftovers};
 use crate::newsletter::{self, mail::MailWorker};
 use crate::scheduler;
 use crate::users::LoginLimiter;
-use crate::webhooks::{self, RetryPolicy};
+use crate::webhooks::{self, RetryPolicy, Targets};
 
 pub struct App {
     listener: TcpListener,
@@ -54,6 +54,7 @@ impl App {
             limiter: LoginLimiter::new(
                 workflow.login_attempts_per_minute,
                 workflow.login_attempts_per_address_per_minute,
+                workflow.login_attempts_per_account_per_minute,
             ),
             session_ttl: chrono::Duration::hours(workflow.session_ttl_hours.max(1)),
         };
@@ -82,6 +83,7 @@ impl App {
             .data(sign_in)
             .data(media.clone())
             .data(newsletter)
+            .data(Targets::new(workflow.webhook_allow_private_targets))
             .limit_depth(config.max_query_depth);
         // Per-field spans only when the log filter asks for them: any schema extension makes
         // async-graphql wrap every field it resolves, which costs more than the field.
@@ -143,7 +145,8 @@ impl App {
             timeout: Duration::from_millis(w.webhook_timeout_ms.max(100)),
             poll_interval: Duration::from_millis(w.webhook_poll_interval_ms.max(10)),
         };
-        let sender = webhooks::run_sender(self.db.clone(), policy, stopped.clone());
+        let targets = Targets::new(w.webhook_allow_private_targets);
+        let sender = webhooks::run_sender(self.db.clone(), policy, targets, stopped.clone());
         let sender = tokio::spawn(db::background(sender));
         let mail = tokio::spawn(self.mail.run(stopped.clone()));
         let live = tokio::spawn(db::background(crate::live::run(self.db.clone(), stopped.clone())));

@@ -78,8 +78,8 @@ pub struct ServeConfig {
     /// Reverse proxies in front of Quire (comma-separated addresses or ranges, such as
     /// `127.0.0.1,10.0.0.0/8`). A request from one of them is taken to come from the last
     /// address in `X-Forwarded-For` that is not itself a trusted proxy: that is the
-    /// address the per-address limits (sign-in, newsletter) count. Without this setting
-    /// `X-Forwarded-For` is ignored, as anyone can send it.
+    /// address the per-address limits (sign-in, newsletter) count, an IPv6 address by its
+    /// /64. Without this setting `X-Forwarded-For` is ignored, as anyone can send it.
     #[arg(long, env = "QUIRE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
@@ -297,13 +297,20 @@ pub struct WorkflowConfig {
     #[arg(long, env = "QUIRE_SESSION_TTL_HOURS", default_value_t = 12)]
     pub session_ttl_hours: i64,
 
-    /// Sign-in attempts allowed per minute for one email address.
+    /// Sign-in attempts allowed per minute at one email address from one client address
+    /// (an IPv6 client counts by its /64). Attempts from elsewhere are not held back by
+    /// them, so failing on purpose cannot lock the owner out.
     #[arg(long, env = "QUIRE_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 5)]
     pub login_attempts_per_minute: u32,
 
-    /// Sign-in attempts allowed per minute from one client address.
+    /// Sign-in attempts allowed per minute from one client address, at any accounts.
     #[arg(long, env = "QUIRE_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", default_value_t = 30)]
     pub login_attempts_per_address_per_minute: u32,
+
+    /// Sign-in attempts per minute at one email address from all client addresses
+    /// together; past it each attempt is held back (up to 2 seconds), never refused.
+    #[arg(long, env = "QUIRE_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", default_value_t = 60)]
+    pub login_attempts_per_account_per_minute: u32,
 
     /// How often the scheduler looks for due publications, in milliseconds.
     #[arg(long, env = "QUIRE_SCHEDULER_INTERVAL_MS", default_value_t = 1000)]
@@ -325,6 +332,18 @@ pub struct WorkflowConfig {
     /// How long one webhook request may take, in milliseconds.
     #[arg(long, env = "QUIRE_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
     pub webhook_timeout_ms: u64,
+
+    /// Let webhooks post to loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+    /// link-local (169.254/16, fe80::/10) and shared (100.64/10) addresses, such as a
+    /// receiver on the same machine or network. Off by default: a webhook could otherwise
+    /// reach services that are not meant to be reachable from outside. The variable
+    /// takes `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
+    #[arg(
+        long,
+        env = "QUIRE_WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub webhook_allow_private_targets: bool,
 }
 
 impl Default for WorkflowConfig {
@@ -333,11 +352,13 @@ impl Default for WorkflowConfig {
             session_ttl_hours: 12,
             login_attempts_per_minute: 5,
             login_attempts_per_address_per_minute: 30,
+            login_attempts_per_account_per_minute: 60,
             scheduler_interval_ms: 1000,
             webhook_retry_base_ms: 2000,
             webhook_max_attempts: 10,
             webhook_poll_interval_ms: 500,
             webhook_timeout_ms: 10_000,
+            webhook_allow_private_targets: false,
         }
     }
 }

@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cli;
+pub(crate) mod client_key;
 pub mod config;
 pub(crate) mod content;
 pub mod db;

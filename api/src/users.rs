@@ -1,14 +1,14 @@
-//! People: accounts with argon2id password hashes, sign-in sessions, and a rate limit on
-//! sign-in attempts per account and per address.
+//! People: accounts with argon2id password hashes, sign-in sessions, and limits on
+//! sign-in attempts that nobody can use to lock an account out.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::LazyLock;
+use std::time::Duration as StdDuration;
 
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use quire_entity::{session, user};
 use sea_orm::{
@@ -20,41 +20,76 @@ use uuid::Uuid;
 
 use crate::audit::{self, Subject};
 use crate::auth::{Actor, Role};
+use crate::client_key::ClientKey;
 use crate::content::now;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 
+mod passwords;
+
 const SESSION_PREFIX: &str = "qsess_";
 const SUBJECT: &str = "User";
 
-/// Sign-in attempts allowed per minute for one email address, and for one client address.
+/// Limits on sign-in attempts, per minute. A limit per account alone would let anyone
+/// lock the owner out by failing at their email on purpose, so refusals are per client:
+/// - one account from one client (an IPv6 client is its /64) is refused past its limit,
+///   which stops a guesser there without touching the owner signing in elsewhere;
+/// - one client across accounts is refused past its limit, so nobody sprays passwords;
+/// - one account from every client together has a generous budget, past which each
+///   attempt is held back a little before it is checked: a guesser spread over many
+///   addresses pays in time, and the owner still gets in.
 pub struct LoginLimiter {
-    by_email: DefaultKeyedRateLimiter<String>,
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
+    by_account_and_client: DefaultKeyedRateLimiter<(String, Option<ClientKey>)>,
+    by_client: DefaultKeyedRateLimiter<ClientKey>,
+    by_account: DefaultKeyedRateLimiter<String>,
 }
 
+/// The longest an attempt is held back when its account is over its budget.
+pub const MAX_SIGN_IN_SLOWDOWN: StdDuration = StdDuration::from_secs(2);
+
+const TOO_MANY: &str = "too many sign-in attempts: wait a minute and try again";
+
 impl LoginLimiter {
-    pub fn new(per_email_per_minute: u32, per_address_per_minute: u32) -> Self {
+    pub fn new(
+        per_account_and_client_per_minute: u32,
+        per_client_per_minute: u32,
+        per_account_per_minute: u32,
+    ) -> Self {
         let quota =
             |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         LoginLimiter {
-            by_email: RateLimiter::keyed(quota(per_email_per_minute)),
-            by_address: RateLimiter::keyed(quota(per_address_per_minute)),
+            by_account_and_client: RateLimiter::keyed(quota(per_account_and_client_per_minute)),
+            by_client: RateLimiter::keyed(quota(per_client_per_minute)),
+            by_account: RateLimiter::keyed(quota(per_account_per_minute)),
         }
     }
 
-    fn check(&self, email: &str, address: Option<IpAddr>) -> ApiResult<()> {
+    /// Refuses the attempt, or says how long to hold it back first. An attempt refused
+    /// by one limit is not counted by the next, so refused tries cost the owner nothing.
+    fn check(&self, email: &str, address: Option<IpAddr>) -> ApiResult<StdDuration> {
         // Keys whose limit has fully recovered carry no information: drop them now and then.
-        if self.by_email.len() > 10_000 || self.by_address.len() > 10_000 {
-            self.by_email.retain_recent();
-            self.by_address.retain_recent();
+        if self.by_account_and_client.len() > 10_000
+            || self.by_client.len() > 10_000
+            || self.by_account.len() > 10_000
+        {
+            self.by_account_and_client.retain_recent();
+            self.by_client.retain_recent();
+            self.by_account.retain_recent();
         }
-        let address_ok = address.is_none_or(|ip| self.by_address.check_key(&ip).is_ok());
-        let email_ok = self.by_email.check_key(&email.to_string()).is_ok();
-        if address_ok && email_ok {
-            Ok(())
-        } else {
-            Err(ApiError::RateLimited("too many sign-in attempts: wait a minute and try again"))
+        let client = address.map(ClientKey::of);
+        if client.is_some_and(|c| self.by_client.check_key(&c).is_err()) {
+            return Err(ApiError::RateLimited(TOO_MANY));
+        }
+        if self.by_account_and_client.check_key(&(email.to_string(), client)).is_err() {
+            return Err(ApiError::RateLimited(TOO_MANY));
+        }
+        match self.by_account.check_key(&email.to_string()) {
+            Ok(()) => Ok(StdDuration::ZERO),
+            Err(busy) => {
+                let wait = busy.wait_time_from(self.by_account.clock().now());
+                tracing::debug!(email, "sign-in attempts at one account past its budget: slowed");
+                Ok(wait.clamp(StdDuration::from_millis(100), MAX_SIGN_IN_SLOWDOWN))
+            }
         }
     }
 }
@@ -96,35 +131,21 @@ fn normalise_email(email: &str) -> ApiResult<String> {
     }
 }
 
-fn hash_password(password: &str) -> ApiResult<String> {
-    let length = password.chars().count();
-    if !(10..=200).contains(&length) {
-        return Err(ApiError::bad_input("password", "a password is 10 to 200 characters"));
+fn check_password(password: &str) -> ApiResult<()> {
+    if (10..=200).contains(&password.chars().count()) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input("password", "a password is 10 to 200 characters"))
     }
-    let hash: Result<PasswordHash, _> = Argon2::default().hash_password(password.as_bytes());
-    hash.map(|hash| hash.to_string())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
-fn verify_password(hash: &str, password: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
-}
-
-/// Runs deliberately slow password work on a blocking thread, off the async workers that
-/// serve every other request.
-async fn off_the_runtime<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(e.into()))
-}
-
-async fn hash_password_blocking(password: String) -> ApiResult<String> {
-    off_the_runtime(move || hash_password(&password)).await?
+async fn hash_password(password: String) -> ApiResult<String> {
+    check_password(&password)?;
+    passwords::hash(password).await
 }
 
 /// Checked against when the email is unknown, so that the answer takes as long either way.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("not a real password, never matches").unwrap_or_default());
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
 fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -138,7 +159,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewUser) -> ApiResult<user::Mod
     if display_name.chars().count() > 200 {
         return Err(ApiError::bad_input("displayName", "at most 200 characters"));
     }
-    let password_hash = hash_password_blocking(new.password).await?;
+    let password_hash = hash_password(new.password).await?;
     let tx = db.write().await?;
     if user::Entity::find().filter(user::Column::Email.eq(&email)).one(&*tx).await?.is_some() {
         return Err(ApiError::bad_input("email", "a user with this email already exists"));
@@ -177,7 +198,7 @@ pub async fn update(
 ) -> ApiResult<user::Model> {
     actor.require_admin()?;
     let password_hash = match changes.password {
-        Some(password) => Some(hash_password_blocking(password).await?),
+        Some(password) => Some(hash_password(password).await?),
         None => None,
     };
     let tx = db.write().await?;
@@ -265,18 +286,19 @@ pub async fn login(
     if email.len() > 254 || password.len() > 1024 {
         return Err(ApiError::Unauthenticated("wrong email or password"));
     }
-    limiter.check(&email, address)?;
+    let hold_back = limiter.check(&email, address)?;
+    if !hold_back.is_zero() {
+        tokio::time::sleep(hold_back).await;
+    }
     let found = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db.conn()).await?;
-    let hash = found.as_ref().map(|user| user.password_hash.clone());
-    let password = password.to_string();
-    let matches = off_the_runtime(move || match hash {
-        Some(hash) => verify_password(&hash, &password),
+    let hash = match &found {
+        Some(user) => user.password_hash.clone(),
         None => {
-            verify_password(&DUMMY_HASH, &password);
-            false
+            let dummy = "not a real password, never matches".to_string();
+            DUMMY_HASH.get_or_try_init(|| passwords::hash(dummy)).await?.clone()
         }
-    })
-    .await?;
+    };
+    let matches = passwords::verify(hash, password.to_string()).await?;
     let verified = matches && found.as_ref().is_some_and(|user| user.active);
     let tx = db.write().await?;
     let Some(user) = found.filter(|_| verified) else {
@@ -371,21 +393,67 @@ mod tests {
     }
 
     #[test]
-    fn passwords_hash_and_verify() {
-        let hash = hash_password("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password(&hash, "correct horse battery"));
-        assert!(!verify_password(&hash, "wrong horse battery"));
-        assert!(hash_password("short").is_err());
+    fn passwords_are_10_to_200_characters() {
+        assert!(check_password("correct horse battery").is_ok());
+        assert!(check_password("short").is_err());
+        assert!(check_password(&"x".repeat(201)).is_err());
+    }
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().expect("an address"))
+    }
+
+    fn code(result: ApiResult<StdDuration>) -> Option<&'static str> {
+        result.err().map(|e| e.code())
     }
 
     #[test]
     fn the_limiter_stops_the_sixth_try() {
-        let limiter = LoginLimiter::new(5, 100);
+        let limiter = LoginLimiter::new(5, 100, 100);
         for _ in 0..5 {
-            assert!(limiter.check("a@b.c", None).is_ok());
+            assert_eq!(limiter.check("a@b.c", None).ok(), Some(StdDuration::ZERO));
         }
-        assert_eq!(limiter.check("a@b.c", None).err().map(|e| e.code()), Some("RATE_LIMITED"));
+        assert_eq!(code(limiter.check("a@b.c", None)), Some("RATE_LIMITED"));
         assert!(limiter.check("other@b.c", None).is_ok());
+    }
+
+    #[test]
+    fn a_guesser_does_not_lock_the_owner_out() {
+        let limiter = LoginLimiter::new(5, 100, 100);
+        for _ in 0..5 {
+            assert!(limiter.check("a@b.c", ip("203.0.113.9")).is_ok());
+        }
+        for _ in 0..20 {
+            assert_eq!(code(limiter.check("a@b.c", ip("203.0.113.9"))), Some("RATE_LIMITED"));
+        }
+        assert_eq!(limiter.check("a@b.c", ip("198.51.100.7")).ok(), Some(StdDuration::ZERO));
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_slash_64() {
+        let limiter = LoginLimiter::new(3, 5, 100);
+        for i in 1..=3 {
+            assert!(limiter.check("a@b.c", ip(&format!("2001:db8:1:2::{i}"))).is_ok());
+        }
+        let rotated = limiter.check("a@b.c", ip("2001:db8:1:2:ffff::4"));
+        assert_eq!(code(rotated), Some("RATE_LIMITED"), "one account from one /64");
+        // Four tries so far from this /64, the refused one included; the fifth is its last.
+        assert!(limiter.check("other@b.c", ip("2001:db8:1:2::5")).is_ok());
+        let sprayed = limiter.check("fresh@b.c", ip("2001:db8:1:2::6"));
+        assert_eq!(code(sprayed), Some("RATE_LIMITED"), "one /64 across accounts");
+        assert!(limiter.check("a@b.c", ip("2001:db8:1:3::1")).is_ok(), "the next /64 is not held");
+    }
+
+    #[test]
+    fn an_account_past_its_budget_is_slowed_never_refused() {
+        let limiter = LoginLimiter::new(5, 100, 3);
+        for i in 0..3 {
+            let wait = limiter.check("a@b.c", ip(&format!("203.0.113.{i}")));
+            assert_eq!(wait.ok(), Some(StdDuration::ZERO));
+        }
+        for i in 3..10 {
+            let wait = limiter.check("a@b.c", ip(&format!("203.0.113.{i}"))).expect("not refused");
+            assert!(wait > StdDuration::ZERO && wait <= MAX_SIGN_IN_SLOWDOWN, "{wait:?}");
+        }
     }
 }

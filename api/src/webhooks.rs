@@ -1,7 +1,10 @@
 //! Webhooks: admins register endpoints for content events; each change writes its
 //! deliveries to an outbox in the change's own transaction, and a background sender posts
 //! them, signed, with retries and exponential backoff. A dead endpoint never slows editing,
-//! and a restart never drops a pending delivery.
+//! and a restart never drops a pending delivery. Targets off the public internet are
+//! refused unless allowed (see [`target`]).
+
+mod target;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -27,6 +30,7 @@ use crate::auth::Actor;
 use crate::content::{Item, now};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+pub use target::Targets;
 
 // The contract names these `CONTENT_*`, hence the shared prefix.
 #[allow(clippy::enum_variant_names)]
@@ -77,7 +81,12 @@ pub struct NewWebhook {
     pub secret: String,
 }
 
-pub async fn create(db: &Db, actor: &Actor, new: NewWebhook) -> ApiResult<webhook::Model> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    targets: Targets,
+    new: NewWebhook,
+) -> ApiResult<webhook::Model> {
     actor.require_admin()?;
     let url = url_checked(&new.url)?;
     if new.events.is_empty() {
@@ -86,13 +95,19 @@ pub async fn create(db: &Db, actor: &Actor, new: NewWebhook) -> ApiResult<webhoo
     if new.secret.chars().count() < 16 {
         return Err(ApiError::bad_input("secret", "a secret is at least 16 characters"));
     }
+    target::check_url(&url, targets).await.map_err(|_| {
+        ApiError::bad_input(
+            "url",
+            "a webhook may not post to a private, loopback or link-local address",
+        )
+    })?;
     let mut events: Vec<&str> = new.events.iter().map(|e| e.name()).collect();
     events.sort_unstable();
     events.dedup();
     let tx = db.write().await?;
     let created = webhook::ActiveModel {
         id: Set(Uuid::now_v7()),
-        url: Set(url),
+        url: Set(url.to_string()),
         events: Set(events.join(",")),
         secret: Set(new.secret),
         created_at: Set(now()),
@@ -111,14 +126,13 @@ pub async fn create(db: &Db, actor: &Actor, new: NewWebhook) -> ApiResult<webhoo
     Ok(created)
 }
 
-fn url_checked(url: &str) -> ApiResult<String> {
-    let url = url.trim();
-    let parsed =
-        reqwest::Url::parse(url).map_err(|_| ApiError::bad_input("url", "this is not a URL"))?;
+fn url_checked(url: &str) -> ApiResult<reqwest::Url> {
+    let parsed = reqwest::Url::parse(url.trim())
+        .map_err(|_| ApiError::bad_input("url", "this is not a URL"))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(ApiError::bad_input("url", "a webhook URL is http or https"));
     }
-    Ok(url.to_string())
+    Ok(parsed)
 }
 
 pub async fn list(db: &Db, actor: &Actor) -> ApiResult<Vec<webhook::Model>> {
@@ -209,8 +223,13 @@ const MAX_IN_FLIGHT: usize = 16;
 type InFlight = Arc<Mutex<HashMap<Uuid, Uuid>>>;
 
 /// Sends due deliveries until `stop` turns true.
-pub async fn run_sender(db: Db, policy: RetryPolicy, mut stop: watch::Receiver<bool>) {
-    let client = match reqwest::Client::builder().timeout(policy.timeout).build() {
+pub async fn run_sender(
+    db: Db,
+    policy: RetryPolicy,
+    targets: Targets,
+    mut stop: watch::Receiver<bool>,
+) {
+    let client = match target::client(targets, policy.timeout) {
         Ok(client) => client,
         Err(err) => {
             tracing::error!(error = %err, "cannot build the webhook HTTP client");
@@ -235,7 +254,7 @@ pub async fn run_sender(db: Db, policy: RetryPolicy, mut stop: watch::Receiver<b
             lock(&in_flight).insert(hook.id, delivery.id);
             let (db, client, in_flight) = (db.clone(), client.clone(), in_flight.clone());
             tasks.spawn(async move {
-                if let Err(err) = send(&db, &client, &delivery, &hook, policy).await {
+                if let Err(err) = send(&db, &client, targets, &delivery, &hook, policy).await {
                     tracing::error!(error = ?err, delivery = %delivery.id, "sending a webhook");
                 }
                 lock(&in_flight).remove(&hook.id);
@@ -262,31 +281,65 @@ fn lock(in_flight: &InFlight) -> std::sync::MutexGuard<'_, HashMap<Uuid, Uuid>> 
     in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Posts one delivery. What the log keeps of the answer is its status code and a few
+/// fixed words: never the body, the reason phrase or a low-level error, which could tell
+/// an admin what runs at an address they cannot otherwise reach.
 async fn send(
     db: &Db,
     client: &reqwest::Client,
+    targets: Targets,
     delivery: &webhook_delivery::Model,
     hook: &webhook::Model,
     policy: RetryPolicy,
 ) -> ApiResult<()> {
-    let result = client
-        .post(&hook.url)
-        .header("content-type", "application/json")
-        .header("user-agent", "Quire-Webhooks")
-        .header("x-quire-event", &delivery.event)
-        .header("x-quire-delivery", delivery.id.to_string())
-        .header("x-quire-signature", signature(&hook.secret, delivery.payload.as_bytes()))
-        .body(delivery.payload.clone())
-        .send()
-        .await;
-    let (status_code, error) = match result {
-        Ok(response) if response.status().is_success() => (Some(response.status().as_u16()), None),
-        Ok(response) => {
-            (Some(response.status().as_u16()), Some(format!("answered {}", response.status())))
+    let refused = || (None, Some(REFUSED.to_string()));
+    let (status_code, error) = match reqwest::Url::parse(&hook.url) {
+        Err(_) => (None, Some("the URL is not valid".to_string())),
+        Ok(url) if target::check_literal(&url, targets).is_err() => refused(),
+        Ok(url) => {
+            let result = client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("user-agent", "Quire-Webhooks")
+                .header("x-quire-event", &delivery.event)
+                .header("x-quire-delivery", delivery.id.to_string())
+                .header("x-quire-signature", signature(&hook.secret, delivery.payload.as_bytes()))
+                .body(delivery.payload.clone())
+                .send()
+                .await;
+            match result {
+                Ok(response) => outcome(response.status()),
+                Err(err) if target::is_refusal(&err) => refused(),
+                Err(err) => {
+                    tracing::info!(delivery = %delivery.id, error = ?err, "webhook request failed");
+                    let what = if err.is_timeout() {
+                        "no answer in time"
+                    } else if err.is_connect() {
+                        "could not connect"
+                    } else {
+                        "the request failed"
+                    };
+                    (None, Some(what.to_string()))
+                }
+            }
         }
-        Err(err) => (None, Some(err.without_url().to_string())),
     };
     finish(db, delivery, status_code, error, policy).await
+}
+
+const REFUSED: &str = "refused: the target is a private, loopback or link-local address";
+
+/// The status code, and why it is a failure when it is one.
+fn outcome(status: reqwest::StatusCode) -> (Option<u16>, Option<String>) {
+    let code = status.as_u16();
+    let error = if status.is_success() {
+        None
+    } else if status.is_redirection() {
+        Some(format!("answered {code}: redirects are not followed"))
+    } else {
+        Some(format!("answered {code}"))
+    };
+    (Some(code), error)
 }
 
 fn due(now: DateTime<Utc>, busy: &HashSet<Uuid>) -> sea_orm::Select<webhook_delivery::Entity> {

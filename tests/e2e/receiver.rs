@@ -1,5 +1,5 @@
 //! A webhook receiver the tests start on 127.0.0.1: it records every request and answers
-//! 500 to as many of them as it is told to fail.
+//! 500 to as many of them as it is told to fail, or redirects every one elsewhere.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +9,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -45,6 +46,8 @@ impl Received {
 struct Shared {
     failures_left: AtomicUsize,
     received: Mutex<Vec<Received>>,
+    /// Where to redirect every request, with a body that tells who answered.
+    redirect: Option<(String, String)>,
 }
 
 pub struct Receiver {
@@ -59,25 +62,46 @@ impl Drop for Receiver {
     }
 }
 
-async fn record(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn record(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let fail = shared
         .failures_left
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok();
-    let status = if fail { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK };
+    let status = match (&shared.redirect, fail) {
+        (Some(_), _) => StatusCode::TEMPORARY_REDIRECT,
+        (None, true) => StatusCode::INTERNAL_SERVER_ERROR,
+        (None, false) => StatusCode::OK,
+    };
     shared.received.lock().unwrap().push(Received {
         headers,
         body: body.to_vec(),
         answered: status.as_u16(),
     });
-    status
+    match &shared.redirect {
+        Some((location, said)) => {
+            (status, [(header::LOCATION, location.clone())], said.clone()).into_response()
+        }
+        None => status.into_response(),
+    }
 }
 
 impl Receiver {
     /// A receiver that answers 500 to the first `failures` requests, then 200.
     pub async fn start(failures: usize) -> Receiver {
-        let shared = Arc::new(Shared::default());
+        let shared = Shared::default();
         shared.failures_left.store(failures, Ordering::SeqCst);
+        Receiver::serve(shared).await
+    }
+
+    /// A receiver that answers every request with a 307 redirect to `location` (which keeps
+    /// the method and body if followed), and a body of `said`.
+    pub async fn redirecting(location: &str, said: &str) -> Receiver {
+        let redirect = Some((location.to_string(), said.to_string()));
+        Receiver::serve(Shared { redirect, ..Shared::default() }).await
+    }
+
+    async fn serve(shared: Shared) -> Receiver {
+        let shared = Arc::new(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = Router::new().route("/hook", post(record)).with_state(shared.clone());

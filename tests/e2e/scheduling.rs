@@ -183,12 +183,14 @@ async fn two_processes_on_one_postgres_publish_and_notify_once() {
     let Some(mut app) = TestApp::spawn(Backend::Postgres).await else {
         panic!("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
     };
+    // The receiver is on 127.0.0.1, which each process posts to only when allowed to.
     app.reconfigure(|config| {
         config.workflow.scheduler_interval_ms = 20;
         config.workflow.webhook_poll_interval_ms = 20;
+        config.workflow.webhook_allow_private_targets = true;
     })
     .await;
-    let _second = QuireProcess::start(&app);
+    let _second = QuireProcess::start_with(&app, &["--webhook-allow-private-targets"]);
     let receiver = Receiver::start(0).await;
     let admin = app.create_token(quire_api::auth::Role::Admin).await;
     let hook = app

@@ -40,9 +40,15 @@ async fn settled(app: &TestApp, admin: &str, hook: &str) -> Vec<Value> {
     panic!("the delivery stayed pending: {:#?}", deliveries(app, admin, hook).await);
 }
 
-/// Fast retries so that tests do not wait for production backoff.
+/// The receivers here listen on 127.0.0.1, which a server posts to only when allowed to.
+async fn allow_local_receivers(app: &mut TestApp) {
+    app.reconfigure(|config| config.workflow.webhook_allow_private_targets = true).await;
+}
+
+/// Fast retries so that tests do not wait for production backoff; local receivers allowed.
 async fn fast_retries(app: &mut TestApp) {
     app.reconfigure(|config| {
+        config.workflow.webhook_allow_private_targets = true;
         config.workflow.webhook_retry_base_ms = 50;
         config.workflow.webhook_poll_interval_ms = 20;
         config.workflow.webhook_timeout_ms = 2_000;
@@ -52,6 +58,7 @@ async fn fast_retries(app: &mut TestApp) {
 
 e2e! {
     async fn a_publication_reaches_the_receiver_signed(app) {
+        allow_local_receivers(&mut app).await;
         let admin = app.create_token(Role::Admin).await;
         let receiver = Receiver::start(0).await;
         let hook = register(&app, &admin, &receiver.url, "CONTENT_PUBLISHED, CONTENT_DELETED").await;
@@ -103,6 +110,7 @@ e2e! {
     }
 
     async fn a_hung_endpoint_never_blocks_editing(app) {
+        allow_local_receivers(&mut app).await;
         let admin = app.create_token(Role::Admin).await;
         let (dead, _hole) = black_hole().await;
         register(&app, &admin, &dead, "CONTENT_UPDATED, CONTENT_PUBLISHED").await;
@@ -146,6 +154,7 @@ e2e! {
     }
 
     async fn webhooks_are_checked_and_for_admins(app) {
+        allow_local_receivers(&mut app).await;
         let admin = app.create_token(Role::Admin).await;
         for (url, events, secret, field) in [
             ("ftp://example.org/x", "CONTENT_PUBLISHED", SECRET, "url"),

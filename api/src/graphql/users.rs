@@ -106,8 +106,10 @@ pub struct UserMutation;
 
 #[Object]
 impl UserMutation {
-    /// Signs in. Wrong email and wrong password get the same answer; attempts are limited
-    /// per account and per address (RATE_LIMITED).
+    /// Signs in. Wrong email and wrong password get the same answer. Attempts are limited
+    /// (RATE_LIMITED) per account from one client address and per client address, so
+    /// failing at someone's account on purpose does not lock them out elsewhere; many
+    /// addresses at one account are slowed down.
     async fn login(
         &self,
         ctx: &Context<'_>,

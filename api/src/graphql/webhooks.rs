@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use quire_entity::{webhook, webhook_delivery};
 
 use super::{context, ids};
-use crate::webhooks::{self, Event, NewWebhook};
+use crate::webhooks::{self, Event, NewWebhook, Targets};
 
 const NAME: &str = "Webhook";
 
@@ -65,7 +65,8 @@ impl WebhookDelivery {
         self.0.last_status_code
     }
 
-    /// Why the last attempt failed.
+    /// Why the last attempt failed, in a few words: the status code it answered, a
+    /// timeout, a refused target. Nothing the endpoint sent is kept.
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
@@ -94,7 +95,9 @@ impl WebhookDelivery {
 /// A new webhook.
 #[derive(InputObject)]
 pub struct CreateWebhookInput {
-    /// An http or https URL.
+    /// An http or https URL on the public internet: loopback, private and link-local
+    /// addresses, and names that resolve to them, are refused unless the server runs with
+    /// `--webhook-allow-private-targets`.
     url: String,
     /// The events to post.
     events: Vec<Event>,
@@ -144,7 +147,10 @@ impl WebhookMutation {
         input: CreateWebhookInput,
     ) -> async_graphql::Result<Webhook> {
         let new = NewWebhook { url: input.url, events: input.events, secret: input.secret };
-        Ok(Webhook(webhooks::create(context::db(ctx)?, &context::actor(ctx)?, new).await?))
+        // Without the setting (a schema built with no server) only public targets pass.
+        let targets = ctx.data_opt::<Targets>().copied().unwrap_or_default();
+        let (db, actor) = (context::db(ctx)?, context::actor(ctx)?);
+        Ok(Webhook(webhooks::create(db, &actor, targets, new).await?))
     }
 
     /// Removes a webhook and its pending deliveries (admins only).

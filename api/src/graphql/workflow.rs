@@ -238,7 +238,9 @@ impl WorkflowMutation {
     }
 
     /// A token that lets whoever holds it see this one item, draft or not, until it expires
-    /// (default one hour, at most 30 days). Editors, admins, and the author who created it.
+    /// (default one hour, at most 30 days), until `revokePreviewTokens` ends it, or until
+    /// the account that made it is deactivated (or its API token revoked). Editors,
+    /// admins, and the author who created the item.
     async fn create_preview_token(
         &self,
         ctx: &Context<'_>,
@@ -254,6 +256,20 @@ impl WorkflowMutation {
         };
         actor.require_owner_or_editor(item.created_by)?;
         let ttl = expires_in_seconds.map(|s| chrono::Duration::seconds(i64::from(s)));
-        Ok(preview::create(db, uuid, ttl).await?.0)
+        Ok(preview::create(db, &actor, uuid, ttl).await?.0)
+    }
+
+    /// Ends every preview token of this item made so far, whoever made it (editors and
+    /// admins). Tokens made afterwards work. Always true.
+    async fn revoke_preview_tokens(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The content item's id.")] id: ID,
+    ) -> async_graphql::Result<bool> {
+        let actor = context::actor(ctx)?;
+        actor.require_editor()?;
+        let uuid = content_uuid(&id)?;
+        preview::revoke(context::db(ctx)?, &actor, uuid).await?;
+        Ok(true)
     }
 }

@@ -70,13 +70,16 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Where a request comes from, for the per-address limits.
+    /// Where a request comes from, as the per-address limits count it: an IPv6 client by
+    /// its /64 (see [`ClientKey`](crate::client_key::ClientKey)), so that every limit keyed
+    /// on this address holds against a client rotating through its network.
     pub fn client_ip(
         &self,
         peer: std::net::SocketAddr,
         headers: &http::HeaderMap,
     ) -> std::net::IpAddr {
-        client_address::client_ip(peer.ip(), headers, &self.trusted_proxies)
+        let ip = client_address::client_ip(peer.ip(), headers, &self.trusted_proxies);
+        crate::client_key::ClientKey::of(ip).ip()
     }
 }
 

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::auth::Actor;
+use crate::client_key::ClientKey;
 use crate::config::NewsletterConfig;
 use crate::content::now;
 use crate::db::Db;
@@ -60,7 +61,7 @@ pub fn setup(
 /// with confirmation mail) and from one client address.
 struct SignupLimiter {
     by_email: DefaultKeyedRateLimiter<String>,
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
+    by_address: DefaultKeyedRateLimiter<ClientKey>,
 }
 
 const RATE_LIMITED: &str = "too many sign-ups: wait a while and try again";
@@ -84,7 +85,7 @@ impl SignupLimiter {
     fn check_address(&self, address: Option<IpAddr>) -> ApiResult<()> {
         self.forget_recovered();
         match address {
-            Some(ip) if self.by_address.check_key(&ip).is_err() => {
+            Some(ip) if self.by_address.check_key(&ClientKey::of(ip)).is_err() => {
                 Err(ApiError::RateLimited(RATE_LIMITED))
             }
             _ => Ok(()),
@@ -333,5 +334,15 @@ mod tests {
         }
         assert!(limiter.check_address(ip).is_err());
         assert!(limiter.check_address(None).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_slash_64() {
+        let limiter = SignupLimiter::new(100, 2);
+        let ip = |text: &str| Some(text.parse::<IpAddr>().expect("an address"));
+        assert!(limiter.check_address(ip("2001:db8:5:6::1")).is_ok());
+        assert!(limiter.check_address(ip("2001:db8:5:6::2")).is_ok());
+        assert!(limiter.check_address(ip("2001:db8:5:6:dead:beef::3")).is_err());
+        assert!(limiter.check_address(ip("2001:db8:5:7::1")).is_ok());
     }
 }

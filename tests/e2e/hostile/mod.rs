@@ -5,6 +5,7 @@
 mod graphql;
 mod media;
 mod ops;
+mod sign_in;
 mod webhooks;
 mod websocket;
 
