@@ -317,8 +317,12 @@ macro_rules! e2e {
 #[test]
 fn ci_runs_every_backend() {
     if std::env::var_os("CI").is_some() {
-        assert!(cfg!(quire_test_postgres), "CI must set QUIRE_TEST_POSTGRES_URL");
-        assert!(cfg!(quire_test_s3), "CI must set QUIRE_TEST_S3S_FS");
+        let built_for = [cfg!(quire_test_postgres), cfg!(quire_test_s3)];
+        assert_eq!(
+            built_for,
+            [true, true],
+            "CI must set QUIRE_TEST_POSTGRES_URL and QUIRE_TEST_S3S_FS when it builds the tests"
+        );
     }
 }
 
