@@ -15,17 +15,17 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::config::{MediaConfig, ServeConfig, WorkflowConfig};
-use crate::db::{self, Db};
 use crate::graphql;
 use crate::graphql::SignInSettings;
 use crate::http;
-use crate::media::downloads::DownloadCounter;
-use crate::media::variants::Variants;
-use crate::media::{Media, Storage, leftovers};
-use crate::newsletter::{self, mail::MailWorker};
 use crate::scheduler;
-use crate::users::LoginLimiter;
-use crate::webhooks::{self, RetryPolicy, Targets};
+use quire_core::db::{self, Db};
+use quire_core::media::downloads::DownloadCounter;
+use quire_core::media::variants::Variants;
+use quire_core::media::{Media, Storage, leftovers};
+use quire_core::newsletter::{self, mail::MailWorker};
+use quire_core::users::LoginLimiter;
+use quire_core::webhooks::{self, RetryPolicy, Targets};
 
 pub struct App {
     listener: TcpListener,
@@ -149,7 +149,8 @@ impl App {
         let sender = webhooks::run_sender(self.db.clone(), policy, targets, stopped.clone());
         let sender = tokio::spawn(db::background(sender));
         let mail = tokio::spawn(self.mail.run(stopped.clone()));
-        let live = tokio::spawn(db::background(crate::live::run(self.db.clone(), stopped.clone())));
+        let live =
+            tokio::spawn(db::background(quire_core::live::run(self.db.clone(), stopped.clone())));
         let counts =
             self.media.downloads.clone().run(self.db.clone(), self.flush_interval, stopped);
         let counts = tokio::spawn(db::background(counts));

@@ -7,11 +7,13 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use quire_migration::MigratorTrait;
 
-use crate::auth::{Actor, Role};
 use crate::config::{DatabaseArgs, ServeConfig};
 use crate::telemetry::LogFormat;
-use crate::tokens::RoleName;
-use crate::{app, backup, db, graphql, seed, tokens, users};
+use crate::{app, graphql};
+use quire_core::auth::{Actor, Role};
+use quire_core::error::ApiError;
+use quire_core::tokens::RoleName;
+use quire_core::{backup, db, seed, tokens, users};
 
 fn role_name(role: Role) -> &'static str {
     role.name()
@@ -214,7 +216,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed { example, examples_dir, database, media } => {
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
-            let storage = crate::media::Storage::from_config(&media, &database.data_dir)?;
+            let storage = quire_core::media::Storage::from_config(&media, &database.data_dir)?;
             let report =
                 seed::load_example(&db, &storage, examples_dir.as_deref(), &example).await?;
             println!("{report}");
@@ -224,7 +226,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = read_password()?;
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
             let new = users::NewUser { email, password, role: role.into(), display_name };
-            let user = users::create_first(&db, new).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let user = users::create_first(&db, new).await.map_err(ApiError::into_anyhow)?;
             println!("Created {} {} ({})", role_name(user.role.into()), user.email, user.id);
             Ok(())
         }
@@ -242,7 +244,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
             let created = tokens::create(&db, &Actor::System, &name, role.into())
                 .await
-                .map_err(|e| anyhow::anyhow!("{e:?}"))
+                .map_err(ApiError::into_anyhow)
                 .context("creating the token")?;
             println!("Created {} token {:?} ({})", created.token.role_name(), name, created.id());
             println!("{}", created.secret);

@@ -1,29 +1,16 @@
-//! Quire: a headless CMS with a GraphQL API, on SQLite or PostgreSQL.
+//! Quire's interfaces: the HTTP server, the GraphQL schema and the command line, with the
+//! workers they start, over the domain in `quire-core`.
 
 pub mod app;
-pub(crate) mod audit;
-pub mod auth;
-pub mod backup;
 pub mod cli;
-pub(crate) mod client_key;
 pub mod config;
-pub(crate) mod content;
-pub mod db;
-pub(crate) mod error;
-pub(crate) mod feeds;
 pub mod graphql;
 pub(crate) mod http;
-pub mod live;
-pub mod media;
-pub(crate) mod newsletter;
-pub(crate) mod preview;
 pub(crate) mod scheduler;
-pub mod search;
-pub mod seed;
 pub mod telemetry;
-pub mod tokens;
-pub mod users;
-pub(crate) mod webhooks;
+
+// The domain modules that the binary, the examples and the tests reach through this crate.
+pub use quire_core::{auth, backup, db, live, media, search, seed, tokens, users};
 
 pub use app::App;
 pub use config::ServeConfig;

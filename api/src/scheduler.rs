@@ -8,9 +8,9 @@ use quire_entity::content_item::{self, Column};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::watch;
 
-use crate::content::{now, write};
-use crate::db::Db;
-use crate::error::ApiResult;
+use quire_core::content::{now, write};
+use quire_core::db::Db;
+use quire_core::error::ApiResult;
 
 pub async fn run(db: Db, interval: Duration, mut stop: watch::Receiver<bool>) {
     loop {

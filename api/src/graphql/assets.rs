@@ -7,8 +7,9 @@ use async_graphql::{Context, ID, Object, Upload};
 use super::types::asset::{Asset, NAME};
 use super::workflow::{connection, decode_cursor};
 use super::{context, ids};
-use crate::content::list::page_size;
-use crate::media::{Media, assets};
+use quire_core::content::list::page_size;
+use quire_core::error::ApiError;
+use quire_core::media::{Media, assets};
 
 fn media<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Media> {
     ctx.data::<Media>()
@@ -51,10 +52,13 @@ impl AssetMutation {
         let actor = context::actor(ctx)?;
         actor.require_editor()?;
         let media = media(ctx)?;
-        let upload = file.value(ctx)?;
+        // The upload's temporary file could not be read back: that is ours, not the client's.
+        let upload = file.value(ctx).map_err(|e| ApiError::Internal(e.into()))?;
         let db = context::db(ctx)?;
+        let (filename, content) = (upload.filename, upload.content);
+        let limit = media.max_upload_bytes;
         let created =
-            assets::upload(db, &media.storage, &actor, upload, alt, media.max_upload_bytes).await?;
+            assets::upload(db, &media.storage, &actor, filename, content, alt, limit).await?;
         Ok(Asset(created))
     }
 

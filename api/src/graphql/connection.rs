@@ -7,12 +7,12 @@ use async_graphql::{Context, ID, Object, Upload};
 use super::context;
 use super::ids;
 use super::types::{ContentObject, ContentOrder};
-use crate::content::changes::Changes;
-use crate::content::list::{Filter, Scope, Window};
-use crate::content::{read, write};
-use crate::error::{ApiError, ApiResult};
-use crate::media::{Media, assets};
 use chrono::{DateTime, Utc};
+use quire_core::content::changes::Changes;
+use quire_core::content::list::{Filter, Scope, Window};
+use quire_core::content::{read, write};
+use quire_core::error::{ApiError, ApiResult};
+use quire_core::media::{Media, assets};
 
 pub type ContentConnection<T> = Connection<String, T, TotalCount, EmptyFields>;
 
@@ -125,8 +125,9 @@ async fn changes_with_uploads(
         let value = upload.value(ctx).map_err(|e| ApiError::Internal(e.into()))?;
         let actor = context::actor(ctx)?;
         let db = context::db(ctx)?;
+        let (filename, content, limit) = (value.filename, value.content, media.max_upload_bytes);
         let asset =
-            assets::upload(db, &media.storage, &actor, value, None, media.max_upload_bytes).await?;
+            assets::upload(db, &media.storage, &actor, filename, content, None, limit).await?;
         *reference = Some(Some(asset.id));
     }
     Ok(changes)

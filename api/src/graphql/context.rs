@@ -6,11 +6,11 @@ use async_graphql::Context;
 
 use super::batch::BatchLoader;
 use super::loaders::ContentLoader;
-use crate::auth::Actor;
-use crate::content::Viewer;
-use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
-use crate::users::LoginLimiter;
+use quire_core::auth::Actor;
+use quire_core::content::Viewer;
+use quire_core::db::Db;
+use quire_core::error::{ApiError, ApiResult};
+use quire_core::users::LoginLimiter;
 
 /// Per-request data, added by the HTTP layer after authentication.
 pub struct RequestContext {

@@ -584,8 +584,8 @@ mod tests {
     }
 }
 
-/// The queries Quire ships (the example site's, the README's, the benchmark's) all pass
-/// under the default limits; their costs are printed (`--nocapture`) for the README.
+/// The queries Quire ships (the example site's, the docs', the benchmark's) all pass under
+/// the default limits; their costs are printed (`--nocapture`) for `docs/configuration.md`.
 #[cfg(test)]
 mod shipped_queries {
     use super::*;
@@ -618,18 +618,26 @@ mod shipped_queries {
         out
     }
 
-    /// Every ```graphql block of the README.
+    /// Every ```graphql block of the README and the docs.
     fn readme_queries() -> Vec<(String, String, serde_json::Value)> {
-        let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+        let mut files = vec![root().join("README.md")];
+        let mut docs: Vec<_> = std::fs::read_dir(root().join("docs"))
+            .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        docs.sort();
+        files.extend(docs.into_iter().filter(|p| p.extension().is_some_and(|e| e == "md")));
         let mut out = Vec::new();
-        let mut rest = readme.as_str();
-        while let Some(start) = rest.find("```graphql\n") {
-            let block = &rest[start + 11..];
-            let end = block.find("```").unwrap_or(block.len());
-            out.push((format!("README block {}", out.len() + 1), block[..end].to_string(), {
-                serde_json::json!({})
-            }));
-            rest = &block[end..];
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let mut rest = text.as_str();
+            while let Some(start) = rest.find("```graphql\n") {
+                let block = &rest[start + 11..];
+                let end = block.find("```").unwrap_or(block.len());
+                let label = format!("{} block {}", name.as_deref().unwrap_or("?"), out.len() + 1);
+                out.push((label, block[..end].to_string(), serde_json::json!({})));
+                rest = &block[end..];
+            }
         }
         out
     }
@@ -645,8 +653,10 @@ mod shipped_queries {
             .iter()
             .enumerate()
             .map(|(i, q)| (format!("benchmark Q{}", i + 1), q.to_string(), serde_json::json!({})));
+        let documented = readme_queries();
+        assert!(documented.len() >= 3, "the docs' GraphQL blocks were not found");
         for (name, text, variables) in
-            example_queries().into_iter().chain(readme_queries()).chain(bench)
+            example_queries().into_iter().chain(documented).chain(bench)
         {
             let document = async_graphql::parser::parse_query(&text)
                 .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));

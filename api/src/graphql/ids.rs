@@ -1,56 +1,21 @@
-//! Global object ids: opaque to clients, `base64url("Type:uuid")` inside, so `node(id:)`
-//! knows where to look and an id of the wrong type is simply not found.
+//! Global object ids as GraphQL `ID`s; the encoding and its checks are the core's
+//! [`quire_core::ids`].
 
 use async_graphql::ID;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use quire_core::error::ApiResult;
+use quire_core::ids;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
-
 pub fn encode(type_name: &str, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
+    ID(ids::encode(type_name, id))
 }
 
 /// The type name and UUID inside an id, if it is one of ours.
 pub fn decode(id: &ID) -> Option<(String, Uuid)> {
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(id.as_str()).ok()?).ok()?;
-    let (type_name, uuid) = raw.split_once(':')?;
-    Some((type_name.to_string(), Uuid::parse_str(uuid).ok()?))
+    ids::decode(id.as_str())
 }
 
-/// The UUID inside an id of `type_name`. A malformed id is bad input in `field`; an id of
-/// another type names nothing of this type, so it is not found.
+/// The UUID inside an id of `type_name`: see [`quire_core::ids::expect`].
 pub fn expect(id: &ID, type_name: &str, field: &str, what: &str) -> ApiResult<Uuid> {
-    match decode(id) {
-        None => Err(ApiError::bad_input(field, "this is not a valid id")),
-        Some((found, uuid)) if found == type_name => Ok(uuid),
-        Some(_) if field == "id" => Err(ApiError::not_found(what)),
-        Some(_) => Err(ApiError::bad_input(field, format!("this id is not a {what}"))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_round_trip_and_check_their_type() {
-        let uuid = Uuid::now_v7();
-        let id = encode("Page", uuid);
-        assert_eq!(decode(&id), Some(("Page".to_string(), uuid)));
-        assert_eq!(expect(&id, "Page", "id", "page").ok(), Some(uuid));
-        assert_eq!(
-            expect(&id, "Booklet", "id", "booklet").err().map(|e| e.code()),
-            Some("NOT_FOUND")
-        );
-        assert_eq!(
-            expect(&id, "Asset", "fileId", "asset").err().map(|e| e.code()),
-            Some("BAD_USER_INPUT")
-        );
-        assert_eq!(
-            expect(&ID("nonsense".into()), "Page", "id", "page").err().map(|e| e.code()),
-            Some("BAD_USER_INPUT")
-        );
-    }
+    ids::expect(id.as_str(), type_name, field, what)
 }

@@ -8,8 +8,8 @@ use quire_entity::asset;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::content::{Item, Viewer, read, tags};
-use crate::db::Db;
+use quire_core::content::{Item, Viewer, read, tags};
+use quire_core::db::Db;
 
 pub struct ContentLoader {
     db: Db,
@@ -93,7 +93,7 @@ impl Loader<AssetById> for ContentLoader {
             .filter(asset::Column::Id.is_in(ids(keys, |k| k.0)))
             .all(self.reads())
             .await
-            .map_err(crate::error::ApiError::from)?;
+            .map_err(quire_core::error::ApiError::from)?;
         Ok(rows.into_iter().map(|a| (AssetById(a.id), a)).collect())
     }
 }

@@ -9,6 +9,7 @@ mod content;
 mod context;
 pub mod cost;
 mod document_cache;
+pub(crate) mod errors;
 mod guard;
 mod ids;
 mod loaders;

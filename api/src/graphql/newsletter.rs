@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::workflow::{connection, decode_cursor};
 use super::{context, ids};
-use crate::content::list::page_size;
-use crate::error::ApiError;
-use crate::newsletter::{self, Newsletter};
+use quire_core::content::list::page_size;
+use quire_core::error::ApiError;
+use quire_core::newsletter::{self, Newsletter};
 
 /// Where a subscriber stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

@@ -10,8 +10,8 @@ use super::content::testimonial::Testimonial;
 use super::types::ContentObject;
 use super::types::asset::{self as asset_type, Asset};
 use super::{context, ids};
-use crate::content::{ContentType, Item, read};
-use crate::media;
+use quire_core::content::{ContentType, Item, read};
+use quire_core::media;
 
 /// Anything with a global id that `node(id:)` can fetch.
 #[derive(Interface)]

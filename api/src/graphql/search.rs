@@ -6,9 +6,9 @@ use async_graphql::{Context, Object};
 use super::context;
 use super::node::Node;
 use super::types::ContentTypeEnum;
-use crate::content::ContentType;
-use crate::content::list::page_size;
-use crate::search::{self, Cursor, Hit, Search};
+use quire_core::content::ContentType;
+use quire_core::content::list::page_size;
+use quire_core::search::{self, Cursor, Hit, Search};
 
 pub struct SearchHit(Hit);
 

@@ -15,11 +15,11 @@ use super::context;
 use super::ids;
 use super::node::Node;
 use super::types::ContentTypeEnum;
-use crate::content::history::type_name;
-use crate::content::{ContentType, Viewer, sync};
-use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
 use crate::http::graphql_ws::WsCredentials;
+use quire_core::content::history::type_name;
+use quire_core::content::{ContentType, Viewer, sync};
+use quire_core::db::Db;
+use quire_core::error::{ApiError, ApiResult};
 
 /// What became of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

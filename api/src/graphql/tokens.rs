@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use quire_entity::api_token;
 
+use super::types::role::Role;
 use super::{context, ids};
-use crate::auth::Role;
-use crate::tokens;
+use quire_core::tokens;
 
 const NAME: &str = "ApiToken";
 
@@ -27,7 +27,7 @@ impl ApiToken {
 
     /// What the token may do.
     async fn role(&self) -> Role {
-        self.0.role.into()
+        Role::of(self.0.role)
     }
 
     /// When it was created.
@@ -80,7 +80,7 @@ impl TokenMutation {
         role: Role,
     ) -> async_graphql::Result<ApiTokenSecret> {
         let actor = context::actor(ctx)?;
-        let created = tokens::create(context::db(ctx)?, &actor, &name, role).await?;
+        let created = tokens::create(context::db(ctx)?, &actor, &name, role.into()).await?;
         Ok(ApiTokenSecret { token: created.secret, api_token: ApiToken(created.token) })
     }
 

@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use quire_entity::user;
 
+use super::types::role::Role;
 use super::{context, ids};
-use crate::auth::Role;
-use crate::users::{self, NewUser, UserChanges};
+use quire_core::users::{self, NewUser, UserChanges};
 
 const NAME: &str = "User";
 
@@ -32,7 +32,7 @@ impl User {
 
     /// What they may do.
     async fn role(&self) -> Role {
-        self.0.role.into()
+        Role::of(self.0.role)
     }
 
     /// False once deactivated: they can no longer sign in.
@@ -148,7 +148,7 @@ impl UserMutation {
         let new = NewUser {
             email: input.email,
             password: input.password,
-            role: input.role,
+            role: input.role.into(),
             display_name: input.display_name,
         };
         Ok(User(users::create(context::db(ctx)?, &context::actor(ctx)?, new).await?))
@@ -164,7 +164,7 @@ impl UserMutation {
         let id = ids::expect(&id, NAME, "id", "user")?;
         let changes = UserChanges {
             display_name: input.display_name,
-            role: input.role,
+            role: input.role.map(Into::into),
             password: input.password,
         };
         Ok(User(users::update(context::db(ctx)?, &context::actor(ctx)?, id, changes).await?))

@@ -1,11 +1,11 @@
 //! Webhooks over GraphQL, for admins.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use quire_entity::{webhook, webhook_delivery};
 
 use super::{context, ids};
-use crate::webhooks::{self, Event, NewWebhook, Targets};
+use quire_core::webhooks::{self, NewWebhook, Targets};
 
 const NAME: &str = "Webhook";
 
@@ -92,6 +92,22 @@ impl WebhookDelivery {
     }
 }
 
+/// A content event a webhook may be told about.
+// The contract names these `CONTENT_*`, hence the shared prefix.
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "quire_core::webhooks::Event")]
+pub enum Event {
+    /// An item became visible to the public: at once, or when its embargo ends.
+    ContentPublished,
+    /// An item the public could see was taken back to draft.
+    ContentUnpublished,
+    /// An item was created, edited or restored.
+    ContentUpdated,
+    /// An item was moved to the trash.
+    ContentDeleted,
+}
+
 /// A new webhook.
 #[derive(InputObject)]
 pub struct CreateWebhookInput {
@@ -126,7 +142,7 @@ impl WebhookQuery {
     ) -> async_graphql::Result<Vec<WebhookDelivery>> {
         let actor = context::actor(ctx)?;
         let id = ids::expect(&webhook_id, NAME, "webhookId", "webhook")?;
-        let limit = crate::content::list::page_size(first, "first")?;
+        let limit = quire_core::content::list::page_size(first, "first")?;
         Ok(webhooks::deliveries(context::db(ctx)?, &actor, id, limit)
             .await?
             .into_iter()
@@ -146,7 +162,8 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         input: CreateWebhookInput,
     ) -> async_graphql::Result<Webhook> {
-        let new = NewWebhook { url: input.url, events: input.events, secret: input.secret };
+        let events = input.events.into_iter().map(Into::into).collect();
+        let new = NewWebhook { url: input.url, events, secret: input.secret };
         // Without the setting (a schema built with no server) only public targets pass.
         let targets = ctx.data_opt::<Targets>().copied().unwrap_or_default();
         let (db, actor) = (context::db(ctx)?, context::actor(ctx)?);

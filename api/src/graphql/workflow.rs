@@ -11,10 +11,10 @@ use uuid::Uuid;
 use super::actor::ActorInfo;
 use super::node::{Node, content_kind};
 use super::{context, ids};
-use crate::content::list::page_size;
-use crate::content::{Viewer, history, read, write};
-use crate::error::{ApiError, ApiResult};
-use crate::{audit, preview};
+use quire_core::content::list::page_size;
+use quire_core::content::{Viewer, history, read, write};
+use quire_core::error::{ApiError, ApiResult};
+use quire_core::{audit, preview};
 
 /// One version of a content item.
 pub struct Revision(revision::Model);

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::files::etag_matches;
-use crate::feeds::{self, Format, Kind};
+use quire_core::feeds::{self, Format, Kind};
 
 fn status(code: StatusCode) -> Response {
     (code, code.canonical_reason().unwrap_or_default()).into_response()
@@ -48,7 +48,7 @@ async fn respond(
 ) -> anyhow::Result<Response> {
     let settings = &state.feeds;
     let snapshot =
-        feeds::load(state.db.reads_for(crate::content::Viewer::Public), kind, settings.limit)
+        feeds::load(state.db.reads_for(quire_core::content::Viewer::Public), kind, settings.limit)
             .await
             .map_err(|err| anyhow::anyhow!("{err:?}"))?;
     let last_modified = snapshot.last_modified;

@@ -20,11 +20,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::auth::{self, Actor};
-use crate::content::{ContentType, Viewer};
-use crate::media::assets;
-use crate::media::storage::ByteStream;
-use crate::media::variants::{Format, Served, VariantError, Wanted};
+use quire_core::auth::{self, Actor};
+use quire_core::content::{ContentType, Viewer};
+use quire_core::media::assets;
+use quire_core::media::storage::ByteStream;
+use quire_core::media::variants::{Format, Served, VariantError, Wanted};
 
 /// Published files never change under their URL: caches may keep them for a year.
 const PUBLIC_CACHE: &str = "public, max-age=31536000, immutable";
@@ -201,7 +201,7 @@ fn counted_when_sent(
     })
 }
 
-fn anyhow_of(err: crate::error::ApiError) -> anyhow::Error {
+fn anyhow_of(err: quire_core::error::ApiError) -> anyhow::Error {
     anyhow::anyhow!("{err:?}")
 }
 

@@ -20,9 +20,9 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::AppState;
 use super::response_cache::{self, CachedResponse};
-use crate::auth::{self, Actor};
-use crate::error::ApiError;
 use crate::graphql::{Refused, RequestContext};
+use quire_core::auth::{self, Actor};
+use quire_core::error::ApiError;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -163,7 +163,7 @@ fn refusal(headers: &HeaderMap, err: ApiError) -> Response {
         ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let mut response = error_response(headers, status, err.into());
+    let mut response = error_response(headers, status, err);
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
@@ -222,8 +222,8 @@ async fn execute_as(
         response.errors.is_empty(),
         started.elapsed().as_secs_f64(),
     );
-    let before_execution = is_request_error(&response);
-    label_uncoded_errors(&mut response, before_execution);
+    let before_execution = crate::graphql::errors::before_execution(&response);
+    crate::graphql::errors::label(&mut response, before_execution);
     let status = if before_execution { request_error_status(headers) } else { StatusCode::OK };
     if before_execution {
         return private(render_without_data(headers, status, &response));
@@ -312,14 +312,14 @@ fn refused_before_running(headers: &HeaderMap, stop: Stop) -> Response {
             let error = serde_json::json!({
                 "message": syntax_sentence(&err),
                 "locations": locations,
-                "extensions": { "code": crate::error::codes::GRAPHQL_PARSE_FAILED },
+                "extensions": { "code": quire_core::error::codes::GRAPHQL_PARSE_FAILED },
             });
             (request_error_status(headers), serde_json::json!({ "errors": [error] }))
         }
         Stop::Refused(Refused::TooComplex(refusal)) => {
             let error = serde_json::json!({
                 "message": format!("the query is too complex: {}", refusal.message()),
-                "extensions": { "code": crate::error::codes::QUERY_TOO_COMPLEX },
+                "extensions": { "code": quire_core::error::codes::QUERY_TOO_COMPLEX },
             });
             (request_error_status(headers), serde_json::json!({ "errors": [error] }))
         }
@@ -327,7 +327,7 @@ fn refused_before_running(headers: &HeaderMap, stop: Stop) -> Response {
             let error = serde_json::json!({
                 "message": "sign in to do this",
                 "path": [field],
-                "extensions": { "code": crate::error::codes::UNAUTHENTICATED },
+                "extensions": { "code": quire_core::error::codes::UNAUTHENTICATED },
             });
             (StatusCode::OK, serde_json::json!({ "data": null, "errors": [error] }))
         }
@@ -399,41 +399,6 @@ fn is_mutation(request: &mut async_graphql::Request) -> bool {
     }
 }
 
-/// Errors raised by async-graphql itself come without a code. Before execution they are
-/// validation failures: a value of the wrong type is a bad input, a limit is a query too
-/// complex, anything else (an unknown field, a missing selection) a document that does not
-/// validate. During execution they are faults in an argument's value.
-fn label_uncoded_errors(response: &mut async_graphql::Response, before_execution: bool) {
-    use crate::error::codes;
-    for error in &mut response.errors {
-        let code = if !before_execution || is_bad_value(&error.message) {
-            codes::BAD_USER_INPUT
-        } else if error.message.contains("nested too deep") || error.message.contains("too complex")
-        {
-            codes::QUERY_TOO_COMPLEX
-        } else {
-            codes::GRAPHQL_VALIDATION_FAILED
-        };
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", code);
-        }
-    }
-}
-
-/// async-graphql's words for an argument or variable whose value does not fit its type.
-fn is_bad_value(message: &str) -> bool {
-    message.starts_with("Invalid value") || message.starts_with("Variable \"")
-}
-
-/// Errors that stopped the request before execution (syntax, validation, limits) carry no
-/// path; field errors always do.
-fn is_request_error(response: &async_graphql::Response) -> bool {
-    !response.errors.is_empty()
-        && response.data == async_graphql::Value::Null
-        && response.errors.iter().all(|e| e.path.is_empty())
-}
-
 fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
     headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains(media_type))
 }
@@ -495,12 +460,11 @@ fn render_with(
     out
 }
 
-fn error_response(headers: &HeaderMap, status: StatusCode, err: async_graphql::Error) -> Response {
-    let mut server_error = ServerError::new(err.message, None);
-    server_error.extensions = err.extensions;
-    render_without_data(headers, status, &async_graphql::Response::from_errors(vec![server_error]))
+fn error_response(headers: &HeaderMap, status: StatusCode, err: ApiError) -> Response {
+    let error = crate::graphql::errors::server_error(err);
+    render_without_data(headers, status, &async_graphql::Response::from_errors(vec![error]))
 }
 
 fn request_error(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
-    error_response(headers, status, ApiError::bad_input("request", message).into())
+    error_response(headers, status, ApiError::bad_input("request", message))
 }

@@ -35,9 +35,9 @@ use http::{HeaderMap, StatusCode};
 
 use super::AppState;
 use super::ws_connections::Connections;
-use crate::auth;
 use crate::config::WebSocketConfig;
-use crate::graphql::{QuireSchema, Refused, RequestContext};
+use crate::graphql::{QuireSchema, Refused, RequestContext, errors};
+use quire_core::auth;
 
 /// The `Authorization` value a WebSocket connection was opened with, if any.
 #[derive(Clone)]
@@ -163,7 +163,7 @@ fn is_too_large(err: &axum::Error) -> bool {
 fn too_many_connections() -> Response {
     let body = serde_json::json!({ "errors": [{
         "message": "too many WebSocket connections from this address",
-        "extensions": { "code": "RATE_LIMITED" },
+        "extensions": { "code": quire_core::error::codes::RATE_LIMITED },
     }] });
     (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
 }
@@ -194,6 +194,22 @@ impl Executor for SubscriptionsOnly {
 
     fn execute_stream(
         &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        self.subscribe(request, session_data)
+            .map(|mut response| {
+                let before_execution = errors::before_execution(&response);
+                errors::label(&mut response, before_execution);
+                response
+            })
+            .boxed()
+    }
+}
+
+impl SubscriptionsOnly {
+    fn subscribe(
+        &self,
         mut request: async_graphql::Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, async_graphql::Response> {
@@ -210,7 +226,7 @@ impl Executor for SubscriptionsOnly {
         {
             let message = format!("the query is too complex: {}", refusal.message());
             return futures_util::stream::once(async move {
-                self::refusal(&message, crate::error::codes::QUERY_TOO_COMPLEX)
+                self::refusal(&message, quire_core::error::codes::QUERY_TOO_COMPLEX)
             })
             .boxed();
         }

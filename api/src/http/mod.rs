@@ -33,13 +33,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::ServeConfig;
-use crate::db::Db;
-use crate::feeds::Settings as FeedSettings;
 use crate::graphql::cost::CostLimits;
 use crate::graphql::{DocumentCache, QuireSchema, RequestGuard};
-use crate::media::Media;
 pub use client_address::parse_proxy;
 use persisted_queries::PersistedQueries;
+use quire_core::db::Db;
+use quire_core::feeds::Settings as FeedSettings;
+use quire_core::media::Media;
 use response_cache::ResponseCache;
 use time_limit::TimeLimits;
 
@@ -71,7 +71,7 @@ pub struct Shared {
 
 impl Shared {
     /// Where a request comes from, as the per-address limits count it: an IPv6 client by
-    /// its /64 (see [`ClientKey`](crate::client_key::ClientKey)), so that every limit keyed
+    /// its /64 (see [`ClientKey`](quire_core::client_key::ClientKey)), so that every limit keyed
     /// on this address holds against a client rotating through its network.
     pub fn client_ip(
         &self,
@@ -79,7 +79,7 @@ impl Shared {
         headers: &http::HeaderMap,
     ) -> std::net::IpAddr {
         let ip = client_address::client_ip(peer.ip(), headers, &self.trusted_proxies);
-        crate::client_key::ClientKey::of(ip).ip()
+        quire_core::client_key::ClientKey::of(ip).ip()
     }
 }
 

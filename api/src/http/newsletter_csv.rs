@@ -8,9 +8,9 @@ use http::{HeaderMap, StatusCode};
 use quire_entity::newsletter_subscriber;
 
 use super::AppState;
-use crate::auth;
-use crate::error::ApiError;
-use crate::newsletter;
+use quire_core::auth;
+use quire_core::error::ApiError;
+use quire_core::newsletter;
 
 pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let rows = match auth::authenticate(&state.db, &headers).await {

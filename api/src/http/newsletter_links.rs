@@ -10,8 +10,8 @@ use http::header::{CACHE_CONTROL, REFERRER_POLICY};
 use serde::Deserialize;
 
 use super::AppState;
-use crate::error::ApiError;
-use crate::newsletter;
+use quire_core::error::ApiError;
+use quire_core::newsletter;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenQuery {

@@ -63,7 +63,7 @@ impl PersistedQueries {
         }
         let Some(hash) = persisted.get("sha256Hash").and_then(|h| h.as_str()) else {
             return Err(error(
-                crate::error::codes::BAD_USER_INPUT,
+                quire_core::error::codes::BAD_USER_INPUT,
                 "persistedQuery needs a sha256Hash",
             ));
         };
@@ -71,7 +71,7 @@ impl PersistedQueries {
         if request.query.is_empty() {
             let Some(query) = self.queries.get(&hash) else {
                 return Err(error(
-                    crate::error::codes::PERSISTED_QUERY_NOT_FOUND,
+                    quire_core::error::codes::PERSISTED_QUERY_NOT_FOUND,
                     "PersistedQueryNotFound",
                 ));
             };
@@ -80,7 +80,7 @@ impl PersistedQueries {
         }
         if hex::encode(Sha256::digest(request.query.as_bytes())) != hash {
             return Err(error(
-                crate::error::codes::BAD_USER_INPUT,
+                quire_core::error::codes::BAD_USER_INPUT,
                 "the sha256Hash does not match the query",
             ));
         }

@@ -1,6 +1,6 @@
 //! The public response cache: repeated public queries are answered from memory without
 //! touching the database. An entry is good only for the write generation it was computed
-//! in (see [`crate::live`]): every committed write, here or in another process on the same
+//! in (see [`quire_core::live`]): every committed write, here or in another process on the same
 //! PostgreSQL database, moves the generation on, so no answer from before a write is served
 //! after it. An answer computed while a write committed is stored under the generation it
 //! started in, and so is never served. Answers read from a replica, which may lag the

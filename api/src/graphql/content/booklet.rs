@@ -4,15 +4,15 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Upload};
 use chrono::{DateTime, Utc};
 
 use super::{asset_patch, asset_ref, patch, statuses};
-use crate::content::ContentType;
-use crate::content::changes::Changes;
-use crate::content::list::{Filter, Sort, SortField};
-use crate::error::ApiResult;
 use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::context;
 use crate::graphql::loaders::AssetById;
 use crate::graphql::types::asset::Asset;
 use crate::graphql::types::{ContentStatus, content_object};
+use quire_core::content::ContentType;
+use quire_core::content::changes::Changes;
+use quire_core::content::list::{Filter, Sort, SortField};
+use quire_core::error::ApiResult;
 
 content_object! {
     /// A downloadable publication.

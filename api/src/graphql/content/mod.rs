@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::ids;
 use super::types::ContentStatus;
-use crate::content::Status;
-use crate::error::ApiResult;
+use quire_core::content::Status;
+use quire_core::error::ApiResult;
 
 /// `undefined` leaves a field alone, `null` clears it.
 pub(crate) fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {

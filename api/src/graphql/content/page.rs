@@ -4,14 +4,14 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
 use super::{patch, statuses};
-use crate::content::changes::Changes;
-use crate::content::list::{Filter, Sort, SortField};
-use crate::content::{ContentType, read};
-use crate::error::ApiResult;
 use crate::graphql::connection::{IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::loaders::{ItemById, PageChildrenByParent};
 use crate::graphql::types::{ContentStatus, content_object};
 use crate::graphql::{context, ids};
+use quire_core::content::changes::Changes;
+use quire_core::content::list::{Filter, Sort, SortField};
+use quire_core::content::{ContentType, read};
+use quire_core::error::ApiResult;
 
 content_object! {
     /// A page of the site, such as the home page or "About us".

@@ -4,12 +4,12 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
 use super::{patch, statuses};
-use crate::content::ContentType;
-use crate::content::changes::Changes;
-use crate::content::list::{Filter, Sort, SortField};
-use crate::error::ApiResult;
 use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::types::{ContentStatus, content_object};
+use quire_core::content::ContentType;
+use quire_core::content::changes::Changes;
+use quire_core::content::list::{Filter, Sort, SortField};
+use quire_core::error::ApiResult;
 
 content_object! {
     /// A quote from someone the organisation has worked with.

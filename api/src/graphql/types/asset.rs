@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 use quire_entity::asset;
 
 use crate::graphql::ids;
-use crate::media::Media;
+use quire_core::media::Media;
 
 /// A stored file: a booklet's PDF, an image.
 #[derive(Clone)]

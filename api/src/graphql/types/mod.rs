@@ -2,12 +2,13 @@
 //! gives every content type its common fields.
 
 pub mod asset;
+pub mod role;
 
 use async_graphql::{Enum, InputObject, OutputType};
 
-use crate::content::list::{Sort, SortField};
-use crate::content::{ContentType, Item, Status};
-use crate::error::{ApiError, ApiResult};
+use quire_core::content::list::{Sort, SortField};
+use quire_core::content::{ContentType, Item, Status};
+use quire_core::error::{ApiError, ApiResult};
 
 /// Where an item is in the editorial workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -174,19 +175,19 @@ macro_rules! content_object {
     ) => {
         $(#[doc = $doc])*
         #[derive(Clone)]
-        pub struct $ty(pub crate::content::Item);
+        pub struct $ty(pub quire_core::content::Item);
 
-        impl From<crate::content::Item> for $ty {
-            fn from(item: crate::content::Item) -> Self {
+        impl From<quire_core::content::Item> for $ty {
+            fn from(item: quire_core::content::Item) -> Self {
                 $ty(item)
             }
         }
 
         impl crate::graphql::types::ContentObject for $ty {
-            const KIND: crate::content::ContentType = $kind;
+            const KIND: quire_core::content::ContentType = $kind;
             const NAME: &'static str = stringify!($ty);
             const LABEL: &'static str = $label;
-            const DEFAULT_SORT: crate::content::list::Sort = $sort;
+            const DEFAULT_SORT: quire_core::content::list::Sort = $sort;
         }
 
         crate::graphql::types::content_object!(@impl $shape $(#[doc = $doc])* $ty { $($fields)* });
@@ -261,7 +262,7 @@ macro_rules! content_object {
                 &self,
                 ctx: &async_graphql::Context<'_>,
             ) -> async_graphql::Result<Option<chrono::DateTime<chrono::Utc>>> {
-                let staff = crate::graphql::context::viewer(ctx)? == crate::content::Viewer::Staff;
+                let staff = crate::graphql::context::viewer(ctx)? == quire_core::content::Viewer::Staff;
                 Ok(self.0.scheduled_at.filter(|_| staff))
             }
 
@@ -270,7 +271,7 @@ macro_rules! content_object {
                 &self,
                 ctx: &async_graphql::Context<'_>,
             ) -> async_graphql::Result<Option<crate::graphql::types::ScheduledAction>> {
-                let staff = crate::graphql::context::viewer(ctx)? == crate::content::Viewer::Staff;
+                let staff = crate::graphql::context::viewer(ctx)? == quire_core::content::Viewer::Staff;
                 Ok(self.0.scheduled_action.filter(|_| staff).map(Into::into))
             }
 

@@ -1,6 +1,5 @@
 //! Asset records: storing an upload, listing, finding who uses a file, deleting.
 
-use async_graphql::UploadValue;
 use quire_entity::{asset, content_item};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -27,19 +26,19 @@ fn check_alt(alt: Option<String>) -> ApiResult<Option<String>> {
     Ok(alt)
 }
 
-/// Checks an upload, stores its content (once per content), and records it.
+/// Checks an uploaded file, stores its content (once per content), and records it.
 pub async fn upload(
     db: &Db,
     storage: &Storage,
     actor: &Actor,
-    upload: UploadValue,
+    filename: String,
+    content: std::fs::File,
     alt: Option<String>,
     max_bytes: u64,
 ) -> ApiResult<asset::Model> {
     actor.require_editor()?;
     let alt = check_alt(alt)?;
     let staging = storage.staging_dir().map_err(|e| ApiError::Internal(e.into()))?;
-    let UploadValue { filename, content, .. } = upload;
     let staged =
         tokio::task::spawn_blocking(move || ingest::stage(content, &filename, &staging, max_bytes))
             .await
@@ -185,7 +184,7 @@ pub async fn delete(db: &Db, media: &Media, actor: &Actor, id: Uuid) -> ApiResul
                 let trashed = if item.deleted_at.is_some() { ", in the trash" } else { "" };
                 format!(
                     "{type_name} “{title}” ({}{trashed})",
-                    crate::graphql::global_id(type_name, item.id).0
+                    crate::ids::encode(type_name, item.id)
                 )
             })
             .collect();

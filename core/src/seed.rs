@@ -244,15 +244,13 @@ async fn upload(
     let content =
         std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let value = async_graphql::UploadValue { filename, content_type: None, content };
-    assets::upload(db, storage, &Actor::System, value, None, u64::MAX).await.map_err(api)
+    assets::upload(db, storage, &Actor::System, filename, content, None, u64::MAX)
+        .await
+        .map_err(api)
 }
 
 fn api(err: crate::error::ApiError) -> anyhow::Error {
-    match err {
-        crate::error::ApiError::Internal(cause) => cause,
-        other => anyhow!("{other:?}"),
-    }
+    err.into_anyhow()
 }
 
 #[cfg(test)]

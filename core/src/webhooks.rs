@@ -34,7 +34,7 @@ pub use target::Targets;
 
 // The contract names these `CONTENT_*`, hence the shared prefix.
 #[allow(clippy::enum_variant_names)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
     ContentPublished,
     ContentUnpublished,
@@ -186,7 +186,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, event: Event, item: &Item) -> 
             "event": event.name(),
             "occurredAt": now,
             "subject": {
-                "id": crate::graphql::global_id(type_name, item.id).to_string(),
+                "id": crate::ids::encode(type_name, item.id),
                 "type": type_name,
                 "slug": item.slug,
                 "path": item.path,

@@ -1,7 +1,6 @@
 //! Who is calling: the HTTP layer turns `Authorization: Bearer …` into an [`Actor`] once per
 //! request; services ask the actor for the right they need.
 
-use async_graphql::Enum;
 use http::HeaderMap;
 use quire_entity::{api_token, user};
 use uuid::Uuid;
@@ -12,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::{tokens, users};
 
 /// What a person or token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Everything: content, users, API tokens, webhooks, purging the trash.
     Admin,

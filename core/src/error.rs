@@ -1,7 +1,9 @@
-//! One error type for the API, turned into a GraphQL error with `extensions.code` in one
-//! place. Internal errors are logged with their cause and reach clients as "internal error".
+//! One error type for every service, with the contract's codes. Its `Display` is what a
+//! client may read: internal errors show as "internal error", their cause is kept for the
+//! log. The GraphQL layer sets `extensions.code` from [`ApiError::code`] in one place.
 
-use async_graphql::ErrorExtensions;
+use std::fmt;
+
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// The `extensions.code` of every error a client may see, as the contract lists them.
@@ -19,8 +21,7 @@ pub mod codes {
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 }
 
-/// Deliberately not `Display`: async-graphql converts every `Display` type into an error
-/// without a code, and this type must go through [`From<ApiError>`] instead.
+/// What went wrong, in words a client may read, with the contract's code.
 #[derive(Debug)]
 pub enum ApiError {
     Unauthenticated(&'static str),
@@ -103,26 +104,37 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-impl From<ApiError> for async_graphql::Error {
-    fn from(err: ApiError) -> Self {
-        let code = err.code();
-        let (message, field) = match err {
+impl ApiError {
+    /// The error for a command line: a sentence naming the field at fault, or the cause of
+    /// an internal error, which the operator may read.
+    pub fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            ApiError::Internal(cause) => cause,
+            ApiError::BadUserInput { field, message } => anyhow::anyhow!("{field}: {message}"),
+            other => anyhow::anyhow!("{other}"),
+        }
+    }
+
+    /// The field an input error is about.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::BadUserInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+/// The public message: never the cause of an internal error.
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             ApiError::Unauthenticated(m) | ApiError::Forbidden(m) | ApiError::RateLimited(m) => {
-                (m.to_string(), None)
+                f.write_str(m)
             }
-            ApiError::BadUserInput { field, message } => (message, Some(field)),
-            ApiError::NotFound(m) | ApiError::Conflict(m) => (m, None),
-            ApiError::Internal(cause) => {
-                tracing::error!(error = ?cause, "internal error");
-                ("internal error".to_string(), None)
-            }
-        };
-        async_graphql::Error::new(message).extend_with(|_, ext| {
-            ext.set("code", code);
-            if let Some(field) = field {
-                ext.set("field", field);
-            }
-        })
+            ApiError::BadUserInput { message, .. } => f.write_str(message),
+            ApiError::NotFound(m) | ApiError::Conflict(m) => f.write_str(m),
+            ApiError::Internal(_) => f.write_str("internal error"),
+        }
     }
 }
 
@@ -130,39 +142,33 @@ impl From<ApiError> for async_graphql::Error {
 mod tests {
     use super::*;
 
-    fn code_of(err: ApiError) -> (String, Option<String>) {
-        let gql: async_graphql::Error = err.into();
-        let ext = gql.extensions.expect("extensions");
-        let code = ext.get("code").map(|v| v.to_string()).unwrap_or_default();
-        let field = ext.get("field").map(|v| v.to_string());
-        (code, field)
-    }
-
     #[test]
-    fn every_variant_sets_its_code() {
+    fn every_variant_has_its_code() {
         let cases = [
-            (ApiError::Unauthenticated("x"), "\"UNAUTHENTICATED\""),
-            (ApiError::Forbidden("x"), "\"FORBIDDEN\""),
-            (ApiError::bad_input("slug", "x"), "\"BAD_USER_INPUT\""),
-            (ApiError::not_found("page"), "\"NOT_FOUND\""),
-            (ApiError::Conflict("x".into()), "\"CONFLICT\""),
-            (ApiError::RateLimited("x"), "\"RATE_LIMITED\""),
-            (ApiError::Internal(anyhow::anyhow!("secret")), "\"INTERNAL_SERVER_ERROR\""),
+            (ApiError::Unauthenticated("x"), codes::UNAUTHENTICATED),
+            (ApiError::Forbidden("x"), codes::FORBIDDEN),
+            (ApiError::bad_input("slug", "x"), codes::BAD_USER_INPUT),
+            (ApiError::not_found("page"), codes::NOT_FOUND),
+            (ApiError::Conflict("x".into()), codes::CONFLICT),
+            (ApiError::RateLimited("x"), codes::RATE_LIMITED),
+            (ApiError::Internal(anyhow::anyhow!("secret")), codes::INTERNAL_SERVER_ERROR),
         ];
         for (err, expected) in cases {
-            assert_eq!(code_of(err).0, expected);
+            assert_eq!(err.code(), expected);
         }
     }
 
     #[test]
     fn bad_input_names_the_field() {
-        assert_eq!(code_of(ApiError::bad_input("slug", "x")).1.as_deref(), Some("\"slug\""));
+        let err = ApiError::bad_input("slug", "taken");
+        assert_eq!((err.field(), err.to_string().as_str()), (Some("slug"), "taken"));
+        assert_eq!(ApiError::not_found("page").field(), None);
+        assert_eq!(err.into_anyhow().to_string(), "slug: taken");
     }
 
     #[test]
     fn internal_errors_hide_their_cause() {
-        let gql: async_graphql::Error =
-            ApiError::Internal(anyhow::anyhow!("SELECT * FROM secret")).into();
-        assert_eq!(gql.message, "internal error");
+        let err = ApiError::Internal(anyhow::anyhow!("SELECT * FROM secret"));
+        assert_eq!(err.to_string(), "internal error");
     }
 }
