@@ -83,8 +83,7 @@ impl App {
             .data(sign_in)
             .data(media.clone())
             .data(newsletter)
-            .data(Targets::new(workflow.webhook_allow_private_targets))
-            .limit_depth(config.max_query_depth);
+            .data(Targets::new(workflow.webhook_allow_private_targets));
         // Per-field spans only when the log filter asks for them: any schema extension makes
         // async-graphql wrap every field it resolves, which costs more than the field.
         if tracing::enabled!(target: "async_graphql::graphql", tracing::Level::INFO) {

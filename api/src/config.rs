@@ -12,6 +12,8 @@ pub use quire_core::config::{DEFAULT_IMAGE_WIDTHS, FeedConfig, MediaConfig, News
 /// The default `--max-query-cost`: the example site's heaviest query (the home page) costs
 /// a few hundred, and a full page of 100 items with a dozen fields each about 1,300.
 pub const DEFAULT_MAX_QUERY_COST: u64 = 5000;
+/// The default `--max-query-depth`.
+pub const DEFAULT_MAX_QUERY_DEPTH: u64 = 16;
 /// The default `--max-aliases`.
 pub const DEFAULT_MAX_ALIASES: u64 = 30;
 
@@ -50,8 +52,8 @@ pub struct ServeConfig {
     pub cors_origins: Vec<String>,
 
     /// Deepest nesting a GraphQL query may have.
-    #[arg(long, env = "QUIRE_MAX_QUERY_DEPTH", default_value_t = 16)]
-    pub max_query_depth: usize,
+    #[arg(long, env = "QUIRE_MAX_QUERY_DEPTH", default_value_t = DEFAULT_MAX_QUERY_DEPTH)]
+    pub max_query_depth: u64,
 
     /// Highest cost a GraphQL operation may have: every field counts one after fragments
     /// are expanded, and a list's fields count once per item it may return.
@@ -274,7 +276,7 @@ impl ServeConfig {
             addr,
             database,
             cors_origins: vec!["*".to_string()],
-            max_query_depth: 16,
+            max_query_depth: DEFAULT_MAX_QUERY_DEPTH,
             max_query_cost: DEFAULT_MAX_QUERY_COST,
             max_aliases: DEFAULT_MAX_ALIASES,
             max_body_bytes: 1024 * 1024,

@@ -36,6 +36,8 @@ pub struct CostLimits {
     pub max_cost: u64,
     /// The most aliased fields, `__typename` included.
     pub max_aliases: u64,
+    /// The deepest nesting of fields, fragments expanded; a root field is 1 deep.
+    pub max_depth: u64,
 }
 
 /// What an operation was measured to cost.
@@ -46,6 +48,8 @@ pub struct Cost {
     /// Fields after fragments are expanded, every fragment counted, lists once: what
     /// validation walks. Bounded by the cost limit too.
     pub fields: u64,
+    /// How deep fields nest, fragments expanded.
+    pub depth: u64,
 }
 
 /// Why an operation is refused.
@@ -53,6 +57,7 @@ pub struct Cost {
 pub enum Refusal {
     TooCostly { limit: u64 },
     TooManyAliases { limit: u64 },
+    TooDeep { limit: u64 },
     IntrospectionTooDeep,
 }
 
@@ -66,6 +71,9 @@ impl Refusal {
             ),
             Refusal::TooManyAliases { limit } => {
                 format!("the query has more than {limit} aliased fields")
+            }
+            Refusal::TooDeep { limit } => {
+                format!("the query nests fields more than {limit} deep")
             }
             Refusal::IntrospectionTooDeep => format!(
                 "introspection lists nest at most {MAX_INTROSPECTION_LISTS} deep \
@@ -165,6 +173,7 @@ fn add(a: Cost, b: Cost) -> Cost {
         cost: a.cost.saturating_add(b.cost),
         aliases: a.aliases.saturating_add(b.aliases),
         fields: a.fields.saturating_add(b.fields),
+        depth: a.depth.max(b.depth),
     }
 }
 
@@ -214,15 +223,8 @@ pub fn measure(
         visiting: Vec::new(),
     };
     let root = index.root(operation.ty).cloned();
-    let cost =
-        walk.selection_set(&operation.selection_set.node, root.as_ref(), Context::default())?;
-    if cost.cost > limits.max_cost {
-        return Err(Refusal::TooCostly { limit: limits.max_cost });
-    }
-    if cost.aliases > limits.max_aliases {
-        return Err(Refusal::TooManyAliases { limit: limits.max_aliases });
-    }
-    Ok(cost)
+    // Every figure is checked against its limit as it is added up (`Walk::cap`).
+    walk.selection_set(&operation.selection_set.node, root.as_ref(), Context::default())
 }
 
 /// Where in the document a selection set sits.
@@ -255,6 +257,9 @@ impl Walk<'_> {
         }
         if cost.aliases > self.limits.max_aliases {
             return Err(Refusal::TooManyAliases { limit: self.limits.max_aliases });
+        }
+        if cost.depth > self.limits.max_depth {
+            return Err(Refusal::TooDeep { limit: self.limits.max_depth });
         }
         Ok(cost)
     }
@@ -305,7 +310,8 @@ impl Walk<'_> {
         // Aliases and fields count wherever they are: those limits are on the document.
         let aliases = by_object.iter().fold(0u64, |n, (_, c)| n.saturating_add(c.aliases));
         let fields = by_object.iter().fold(0u64, |n, (_, c)| n.saturating_add(c.fields));
-        self.cap(add(total, Cost { cost: costliest, aliases, fields }))
+        let depth = by_object.iter().map(|(_, c)| c.depth).max().unwrap_or(0);
+        self.cap(add(total, Cost { cost: costliest, aliases, fields, depth }))
     }
 
     fn fragment(&mut self, name: &Name, context: Context) -> Result<Cost, Refusal> {
@@ -337,7 +343,7 @@ impl Walk<'_> {
         let name = field.name.node.as_str();
         let aliases = u64::from(field.alias.is_some());
         if name == "__typename" {
-            return Ok(Cost { cost: 1, aliases, fields: 1 });
+            return self.cap(Cost { cost: 1, aliases, fields: 1, depth: 1 });
         }
         if let Some(lists) =
             context.introspection.or_else(|| matches!(name, "__schema" | "__type").then_some(0))
@@ -368,6 +374,7 @@ impl Walk<'_> {
             cost,
             aliases: aliases.saturating_add(children.aliases),
             fields: children.fields.saturating_add(1),
+            depth: children.depth.saturating_add(1),
         })
     }
 
@@ -405,6 +412,7 @@ impl Walk<'_> {
             cost: children.cost.saturating_add(1),
             aliases: aliases.saturating_add(children.aliases),
             fields: children.fields.saturating_add(1),
+            depth: children.depth.saturating_add(1),
         })
     }
 
@@ -453,7 +461,7 @@ fn count(value: Value) -> Option<u64> {
 mod tests {
     use super::*;
 
-    const LIMITS: CostLimits = CostLimits { max_cost: 1000, max_aliases: 30 };
+    const LIMITS: CostLimits = CostLimits { max_cost: 1000, max_aliases: 30, max_depth: 16 };
 
     fn cost_of(query: &str) -> Result<Cost, Refusal> {
         cost_with(query, serde_json::json!({}), LIMITS)
@@ -467,6 +475,23 @@ mod tests {
         let index = TypeIndex::from_sdl(&crate::graphql::sdl());
         let document = async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}"));
         measure(&index, &document, None, &Variables::from_json(variables), limits)
+    }
+
+    #[test]
+    fn depth_counts_fields_through_fragments() {
+        // page, then parent 14 times, then id: 16 deep.
+        let nested = |levels: usize| {
+            let mut query = "{ page(path: \"a\") { ".to_string();
+            query.push_str(&"parent { ".repeat(levels));
+            query.push_str("id");
+            query.push_str(&" }".repeat(levels + 2));
+            query
+        };
+        assert_eq!(cost_of(&nested(14)).map(|c| c.depth), Ok(16));
+        assert_eq!(cost_of(&nested(15)), Err(Refusal::TooDeep { limit: 16 }));
+        let through_fragment =
+            "{ page(path: \"a\") { ...P } } fragment P on Page { parent { parent { id } } }";
+        assert_eq!(cost_of(through_fragment).map(|c| c.depth), Ok(4));
     }
 
     #[test]
@@ -495,7 +520,7 @@ mod tests {
         let changes = cost_with(
             "{ changes(first: 100000) { nodes { id } } }",
             serde_json::json!({}),
-            CostLimits { max_cost: 10_000, max_aliases: 30 },
+            CostLimits { max_cost: 10_000, max_aliases: 30, max_depth: 16 },
         );
         assert_eq!(changes.map(|c| c.cost), Ok(1 + 1 + 500));
     }
@@ -589,10 +614,13 @@ mod tests {
 #[cfg(test)]
 mod shipped_queries {
     use super::*;
-    use crate::config::{DEFAULT_MAX_ALIASES, DEFAULT_MAX_QUERY_COST};
+    use crate::config::{DEFAULT_MAX_ALIASES, DEFAULT_MAX_QUERY_COST, DEFAULT_MAX_QUERY_DEPTH};
 
-    const DEFAULTS: CostLimits =
-        CostLimits { max_cost: DEFAULT_MAX_QUERY_COST, max_aliases: DEFAULT_MAX_ALIASES };
+    const DEFAULTS: CostLimits = CostLimits {
+        max_cost: DEFAULT_MAX_QUERY_COST,
+        max_aliases: DEFAULT_MAX_ALIASES,
+        max_depth: DEFAULT_MAX_QUERY_DEPTH,
+    };
 
     fn root() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -655,8 +683,7 @@ mod shipped_queries {
             .map(|(i, q)| (format!("benchmark Q{}", i + 1), q.to_string(), serde_json::json!({})));
         let documented = readme_queries();
         assert!(documented.len() >= 3, "the docs' GraphQL blocks were not found");
-        for (name, text, variables) in
-            example_queries().into_iter().chain(documented).chain(bench)
+        for (name, text, variables) in example_queries().into_iter().chain(documented).chain(bench)
         {
             let document = async_graphql::parser::parse_query(&text)
                 .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));

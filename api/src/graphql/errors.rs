@@ -48,11 +48,8 @@ fn label_one(error: &mut ServerError, before_execution: bool) {
     let code = if is_bad_value(&error.message) {
         codes::BAD_USER_INPUT
     } else if before_execution {
-        if error.message.contains("nested too deep") || error.message.contains("too complex") {
-            codes::QUERY_TOO_COMPLEX
-        } else {
-            codes::GRAPHQL_VALIDATION_FAILED
-        }
+        // Quire's own limits are checked, and coded, before async-graphql validates.
+        codes::GRAPHQL_VALIDATION_FAILED
     } else {
         // A fault of ours met while resolving (missing context data, say): its words are
         // for the log, not the client.
@@ -71,11 +68,12 @@ fn set_code(error: &mut ServerError, err: &ApiError) {
     }
 }
 
-/// async-graphql's words for an argument or variable whose value does not fit its type.
+/// async-graphql's words for an argument or variable whose value does not fit its type,
+/// or a variable the request left out, in validation and while arguments are read.
 fn is_bad_value(message: &str) -> bool {
-    message.starts_with("Invalid value")
-        || message.starts_with("Variable \"")
-        || message.starts_with("Failed to parse")
+    ["Invalid value", "Variable ", "Failed to parse", "Expected input type"]
+        .iter()
+        .any(|start| message.starts_with(start))
 }
 
 #[cfg(test)]
@@ -133,11 +131,11 @@ mod tests {
             "\"GRAPHQL_VALIDATION_FAILED\""
         );
         assert_eq!(
-            code(&labelled(plain("Query is nested too deep."), true)),
-            "\"QUERY_TOO_COMPLEX\""
+            code(&labelled(plain("Invalid value for argument \"first\""), false)),
+            "\"BAD_USER_INPUT\""
         );
         assert_eq!(
-            code(&labelled(plain("Invalid value for argument \"first\""), false)),
+            code(&labelled(plain("Variable $n is not defined."), false)),
             "\"BAD_USER_INPUT\""
         );
         let late = labelled(plain("Data `Media` does not exist."), false);

@@ -40,10 +40,6 @@ impl RequestGuard {
         RequestGuard { index: Arc::new(TypeIndex::from_sdl(&super::sdl())), limits }
     }
 
-    pub fn limits(&self) -> CostLimits {
-        self.limits
-    }
-
     /// Checks the operation `request` runs. `public` is true for a caller without a token.
     pub fn check(
         &self,
@@ -105,7 +101,8 @@ mod tests {
     use super::*;
 
     fn check(query: &str, public: bool) -> Result<cost::Cost, Refused> {
-        let guard = RequestGuard::new(CostLimits { max_cost: 1000, max_aliases: 30 });
+        let guard =
+            RequestGuard::new(CostLimits { max_cost: 1000, max_aliases: 30, max_depth: 16 });
         let document = async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}"));
         guard.check(&document, None, &async_graphql::Variables::default(), public)
     }

@@ -107,6 +107,7 @@ impl Shared {
             guard: RequestGuard::new(CostLimits {
                 max_cost: config.max_query_cost,
                 max_aliases: config.max_aliases,
+                max_depth: config.max_query_depth,
             }),
             public_cache_control,
             trusted_proxies: config.trusted_proxies.clone(),
