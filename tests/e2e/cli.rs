@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{data, e2e};
+use crate::support::{TestApp, data, e2e};
 
 fn quire() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_quire"));
@@ -65,7 +65,7 @@ async fn serve_then_stop(signal: &str) {
         .json()
         .await
         .unwrap();
-    assert!(data(&body)["page"]["title"].is_string());
+    assert_eq!(data(&body)["page"]["title"], "Welcome to the London Leadership Strategy");
     assert!(data(&body)["news"]["totalCount"].as_u64().unwrap() >= 3);
     assert!(dir.path().join("data/quire.db").is_file(), "the default database is ./data/quire.db");
 
@@ -87,67 +87,82 @@ async fn serve_then_stop(signal: &str) {
     assert!(status.success(), "{status}");
 }
 
-e2e! {
-    async fn migrate_and_seed_commands_work_on_the_database(app) {
-        let migrate = |action: &str| {
-            let output = quire().args(["migrate", action]).env("QUIRE_DATABASE_URL", &app.database_url).output().unwrap();
-            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        };
-        migrate("status");
-        // One migration reverted: the running server is no longer ready, until it is back.
-        migrate("down");
-        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
-        assert_eq!(ready.status(), 503);
-        migrate("up");
-        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
-        assert_eq!(ready.status(), 200);
-        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
-        let mut outputs = Vec::new();
-        for _ in 0..2 {
-            let seed = quire()
-                .args(["seed", "--example", "lls", "--examples-dir", examples])
-                .env("QUIRE_DATABASE_URL", &app.database_url)
-                .output()
-                .unwrap();
-            assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
-            outputs.push(String::from_utf8(seed.stdout).unwrap());
-        }
-        assert!(outputs[0].contains("(0 were already there)"), "{}", outputs[0]);
-        assert!(outputs[1].starts_with("Loaded 0 items"), "{}", outputs[1]);
-        let listed = app.gql("{ pressReleases { nodes { title notesToEditorsHtml } } }", json!({})).await;
-        let releases = data(&listed)["pressReleases"]["nodes"].as_array().unwrap().clone();
-        assert_eq!(releases.len(), 2);
-        assert!(releases.iter().all(|r| r["notesToEditorsHtml"].as_str().unwrap().contains("<li>")));
+async fn migrate_and_seed_commands_work_on_the_database(app: TestApp) {
+    let migrate = |action: &str| {
+        let output = quire()
+            .args(["migrate", action])
+            .env("QUIRE_DATABASE_URL", &app.database_url)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    };
+    migrate("status");
+    // One migration reverted: the running server is no longer ready, until it is back.
+    migrate("down");
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    migrate("up");
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let mut outputs = Vec::new();
+    for _ in 0..2 {
+        let seed = quire()
+            .args(["seed", "--example", "lls", "--examples-dir", examples])
+            .env("QUIRE_DATABASE_URL", &app.database_url)
+            .output()
+            .unwrap();
+        assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+        outputs.push(String::from_utf8(seed.stdout).unwrap());
     }
+    assert!(outputs[0].contains("(0 were already there)"), "{}", outputs[0]);
+    assert!(outputs[1].starts_with("Loaded 0 items"), "{}", outputs[1]);
+    let listed =
+        app.gql("{ pressReleases { nodes { title notesToEditorsHtml } } }", json!({})).await;
+    let releases = data(&listed)["pressReleases"]["nodes"].as_array().unwrap().clone();
+    assert_eq!(releases.len(), 2);
+    assert!(releases.iter().all(|r| r["notesToEditorsHtml"].as_str().unwrap().contains("<li>")));
 }
+e2e!(migrate_and_seed_commands_work_on_the_database);
 
-e2e! {
-    async fn the_built_in_example_site_loads_from_anywhere(app) {
-        // A folder with no examples/ in it, as for an installed binary or a container.
-        let elsewhere = tempfile::tempdir().unwrap();
-        let seed = |example: &str| {
-            quire()
-                .current_dir(elsewhere.path())
-                .args(["seed", "--example", example])
-                .env("QUIRE_DATABASE_URL", &app.database_url)
-                .env("QUIRE_DATA_DIR", app.data_dir())
-                .env_remove("QUIRE_EXAMPLES_DIR")
-                .output()
-                .unwrap()
-        };
-        let first = seed("lls");
-        assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-        let again = seed("lls");
-        assert!(String::from_utf8_lossy(&again.stdout).starts_with("Loaded 0 items"));
-        let home = app.gql("{ page(path: \"home\") { title } booklets { nodes { file { byteSize } } } }", json!({})).await;
-        assert!(data(&home)["page"]["title"].is_string(), "{home:#}");
-        assert!(data(&home)["booklets"]["nodes"][0]["file"]["byteSize"].as_i64().unwrap() > 0);
-        let unknown = seed("nope");
-        assert!(!unknown.status.success());
-        let said = String::from_utf8_lossy(&unknown.stderr);
-        assert!(said.contains("no example site named `nope`"), "{said}");
-    }
+async fn the_built_in_example_site_loads_from_anywhere(app: TestApp) {
+    // A folder with no examples/ in it, as for an installed binary or a container.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let seed = |example: &str| {
+        quire()
+            .current_dir(elsewhere.path())
+            .args(["seed", "--example", example])
+            .env("QUIRE_DATABASE_URL", &app.database_url)
+            .env("QUIRE_DATA_DIR", app.data_dir())
+            .env_remove("QUIRE_EXAMPLES_DIR")
+            .output()
+            .unwrap()
+    };
+    let first = seed("lls");
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let again = seed("lls");
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("Loaded 0 items"));
+    let home = app
+        .gql(
+            "{ page(path: \"home\") { title } booklets { nodes { file { byteSize } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data(&home)["page"]["title"],
+        "Welcome to the London Leadership Strategy",
+        "{home:#}"
+    );
+    let pdf =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/lls/booklets/9-pillars-of-greatness.pdf");
+    let size = std::fs::metadata(pdf).unwrap().len();
+    assert_eq!(data(&home)["booklets"]["nodes"], json!([{ "file": { "byteSize": size } }]));
+    let unknown = seed("nope");
+    assert!(!unknown.status.success());
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(said.contains("no example site named `nope`"), "{said}");
 }
+e2e!(the_built_in_example_site_loads_from_anywhere);
 
 /// Every setting that may carry a password, a key or a token, with a value to look for.
 const SECRETS: [(&str, &str); 5] = [

@@ -144,176 +144,275 @@ async fn create_with(app: &TestApp, token: &str, type_name: &str, input: Value) 
     id_of(&data(&app.gql_as(token, &query, json!({ "input": input })).await)["item"])
 }
 
-e2e! {
-    async fn a_page_below_a_hidden_page_never_shows_its_path_to_the_public(app) {
-        fast_workers(&mut app).await;
-        let admin = app.create_token(Role::Admin).await;
-        let receiver = Receiver::start(0).await;
-        register(&app, &admin, &receiver.url, "CONTENT_PUBLISHED, CONTENT_UNPUBLISHED").await;
-        let parent = id_of(&create(&app, &admin, "Page", "{ title: \"Acme acquisition\", body: \"Our acquisition of Acme.\" }").await);
-        let faq = id_of(&create(&app, &admin, "Page", &format!("{{ title: \"FAQ\", slug: \"faq\", body: \"Questions on the acquisition.\", parentId: \"{parent}\" }}")).await);
+async fn a_page_below_a_hidden_page_never_shows_its_path_to_the_public(mut app: TestApp) {
+    fast_workers(&mut app).await;
+    let admin = app.create_token(Role::Admin).await;
+    let receiver = Receiver::start(0).await;
+    register(&app, &admin, &receiver.url, "CONTENT_PUBLISHED, CONTENT_UNPUBLISHED").await;
+    let parent = id_of(
+        &create(
+            &app,
+            &admin,
+            "Page",
+            "{ title: \"Acme acquisition\", body: \"Our acquisition of Acme.\" }",
+        )
+        .await,
+    );
+    let faq = id_of(&create(&app, &admin, "Page", &format!("{{ title: \"FAQ\", slug: \"faq\", body: \"Questions on the acquisition.\", parentId: \"{parent}\" }}")).await);
 
-        // While the page above is a draft, the FAQ can be published neither now, nor later,
-        // nor with a date of its own.
-        for at in [None, Some(in_seconds(3600))] {
-            let refused = publish(&app, &admin, "Page", &faq, at).await;
-            assert_eq!(error_code(&refused), "BAD_USER_INPUT", "publish at {at:?}: {refused}");
-            assert_eq!(error_field(&refused), "parentId");
-        }
-        let dated = app.gql_as(&admin, "mutation($id: ID!) { updatePage(id: $id, input: { publishedAt: \"2020-01-01T00:00:00Z\" }) { id } }", json!({ "id": faq })).await;
-        data(&dated);
-        assert_eq!(error_field(&publish(&app, &admin, "Page", &faq, None).await), "parentId");
-        let reads = public_reads(&app, &faq).await;
-        assert!(!reads.to_string().contains("acme-acquisition"), "the draft's slug leaked: {reads:#}");
-        let staff = app.gql_as(&admin, "query($id: ID!) { node(id: $id) { ... on Page { status } } }", json!({ "id": faq })).await;
-        assert_eq!(data(&staff)["node"]["status"], "DRAFT", "a refused publication changes nothing");
-
-        // Published from the top down, the section is public.
-        data(&publish(&app, &admin, "Page", &parent, None).await);
-        data(&publish(&app, &admin, "Page", &faq, None).await);
-        let reads = public_reads(&app, &faq).await;
-        assert_eq!(reads["page"]["path"], "acme-acquisition/faq");
-        assert_eq!(reads["node"]["path"], "acme-acquisition/faq");
-        assert_eq!(reads["pages"]["totalCount"], 2);
-        let received = settle(&receiver, 2).await;
-        assert_eq!(events_for(&received, &faq), ["CONTENT_PUBLISHED"]);
-        let (_, cursor) = public_changes(&app, None).await;
-
-        // Unpublishing the page above takes the FAQ out of view on every path, with it.
-        unpublish(&app, &admin, &parent, None).await;
-        let reads = public_reads(&app, &faq).await;
-        assert!(!reads.to_string().contains("acme-acquisition"), "a hidden page's slug leaked: {reads:#}");
-        assert_eq!(reads["pages"]["totalCount"], 0);
-        let (changed, cursor) = public_changes(&app, cursor.as_deref()).await;
-        assert!(changed.contains(&(faq.clone(), "DELETED".to_string())), "a synced copy drops the FAQ: {changed:?}");
-        let received = settle(&receiver, 4).await;
-        assert_eq!(events_for(&received, &faq), ["CONTENT_PUBLISHED", "CONTENT_UNPUBLISHED"]);
-        let staff = app.gql_as(&admin, "query($id: ID!) { node(id: $id) { ... on Page { status path } } }", json!({ "id": faq })).await;
-        assert_eq!(data(&staff)["node"], json!({ "status": "PUBLISHED", "path": "acme-acquisition/faq" }), "the FAQ itself is unchanged");
-
-        // A published page cannot be moved below the hidden one either.
-        let other = id_of(&create(&app, &admin, "Page", "{ title: \"Other\" }").await);
-        data(&publish(&app, &admin, "Page", &other, None).await);
-        let moved = app.gql_as(&admin, "mutation($id: ID!, $p: ID!) { updatePage(id: $id, input: { parentId: $p }) { path } }", json!({ "id": other, "p": parent })).await;
-        assert_eq!(error_code(&moved), "BAD_USER_INPUT");
-        assert_eq!(error_field(&moved), "parentId");
-
-        // When the page above returns, the section returns with it.
-        data(&publish(&app, &admin, "Page", &parent, None).await);
-        let reads = public_reads(&app, &faq).await;
-        assert_eq!(reads["page"]["path"], "acme-acquisition/faq");
-        let (changed, _) = public_changes(&app, cursor.as_deref()).await;
-        assert!(changed.contains(&(faq.clone(), "UPSERTED".to_string())), "{changed:?}");
-        let received = settle(&receiver, 7).await;
-        assert_eq!(events_for(&received, &faq), ["CONTENT_PUBLISHED", "CONTENT_UNPUBLISHED", "CONTENT_PUBLISHED"]);
-
-        // A scheduled unpublication of the page above hides the section at its time.
-        unpublish(&app, &admin, &parent, Some(in_seconds(1))).await;
-        assert_eq!(public_reads(&app, &faq).await["page"]["path"], "acme-acquisition/faq");
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        let reads = public_reads(&app, &faq).await;
-        assert!(!reads.to_string().contains("acme-acquisition"), "{reads:#}");
+    // While the page above is a draft, the FAQ can be published neither now, nor later,
+    // nor with a date of its own.
+    for at in [None, Some(in_seconds(3600))] {
+        let refused = publish(&app, &admin, "Page", &faq, at).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "publish at {at:?}: {refused}");
+        assert_eq!(error_field(&refused), "parentId");
     }
+    let dated = app.gql_as(&admin, "mutation($id: ID!) { updatePage(id: $id, input: { publishedAt: \"2020-01-01T00:00:00Z\" }) { id } }", json!({ "id": faq })).await;
+    data(&dated);
+    assert_eq!(error_field(&publish(&app, &admin, "Page", &faq, None).await), "parentId");
+    let reads = public_reads(&app, &faq).await;
+    assert!(!reads.to_string().contains("acme-acquisition"), "the draft's slug leaked: {reads:#}");
+    let staff = app
+        .gql_as(
+            &admin,
+            "query($id: ID!) { node(id: $id) { ... on Page { status } } }",
+            json!({ "id": faq }),
+        )
+        .await;
+    assert_eq!(data(&staff)["node"]["status"], "DRAFT", "a refused publication changes nothing");
 
-    async fn drafts_and_the_trash_leave_the_feeds_alone(app) {
-        let token = editor(&app).await;
-        let article = create_with(&app, &token, "NewsArticle", json!({ "title": "Public news", "publishedAt": "2024-01-01T09:00:00Z" })).await;
-        data(&publish(&app, &token, "NewsArticle", &article, None).await);
-        let (etag, last_modified, body) = news_feed(&app).await;
-        // HTTP dates count seconds: a write a second later would show.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Published from the top down, the section is public.
+    data(&publish(&app, &admin, "Page", &parent, None).await);
+    data(&publish(&app, &admin, "Page", &faq, None).await);
+    let reads = public_reads(&app, &faq).await;
+    assert_eq!(reads["page"]["path"], "acme-acquisition/faq");
+    assert_eq!(reads["node"]["path"], "acme-acquisition/faq");
+    assert_eq!(reads["pages"]["totalCount"], 2);
+    let received = settle(&receiver, 2).await;
+    assert_eq!(events_for(&received, &faq), ["CONTENT_PUBLISHED"]);
+    let (_, cursor) = public_changes(&app, None).await;
 
-        let draft = create_with(&app, &token, "NewsArticle", json!({ "title": "Secret plans" })).await;
-        data(&app.gql_as(&token, "mutation($id: ID!) { updateNewsArticle(id: $id, input: { body: \"More secrets\" }) { id } }", json!({ "id": draft })).await);
-        let embargoed = create_with(&app, &token, "NewsArticle", json!({ "title": "Tomorrow's news", "publishedAt": in_seconds(86_400) })).await;
-        data(&publish(&app, &token, "NewsArticle", &embargoed, None).await);
-        data(&app.gql_as(&token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", json!({ "id": draft })).await);
+    // Unpublishing the page above takes the FAQ out of view on every path, with it.
+    unpublish(&app, &admin, &parent, None).await;
+    let reads = public_reads(&app, &faq).await;
+    assert!(
+        !reads.to_string().contains("acme-acquisition"),
+        "a hidden page's slug leaked: {reads:#}"
+    );
+    assert_eq!(reads["pages"]["totalCount"], 0);
+    let (changed, cursor) = public_changes(&app, cursor.as_deref()).await;
+    assert!(
+        changed.contains(&(faq.clone(), "DELETED".to_string())),
+        "a synced copy drops the FAQ: {changed:?}"
+    );
+    let received = settle(&receiver, 4).await;
+    assert_eq!(events_for(&received, &faq), ["CONTENT_PUBLISHED", "CONTENT_UNPUBLISHED"]);
+    let staff = app
+        .gql_as(
+            &admin,
+            "query($id: ID!) { node(id: $id) { ... on Page { status path } } }",
+            json!({ "id": faq }),
+        )
+        .await;
+    assert_eq!(
+        data(&staff)["node"],
+        json!({ "status": "PUBLISHED", "path": "acme-acquisition/faq" }),
+        "the FAQ itself is unchanged"
+    );
 
-        let (etag_after, last_modified_after, body_after) = news_feed(&app).await;
-        assert_eq!(last_modified_after, last_modified, "Last-Modified moved with hidden writes");
-        assert_eq!(etag_after, etag, "the ETag moved with hidden writes");
-        assert_eq!(String::from_utf8_lossy(&body_after), String::from_utf8_lossy(&body));
-        let cached = app.client.get(app.url("/feeds/news.atom")).header("if-none-match", &etag).send().await.unwrap();
-        assert_eq!(cached.status(), 304);
+    // A published page cannot be moved below the hidden one either.
+    let other = id_of(&create(&app, &admin, "Page", "{ title: \"Other\" }").await);
+    data(&publish(&app, &admin, "Page", &other, None).await);
+    let moved = app
+        .gql_as(
+            &admin,
+            "mutation($id: ID!, $p: ID!) { updatePage(id: $id, input: { parentId: $p }) { path } }",
+            json!({ "id": other, "p": parent }),
+        )
+        .await;
+    assert_eq!(error_code(&moved), "BAD_USER_INPUT");
+    assert_eq!(error_field(&moved), "parentId");
 
-        // A change the public sees still moves them.
-        data(&app.gql_as(&token, "mutation($id: ID!) { updateNewsArticle(id: $id, input: { summary: \"Now with a summary\" }) { id } }", json!({ "id": article })).await);
-        let (etag_changed, last_modified_changed, _) = news_feed(&app).await;
-        assert_ne!(etag_changed, etag);
-        assert_ne!(last_modified_changed, last_modified);
-    }
+    // When the page above returns, the section returns with it.
+    data(&publish(&app, &admin, "Page", &parent, None).await);
+    let reads = public_reads(&app, &faq).await;
+    assert_eq!(reads["page"]["path"], "acme-acquisition/faq");
+    let (changed, _) = public_changes(&app, cursor.as_deref()).await;
+    assert!(changed.contains(&(faq.clone(), "UPSERTED".to_string())), "{changed:?}");
+    let received = settle(&receiver, 7).await;
+    assert_eq!(
+        events_for(&received, &faq),
+        ["CONTENT_PUBLISHED", "CONTENT_UNPUBLISHED", "CONTENT_PUBLISHED"]
+    );
 
-    async fn drafts_and_the_trash_do_not_move_the_publics_search_scores(app) {
-        let token = editor(&app).await;
-        for (title, body) in [
-            ("Lantern festival", "The lantern festival lights the river."),
-            ("Harbour walk", "A walk by the harbour, past the old lantern and the lighthouse."),
-        ] {
-            let id = create_with(&app, &token, "NewsArticle", json!({ "title": title, "body": body })).await;
-            data(&publish(&app, &token, "NewsArticle", &id, None).await);
-        }
-        let public = scores(&app, None, "lantern").await;
-        assert_eq!(public.len(), 2);
-
-        // An editor writes drafts full of the word, an embargoed item, and trashes one.
-        for n in 0..4 {
-            create_with(&app, &token, "NewsArticle", json!({ "title": format!("Lantern draft {n}"), "body": "lantern lantern lantern" })).await;
-        }
-        let embargoed = create_with(&app, &token, "PressRelease", json!({ "title": "Lantern launch", "publishedAt": in_seconds(86_400) })).await;
-        data(&publish(&app, &token, "PressRelease", &embargoed, None).await);
-        let trashed = create_with(&app, &token, "Page", json!({ "title": "Lantern page", "body": "lantern" })).await;
-        data(&app.gql_as(&token, "mutation($id: ID!) { deletePage(id: $id) }", json!({ "id": trashed })).await);
-
-        assert_eq!(scores(&app, None, "lantern").await, public, "the public's scores moved");
-        assert_eq!(scores(&app, Some(&token), "lantern").await.len(), 7, "editors find the drafts");
-    }
-
-    async fn an_embargoed_item_is_announced_to_webhooks_when_it_appears(app) {
-        fast_workers(&mut app).await;
-        let admin = app.create_token(Role::Admin).await;
-        let receiver = Receiver::start(0).await;
-        register(&app, &admin, &receiver.url, "CONTENT_PUBLISHED").await;
-        let node = "query($id: ID!) { node(id: $id) { id } }";
-
-        // Published with a later date: an embargo.
-        let at = in_seconds(2);
-        let embargoed = create_with(&app, &admin, "PressRelease", json!({ "title": "Results", "publishedAt": at })).await;
-        let published = publish(&app, &admin, "PressRelease", &embargoed, None).await;
-        assert_eq!(data(&published)["item"]["status"], "PUBLISHED");
-        // Scheduled with `publishX(at:)`.
-        let later = in_seconds(3);
-        let scheduled = id_of(&create(&app, &admin, "PressRelease", "{ title: \"Scheduled\" }").await);
-        data(&publish(&app, &admin, "PressRelease", &scheduled, Some(later)).await);
-
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        assert!(receiver.received().is_empty(), "announced before its time: {:#?}", receiver.received());
-        assert!(data(&app.gql(node, json!({ "id": embargoed })).await)["node"].is_null());
-        let (changed, _) = public_changes(&app, None).await;
-        assert!(changed.is_empty(), "delta sync heard of it early: {changed:?}");
-
-        let got = receiver.wait_for_successes(1, Duration::from_secs(10)).await;
-        assert!(Utc::now() >= at);
-        let body = got[0].json();
-        assert_eq!(body["event"], "CONTENT_PUBLISHED");
-        assert_eq!(body["subject"]["id"], embargoed.as_str());
-        let dated: DateTime<Utc> = body["subject"]["publishedAt"].as_str().unwrap().parse().unwrap();
-        assert_eq!(dated, at, "the payload carries the publication time");
-        assert!(!data(&app.gql(node, json!({ "id": embargoed })).await)["node"].is_null(), "the public sees it by now");
-
-        let got = receiver.wait_for_successes(2, Duration::from_secs(10)).await;
-        assert!(Utc::now() >= later);
-        let body = got[1].json();
-        assert_eq!(body["subject"]["id"], scheduled.as_str());
-        let dated: DateTime<Utc> = body["subject"]["publishedAt"].as_str().unwrap().parse().unwrap();
-        assert_eq!(dated, later);
-        let received = settle(&receiver, 2).await;
-        assert_eq!(received.len(), 2, "each announced once");
-
-        // An embargo moved to now by an edit is announced at once.
-        let edited = create_with(&app, &admin, "PressRelease", json!({ "title": "Moved", "publishedAt": in_seconds(3600) })).await;
-        data(&publish(&app, &admin, "PressRelease", &edited, None).await);
-        data(&app.gql_as(&admin, "mutation($id: ID!) { updatePressRelease(id: $id, input: { publishedAt: \"2020-01-01T00:00:00Z\" }) { id } }", json!({ "id": edited })).await);
-        let received = settle(&receiver, 3).await;
-        assert_eq!(events_for(&received, &edited), ["CONTENT_PUBLISHED"]);
-    }
+    // A scheduled unpublication of the page above hides the section at its time.
+    unpublish(&app, &admin, &parent, Some(in_seconds(1))).await;
+    assert_eq!(public_reads(&app, &faq).await["page"]["path"], "acme-acquisition/faq");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let reads = public_reads(&app, &faq).await;
+    assert!(!reads.to_string().contains("acme-acquisition"), "{reads:#}");
 }
+e2e!(a_page_below_a_hidden_page_never_shows_its_path_to_the_public);
+
+async fn drafts_and_the_trash_leave_the_feeds_alone(app: TestApp) {
+    let token = editor(&app).await;
+    let article = create_with(
+        &app,
+        &token,
+        "NewsArticle",
+        json!({ "title": "Public news", "publishedAt": "2024-01-01T09:00:00Z" }),
+    )
+    .await;
+    data(&publish(&app, &token, "NewsArticle", &article, None).await);
+    let (etag, last_modified, body) = news_feed(&app).await;
+    // HTTP dates count seconds: a write a second later would show.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    let draft = create_with(&app, &token, "NewsArticle", json!({ "title": "Secret plans" })).await;
+    data(&app.gql_as(&token, "mutation($id: ID!) { updateNewsArticle(id: $id, input: { body: \"More secrets\" }) { id } }", json!({ "id": draft })).await);
+    let embargoed = create_with(
+        &app,
+        &token,
+        "NewsArticle",
+        json!({ "title": "Tomorrow's news", "publishedAt": in_seconds(86_400) }),
+    )
+    .await;
+    data(&publish(&app, &token, "NewsArticle", &embargoed, None).await);
+    data(
+        &app.gql_as(
+            &token,
+            "mutation($id: ID!) { deleteNewsArticle(id: $id) }",
+            json!({ "id": draft }),
+        )
+        .await,
+    );
+
+    let (etag_after, last_modified_after, body_after) = news_feed(&app).await;
+    assert_eq!(last_modified_after, last_modified, "Last-Modified moved with hidden writes");
+    assert_eq!(etag_after, etag, "the ETag moved with hidden writes");
+    assert_eq!(String::from_utf8_lossy(&body_after), String::from_utf8_lossy(&body));
+    let cached = app
+        .client
+        .get(app.url("/feeds/news.atom"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+
+    // A change the public sees still moves them.
+    data(&app.gql_as(&token, "mutation($id: ID!) { updateNewsArticle(id: $id, input: { summary: \"Now with a summary\" }) { id } }", json!({ "id": article })).await);
+    let (etag_changed, last_modified_changed, _) = news_feed(&app).await;
+    assert_ne!(etag_changed, etag);
+    assert_ne!(last_modified_changed, last_modified);
+}
+e2e!(drafts_and_the_trash_leave_the_feeds_alone);
+
+async fn drafts_and_the_trash_do_not_move_the_publics_search_scores(app: TestApp) {
+    let token = editor(&app).await;
+    for (title, body) in [
+        ("Lantern festival", "The lantern festival lights the river."),
+        ("Harbour walk", "A walk by the harbour, past the old lantern and the lighthouse."),
+    ] {
+        let id =
+            create_with(&app, &token, "NewsArticle", json!({ "title": title, "body": body })).await;
+        data(&publish(&app, &token, "NewsArticle", &id, None).await);
+    }
+    let public = scores(&app, None, "lantern").await;
+    assert_eq!(public.len(), 2);
+
+    // An editor writes drafts full of the word, an embargoed item, and trashes one.
+    for n in 0..4 {
+        create_with(
+            &app,
+            &token,
+            "NewsArticle",
+            json!({ "title": format!("Lantern draft {n}"), "body": "lantern lantern lantern" }),
+        )
+        .await;
+    }
+    let embargoed = create_with(
+        &app,
+        &token,
+        "PressRelease",
+        json!({ "title": "Lantern launch", "publishedAt": in_seconds(86_400) }),
+    )
+    .await;
+    data(&publish(&app, &token, "PressRelease", &embargoed, None).await);
+    let trashed =
+        create_with(&app, &token, "Page", json!({ "title": "Lantern page", "body": "lantern" }))
+            .await;
+    data(
+        &app.gql_as(&token, "mutation($id: ID!) { deletePage(id: $id) }", json!({ "id": trashed }))
+            .await,
+    );
+
+    assert_eq!(scores(&app, None, "lantern").await, public, "the public's scores moved");
+    assert_eq!(scores(&app, Some(&token), "lantern").await.len(), 7, "editors find the drafts");
+}
+e2e!(drafts_and_the_trash_do_not_move_the_publics_search_scores);
+
+async fn an_embargoed_item_is_announced_to_webhooks_when_it_appears(mut app: TestApp) {
+    fast_workers(&mut app).await;
+    let admin = app.create_token(Role::Admin).await;
+    let receiver = Receiver::start(0).await;
+    register(&app, &admin, &receiver.url, "CONTENT_PUBLISHED").await;
+    let node = "query($id: ID!) { node(id: $id) { id } }";
+
+    // Published with a later date: an embargo.
+    let at = in_seconds(2);
+    let embargoed =
+        create_with(&app, &admin, "PressRelease", json!({ "title": "Results", "publishedAt": at }))
+            .await;
+    let published = publish(&app, &admin, "PressRelease", &embargoed, None).await;
+    assert_eq!(data(&published)["item"]["status"], "PUBLISHED");
+    // Scheduled with `publishX(at:)`.
+    let later = in_seconds(3);
+    let scheduled = id_of(&create(&app, &admin, "PressRelease", "{ title: \"Scheduled\" }").await);
+    data(&publish(&app, &admin, "PressRelease", &scheduled, Some(later)).await);
+
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        receiver.received().is_empty(),
+        "announced before its time: {:#?}",
+        receiver.received()
+    );
+    assert!(data(&app.gql(node, json!({ "id": embargoed })).await)["node"].is_null());
+    let (changed, _) = public_changes(&app, None).await;
+    assert!(changed.is_empty(), "delta sync heard of it early: {changed:?}");
+
+    let got = receiver.wait_for_successes(1, Duration::from_secs(10)).await;
+    assert!(Utc::now() >= at);
+    let body = got[0].json();
+    assert_eq!(body["event"], "CONTENT_PUBLISHED");
+    assert_eq!(body["subject"]["id"], embargoed.as_str());
+    let dated: DateTime<Utc> = body["subject"]["publishedAt"].as_str().unwrap().parse().unwrap();
+    assert_eq!(dated, at, "the payload carries the publication time");
+    assert!(
+        !data(&app.gql(node, json!({ "id": embargoed })).await)["node"].is_null(),
+        "the public sees it by now"
+    );
+
+    let got = receiver.wait_for_successes(2, Duration::from_secs(10)).await;
+    assert!(Utc::now() >= later);
+    let body = got[1].json();
+    assert_eq!(body["subject"]["id"], scheduled.as_str());
+    let dated: DateTime<Utc> = body["subject"]["publishedAt"].as_str().unwrap().parse().unwrap();
+    assert_eq!(dated, later);
+    let received = settle(&receiver, 2).await;
+    assert_eq!(received.len(), 2, "each announced once");
+
+    // An embargo moved to now by an edit is announced at once.
+    let edited = create_with(
+        &app,
+        &admin,
+        "PressRelease",
+        json!({ "title": "Moved", "publishedAt": in_seconds(3600) }),
+    )
+    .await;
+    data(&publish(&app, &admin, "PressRelease", &edited, None).await);
+    data(&app.gql_as(&admin, "mutation($id: ID!) { updatePressRelease(id: $id, input: { publishedAt: \"2020-01-01T00:00:00Z\" }) { id } }", json!({ "id": edited })).await);
+    let received = settle(&receiver, 3).await;
+    assert_eq!(events_for(&received, &edited), ["CONTENT_PUBLISHED"]);
+}
+e2e!(an_embargoed_item_is_announced_to_webhooks_when_it_appears);

@@ -71,58 +71,73 @@ async fn walk(app: &TestApp, forward: bool, order: &str) -> Vec<(String, String)
     panic!("pagination did not end");
 }
 
-e2e! {
-    async fn forward_and_backward_pages_cover_every_item_once(app) {
-        let token = editor(&app).await;
-        seed_news(&app, &token, 250).await;
+async fn forward_and_backward_pages_cover_every_item_once(app: TestApp) {
+    let token = editor(&app).await;
+    seed_news(&app, &token, 250).await;
 
-        let forward = walk(&app, true, "").await;
-        assert_eq!(forward.len(), 250);
-        let unique: HashSet<&String> = forward.iter().map(|(id, _)| id).collect();
-        assert_eq!(unique.len(), 250, "no item repeats");
-        assert!(forward.windows(2).all(|w| w[0].1 >= w[1].1), "newest first");
+    let forward = walk(&app, true, "").await;
+    assert_eq!(forward.len(), 250);
+    let unique: HashSet<&String> = forward.iter().map(|(id, _)| id).collect();
+    assert_eq!(unique.len(), 250, "no item repeats");
+    assert!(forward.windows(2).all(|w| w[0].1 >= w[1].1), "newest first");
 
-        let mut backward = walk(&app, false, "").await;
-        backward.reverse();
-        assert_eq!(forward, backward, "walking back gives the same list");
+    let mut backward = walk(&app, false, "").await;
+    backward.reverse();
+    assert_eq!(forward, backward, "walking back gives the same list");
 
-        let by_title = walk(&app, true, ", orderBy: { field: TITLE }").await;
-        assert_eq!(by_title.len(), 250);
-        let titles_unique: HashSet<&String> = by_title.iter().map(|(id, _)| id).collect();
-        assert_eq!(titles_unique.len(), 250);
+    let by_title = walk(&app, true, ", orderBy: { field: TITLE }").await;
+    assert_eq!(by_title.len(), 250);
+    let titles_unique: HashSet<&String> = by_title.iter().map(|(id, _)| id).collect();
+    assert_eq!(titles_unique.len(), 250);
 
-        let first_page = app.gql("{ news(first: 20) { totalCount pageInfo { hasPreviousPage hasNextPage } } }", json!({})).await;
-        assert_eq!(data(&first_page)["news"]["totalCount"], 250);
-        assert_eq!(data(&first_page)["news"]["pageInfo"], json!({ "hasPreviousPage": false, "hasNextPage": true }));
-        let default_size = app.gql("{ news { nodes { id } } }", json!({})).await;
-        assert_eq!(data(&default_size)["news"]["nodes"].as_array().unwrap().len(), 20);
-        // `before` alone pages backward, 20 at a time.
-        let forty = app.gql("{ news(first: 40) { pageInfo { endCursor } } }", json!({})).await;
-        let cursor = data(&forty)["news"]["pageInfo"]["endCursor"].clone();
-        let before = app.gql("query($c: String) { news(before: $c) { nodes { id } } }", json!({ "c": cursor })).await;
-        let ids: Vec<&str> = data(&before)["news"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
-        let expected: Vec<&str> = forward[19..39].iter().map(|(id, _)| id.as_str()).collect();
-        assert_eq!(ids, expected);
-    }
-
-    async fn page_sizes_and_cursors_are_checked(app) {
-        for (query, field) in [
-            ("{ news(first: 101) { totalCount } }", "first"),
-            ("{ news(last: 101) { totalCount } }", "last"),
-            ("{ news(first: -1) { totalCount } }", "first"),
-            ("{ news(after: \"garbage\") { totalCount } }", "after"),
-            ("{ pages(first: 1, last: 1) { totalCount } }", "last"),
-            ("{ news(before: \"garbage\") { totalCount } }", "before"),
-            ("{ news(after: \"x\", before: \"y\") { totalCount } }", "before"),
-            ("{ news(first: 5, before: \"x\") { totalCount } }", "before"),
-            ("{ news(last: 5, after: \"x\") { totalCount } }", "after"),
-            ("{ testimonials(orderBy: { field: TITLE }) { totalCount } }", "orderBy"),
-        ] {
-            let response = app.gql(query, json!({})).await;
-            assert_eq!(error_code(&response), "BAD_USER_INPUT", "{query}");
-            assert_eq!(error_field(&response), field, "{query}");
-        }
-        let ok = app.gql("{ news(first: 100) { totalCount } }", json!({})).await;
-        assert_eq!(data(&ok)["news"]["totalCount"], 0);
-    }
+    let first_page = app
+        .gql(
+            "{ news(first: 20) { totalCount pageInfo { hasPreviousPage hasNextPage } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&first_page)["news"]["totalCount"], 250);
+    assert_eq!(
+        data(&first_page)["news"]["pageInfo"],
+        json!({ "hasPreviousPage": false, "hasNextPage": true })
+    );
+    let default_size = app.gql("{ news { nodes { id } } }", json!({})).await;
+    assert_eq!(data(&default_size)["news"]["nodes"].as_array().unwrap().len(), 20);
+    // `before` alone pages backward, 20 at a time.
+    let forty = app.gql("{ news(first: 40) { pageInfo { endCursor } } }", json!({})).await;
+    let cursor = data(&forty)["news"]["pageInfo"]["endCursor"].clone();
+    let before = app
+        .gql("query($c: String) { news(before: $c) { nodes { id } } }", json!({ "c": cursor }))
+        .await;
+    let ids: Vec<&str> = data(&before)["news"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = forward[19..39].iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, expected);
 }
+e2e!(forward_and_backward_pages_cover_every_item_once);
+
+async fn page_sizes_and_cursors_are_checked(app: TestApp) {
+    for (query, field) in [
+        ("{ news(first: 101) { totalCount } }", "first"),
+        ("{ news(last: 101) { totalCount } }", "last"),
+        ("{ news(first: -1) { totalCount } }", "first"),
+        ("{ news(after: \"garbage\") { totalCount } }", "after"),
+        ("{ pages(first: 1, last: 1) { totalCount } }", "last"),
+        ("{ news(before: \"garbage\") { totalCount } }", "before"),
+        ("{ news(after: \"x\", before: \"y\") { totalCount } }", "before"),
+        ("{ news(first: 5, before: \"x\") { totalCount } }", "before"),
+        ("{ news(last: 5, after: \"x\") { totalCount } }", "after"),
+        ("{ testimonials(orderBy: { field: TITLE }) { totalCount } }", "orderBy"),
+    ] {
+        let response = app.gql(query, json!({})).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{query}");
+        assert_eq!(error_field(&response), field, "{query}");
+    }
+    let ok = app.gql("{ news(first: 100) { totalCount } }", json!({})).await;
+    assert_eq!(data(&ok)["news"]["totalCount"], 0);
+}
+e2e!(page_sizes_and_cursors_are_checked);

@@ -4,51 +4,67 @@ use serde_json::json;
 
 use crate::fixtures::{create, id_of};
 use crate::fixtures::{editor, published};
-use crate::support::{Backend, PostgresDatabase, data, e2e};
+use crate::support::{Backend, PostgresDatabase, TestApp, data, e2e};
 
-e2e! {
-    async fn a_restart_keeps_every_committed_change(app) {
-        let token = editor(&app).await;
-        let id = published(&app, &token, "NewsArticle", "{ title: \"Before the restart\", tags: [\"kept\"] }").await;
-        let updated = app
-            .gql_as(&token, "mutation($id: ID!) { updateNewsArticle(id: $id, input: { body: \"Edited\" }) { version } }", json!({ "id": id }))
-            .await;
-        assert_eq!(data(&updated)["updateNewsArticle"]["version"], 3);
+async fn a_restart_keeps_every_committed_change(mut app: TestApp) {
+    let token = editor(&app).await;
+    let id = published(
+        &app,
+        &token,
+        "NewsArticle",
+        "{ title: \"Before the restart\", tags: [\"kept\"] }",
+    )
+    .await;
+    let updated = app
+        .gql_as(&token, "mutation($id: ID!) { updateNewsArticle(id: $id, input: { body: \"Edited\" }) { version } }", json!({ "id": id }))
+        .await;
+    assert_eq!(data(&updated)["updateNewsArticle"]["version"], 3);
 
-        app.restart().await;
+    app.restart().await;
 
-        let after = app.gql("{ newsArticle(slug: \"before-the-restart\") { id body tags version status } }", json!({})).await;
-        assert_eq!(
-            data(&after)["newsArticle"],
-            json!({ "id": id, "body": "Edited", "tags": ["kept"], "version": 3, "status": "PUBLISHED" })
-        );
-        let still_valid = app.gql_as(&token, "{ news(filter: { status: [PUBLISHED] }) { totalCount } }", json!({})).await;
-        assert_eq!(data(&still_valid)["news"]["totalCount"], 1, "tokens survive too");
-    }
+    let after = app
+        .gql(
+            "{ newsArticle(slug: \"before-the-restart\") { id body tags version status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data(&after)["newsArticle"],
+        json!({ "id": id, "body": "Edited", "tags": ["kept"], "version": 3, "status": "PUBLISHED" })
+    );
+    let still_valid = app
+        .gql_as(&token, "{ news(filter: { status: [PUBLISHED] }) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data(&still_valid)["news"]["totalCount"], 1, "tokens survive too");
+}
+e2e!(a_restart_keeps_every_committed_change);
 
-    async fn keys_are_uuid_v7_and_sqlite_keeps_a_write_ahead_log(app) {
-        let token = editor(&app).await;
-        let id = id_of(&create(&app, &token, "Page", "{ title: \"Keyed\" }").await);
-        use base64::Engine;
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&id).unwrap();
-        let raw = String::from_utf8(raw).unwrap();
-        let (type_name, uuid) = raw.split_once(':').unwrap();
-        assert_eq!(type_name, "Page");
-        assert_eq!(uuid::Uuid::parse_str(uuid).unwrap().get_version_num(), 7);
-        if app.backend == Backend::Sqlite {
-            use sea_orm::ConnectionTrait;
-            let row = app
-                .db()
-                .conn()
-                .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA journal_mode"))
-                .await
-                .unwrap()
-                .unwrap();
-            let mode: String = row.try_get_by_index(0).unwrap();
-            assert_eq!(mode, "wal");
-        }
+async fn keys_are_uuid_v7_and_sqlite_keeps_a_write_ahead_log(app: TestApp) {
+    let token = editor(&app).await;
+    let id = id_of(&create(&app, &token, "Page", "{ title: \"Keyed\" }").await);
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&id).unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let (type_name, uuid) = raw.split_once(':').unwrap();
+    assert_eq!(type_name, "Page");
+    assert_eq!(uuid::Uuid::parse_str(uuid).unwrap().get_version_num(), 7);
+    if app.backend == Backend::Sqlite {
+        use sea_orm::ConnectionTrait;
+        let row = app
+            .db()
+            .conn()
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA journal_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let mode: String = row.try_get_by_index(0).unwrap();
+        assert_eq!(mode, "wal");
     }
 }
+e2e!(keys_are_uuid_v7_and_sqlite_keeps_a_write_ahead_log);
 
 /// Processes that start together on a new PostgreSQL database take turns to migrate it:
 /// without the lock they both find the first migration pending and the second one fails.

@@ -60,122 +60,206 @@ async fn schedule(app: &TestApp, token: &str, id: &str, at: DateTime<Utc>) -> Va
     data(&response)["publishPressRelease"].clone()
 }
 
-e2e! {
-    async fn an_embargoed_press_release_appears_on_time_and_not_before(app) {
-        let token = editor(&app).await;
-        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\", body: \"Strictly embargoed until 00:01.\" }").await);
-        let at = in_seconds(2);
-        let scheduled = schedule(&app, &token, &id, at).await;
-        assert_eq!(scheduled["status"], "SCHEDULED");
-        assert_eq!(scheduled["scheduledAction"], "PUBLISH");
-        assert_eq!(scheduled["scheduledAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), at);
+async fn an_embargoed_press_release_appears_on_time_and_not_before(app: TestApp) {
+    let token = editor(&app).await;
+    let id = id_of(
+        &create(
+            &app,
+            &token,
+            "PressRelease",
+            "{ title: \"Embargoed\", body: \"Strictly embargoed until 00:01.\" }",
+        )
+        .await,
+    );
+    let at = in_seconds(2);
+    let scheduled = schedule(&app, &token, &id, at).await;
+    assert_eq!(scheduled["status"], "SCHEDULED");
+    assert_eq!(scheduled["scheduledAction"], "PUBLISH");
+    assert_eq!(scheduled["scheduledAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), at);
 
-        assert!(!publicly_visible(&app, &id).await, "invisible before its time");
-        let listed = app.gql_as(&token, "{ pressReleases(filter: { status: [SCHEDULED] }) { totalCount } }", json!({})).await;
-        assert_eq!(data(&listed)["pressReleases"]["totalCount"], 1, "editors see it as scheduled");
+    assert!(!publicly_visible(&app, &id).await, "invisible before its time");
+    let listed = app
+        .gql_as(
+            &token,
+            "{ pressReleases(filter: { status: [SCHEDULED] }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&listed)["pressReleases"]["totalCount"], 1, "editors see it as scheduled");
 
-        wait_until_visible(&app, &id, at, at + chrono::Duration::seconds(5)).await;
-        let now = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status publishedAt scheduledAt version } } }", json!({ "id": id })).await;
-        let now = &data(&now)["node"];
-        assert_eq!(now["status"], "PUBLISHED");
-        assert!(now["scheduledAt"].is_null());
-        assert_eq!(now["publishedAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), at, "dated at its embargo");
-        assert_eq!(now["version"], 3, "create, schedule, publish");
+    wait_until_visible(&app, &id, at, at + chrono::Duration::seconds(5)).await;
+    let now = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status publishedAt scheduledAt version } } }", json!({ "id": id })).await;
+    let now = &data(&now)["node"];
+    assert_eq!(now["status"], "PUBLISHED");
+    assert!(now["scheduledAt"].is_null());
+    assert_eq!(
+        now["publishedAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(),
+        at,
+        "dated at its embargo"
+    );
+    assert_eq!(now["version"], 3, "create, schedule, publish");
+}
+e2e!(an_embargoed_press_release_appears_on_time_and_not_before);
+
+async fn a_scheduled_unpublish_takes_an_item_down_on_time(app: TestApp) {
+    let token = editor(&app).await;
+    let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
+    app.gql_as(
+        &token,
+        "mutation($id: ID!) { publishPressRelease(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let at = in_seconds(2);
+    let response = app
+        .gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { status scheduledAction } }", json!({ "id": id, "at": at }))
+        .await;
+    assert_eq!(
+        data(&response)["unpublishPressRelease"],
+        json!({ "status": "PUBLISHED", "scheduledAction": "UNPUBLISH" })
+    );
+    assert!(publicly_visible(&app, &id).await, "still up until then");
+    let deadline = at + chrono::Duration::seconds(5);
+    while public_paths(&app, &id).await.iter().any(|seen| *seen) {
+        assert!(Utc::now() < deadline, "still published at {deadline}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-
-    async fn a_scheduled_unpublish_takes_an_item_down_on_time(app) {
-        let token = editor(&app).await;
-        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
-        app.gql_as(&token, "mutation($id: ID!) { publishPressRelease(id: $id) { id } }", json!({ "id": id })).await;
-        let at = in_seconds(2);
-        let response = app
-            .gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { status scheduledAction } }", json!({ "id": id, "at": at }))
+    assert!(Utc::now() >= at);
+    // The scheduler then records the change.
+    loop {
+        let status = app
+            .gql_as(
+                &token,
+                "query($id: ID!) { node(id: $id) { ... on PressRelease { status } } }",
+                json!({ "id": id }),
+            )
             .await;
-        assert_eq!(data(&response)["unpublishPressRelease"], json!({ "status": "PUBLISHED", "scheduledAction": "UNPUBLISH" }));
-        assert!(publicly_visible(&app, &id).await, "still up until then");
-        let deadline = at + chrono::Duration::seconds(5);
-        while public_paths(&app, &id).await.iter().any(|seen| *seen) {
-            assert!(Utc::now() < deadline, "still published at {deadline}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if data(&status)["node"]["status"] == "DRAFT" {
+            break;
         }
-        assert!(Utc::now() >= at);
-        // The scheduler then records the change.
-        loop {
-            let status = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status } } }", json!({ "id": id })).await;
-            if data(&status)["node"]["status"] == "DRAFT" {
-                break;
-            }
-            assert!(Utc::now() < deadline, "still published at {deadline}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn a_due_unpublication_hides_an_item_before_the_scheduler_runs(app) {
-        app.reconfigure(|config| config.workflow.scheduler_interval_ms = 3_600_000).await;
-        let token = editor(&app).await;
-        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
-        app.gql_as(&token, "mutation($id: ID!) { publishPressRelease(id: $id) { id } }", json!({ "id": id })).await;
-        let at = in_seconds(1);
-        app.gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { id } }", json!({ "id": id, "at": at })).await;
-        let public = app.gql("{ pressRelease(slug: \"embargoed\") { scheduledAt scheduledAction } }", json!({})).await;
-        assert_eq!(data(&public)["pressRelease"], json!({ "scheduledAt": null, "scheduledAction": null }), "plans are not shown to the public");
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        assert!(!publicly_visible(&app, &id).await, "gone at its time");
-        let staff = app.gql_as(&token, "query($id: ID!) { node(id: $id) { ... on PressRelease { status scheduledAction } } }", json!({ "id": id })).await;
-        assert_eq!(data(&staff)["node"], json!({ "status": "PUBLISHED", "scheduledAction": "UNPUBLISH" }), "the scheduler has not run");
-    }
-
-    async fn a_schedule_survives_a_restart(app) {
-        let token = editor(&app).await;
-        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
-        let at = in_seconds(2);
-        schedule(&app, &token, &id, at).await;
-        app.stop().await;
-        // The time passes while no Quire is running.
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        app.start().await;
-        let started = Utc::now();
-        wait_until_visible(&app, &id, at, started + chrono::Duration::seconds(5)).await;
-    }
-
-    async fn schedules_can_be_cancelled_and_are_checked(app) {
-        let token = editor(&app).await;
-        let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
-        schedule(&app, &token, &id, in_seconds(2)).await;
-        let cancelled = app.gql_as(&token, "mutation($id: ID!) { unpublishPressRelease(id: $id) { status scheduledAt } }", json!({ "id": id })).await;
-        assert_eq!(data(&cancelled)["unpublishPressRelease"], json!({ "status": "DRAFT", "scheduledAt": null }));
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        assert!(!publicly_visible(&app, &id).await, "a cancelled schedule does nothing");
-
-        let scheduled = schedule(&app, &token, &id, in_seconds(3600)).await;
-        assert_eq!(scheduled["status"], "SCHEDULED");
-        let cancelled = app.gql_as(&token, "mutation($id: ID!) { unpublishPressRelease(id: $id) { publishedAt } }", json!({ "id": id })).await;
-        assert!(data(&cancelled)["unpublishPressRelease"]["publishedAt"].is_null(), "the schedule's date goes with it");
-
-        // Publishing now an item that waits for a later time publishes it now.
-        schedule(&app, &token, &id, in_seconds(3600)).await;
-        let before = Utc::now();
-        let now = app.gql_as(&token, "mutation($id: ID!) { publishPressRelease(id: $id) { status publishedAt scheduledAt } }", json!({ "id": id })).await;
-        let now = &data(&now)["publishPressRelease"];
-        assert_eq!(now["status"], "PUBLISHED");
-        assert!(now["scheduledAt"].is_null());
-        let published_at: DateTime<Utc> = now["publishedAt"].as_str().unwrap().parse().unwrap();
-        assert!(published_at <= Utc::now() && published_at >= before - chrono::Duration::seconds(1));
-        assert!(publicly_visible(&app, &id).await);
-        app.gql_as(&token, "mutation($id: ID!) { unpublishPressRelease(id: $id) { id } }", json!({ "id": id })).await;
-
-        // A later unpublication of something not published is refused and changes nothing.
-        let refused = app.gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { status } }", json!({ "id": id, "at": in_seconds(60) })).await;
-        assert_eq!(error_code(&refused), "BAD_USER_INPUT");
-        assert_eq!(refused["errors"][0]["extensions"]["field"], "at");
-        // A time in the past publishes at once, dated then.
-        let past = in_seconds(-3600);
-        let published = schedule(&app, &token, &id, past).await;
-        assert_eq!(published["status"], "PUBLISHED");
-        assert_eq!(published["publishedAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), past);
-        assert!(publicly_visible(&app, &id).await);
+        assert!(Utc::now() < deadline, "still published at {deadline}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+e2e!(a_scheduled_unpublish_takes_an_item_down_on_time);
+
+async fn a_due_unpublication_hides_an_item_before_the_scheduler_runs(mut app: TestApp) {
+    app.reconfigure(|config| config.workflow.scheduler_interval_ms = 3_600_000).await;
+    let token = editor(&app).await;
+    let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
+    app.gql_as(
+        &token,
+        "mutation($id: ID!) { publishPressRelease(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let at = in_seconds(1);
+    app.gql_as(
+        &token,
+        "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { id } }",
+        json!({ "id": id, "at": at }),
+    )
+    .await;
+    let public = app
+        .gql("{ pressRelease(slug: \"embargoed\") { scheduledAt scheduledAction } }", json!({}))
+        .await;
+    assert_eq!(
+        data(&public)["pressRelease"],
+        json!({ "scheduledAt": null, "scheduledAction": null }),
+        "plans are not shown to the public"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!publicly_visible(&app, &id).await, "gone at its time");
+    let staff = app
+        .gql_as(
+            &token,
+            "query($id: ID!) { node(id: $id) { ... on PressRelease { status scheduledAction } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        data(&staff)["node"],
+        json!({ "status": "PUBLISHED", "scheduledAction": "UNPUBLISH" }),
+        "the scheduler has not run"
+    );
+}
+e2e!(a_due_unpublication_hides_an_item_before_the_scheduler_runs);
+
+async fn a_schedule_survives_a_restart(mut app: TestApp) {
+    let token = editor(&app).await;
+    let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
+    let at = in_seconds(2);
+    schedule(&app, &token, &id, at).await;
+    app.stop().await;
+    // The time passes while no Quire is running.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    app.start().await;
+    let started = Utc::now();
+    wait_until_visible(&app, &id, at, started + chrono::Duration::seconds(5)).await;
+}
+e2e!(a_schedule_survives_a_restart);
+
+async fn schedules_can_be_cancelled_and_are_checked(app: TestApp) {
+    let token = editor(&app).await;
+    let id = id_of(&create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await);
+    schedule(&app, &token, &id, in_seconds(2)).await;
+    let cancelled = app
+        .gql_as(
+            &token,
+            "mutation($id: ID!) { unpublishPressRelease(id: $id) { status scheduledAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        data(&cancelled)["unpublishPressRelease"],
+        json!({ "status": "DRAFT", "scheduledAt": null })
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!publicly_visible(&app, &id).await, "a cancelled schedule does nothing");
+
+    let scheduled = schedule(&app, &token, &id, in_seconds(3600)).await;
+    assert_eq!(scheduled["status"], "SCHEDULED");
+    let cancelled = app
+        .gql_as(
+            &token,
+            "mutation($id: ID!) { unpublishPressRelease(id: $id) { publishedAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(
+        data(&cancelled)["unpublishPressRelease"]["publishedAt"].is_null(),
+        "the schedule's date goes with it"
+    );
+
+    // Publishing now an item that waits for a later time publishes it now.
+    schedule(&app, &token, &id, in_seconds(3600)).await;
+    let before = Utc::now();
+    let now = app.gql_as(&token, "mutation($id: ID!) { publishPressRelease(id: $id) { status publishedAt scheduledAt } }", json!({ "id": id })).await;
+    let now = &data(&now)["publishPressRelease"];
+    assert_eq!(now["status"], "PUBLISHED");
+    assert!(now["scheduledAt"].is_null());
+    let published_at: DateTime<Utc> = now["publishedAt"].as_str().unwrap().parse().unwrap();
+    assert!(published_at <= Utc::now() && published_at >= before - chrono::Duration::seconds(1));
+    assert!(publicly_visible(&app, &id).await);
+    app.gql_as(
+        &token,
+        "mutation($id: ID!) { unpublishPressRelease(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+
+    // A later unpublication of something not published is refused and changes nothing.
+    let refused = app.gql_as(&token, "mutation($id: ID!, $at: DateTime) { unpublishPressRelease(id: $id, at: $at) { status } }", json!({ "id": id, "at": in_seconds(60) })).await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "at");
+    // A time in the past publishes at once, dated then.
+    let past = in_seconds(-3600);
+    let published = schedule(&app, &token, &id, past).await;
+    assert_eq!(published["status"], "PUBLISHED");
+    assert_eq!(published["publishedAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(), past);
+    assert!(publicly_visible(&app, &id).await);
+}
+e2e!(schedules_can_be_cancelled_and_are_checked);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]

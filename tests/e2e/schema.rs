@@ -4,7 +4,7 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::support::{data, e2e};
+use crate::support::{TestApp, data, e2e};
 
 /// `schema.graphql` must equal `quire schema`. `QUIRE_UPDATE_SCHEMA=1` rewrites the file
 /// locally; CI never sets it.
@@ -70,25 +70,27 @@ fragment TypeRef on __Type {
 }
 "#;
 
-e2e! {
-    async fn introspection_works_under_default_limits(app) {
-        let response = app.gql(INTROSPECTION, json!({})).await;
-        let schema = &data(&response)["__schema"];
-        assert_eq!(schema["queryType"]["name"], "Query");
-        assert_eq!(schema["mutationType"]["name"], "Mutation");
-        let types: Vec<&str> = schema["types"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
-        for name in ["Page", "NewsArticle", "PressRelease", "Testimonial", "Booklet", "Asset", "Node"] {
-            assert!(types.contains(&name), "{name} missing from introspection");
-        }
-    }
-
-    async fn graphiql_is_served_to_browsers(app) {
-        let response = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-        assert!(response.text().await.unwrap().to_lowercase().contains("graphiql"));
+async fn introspection_works_under_default_limits(app: TestApp) {
+    let response = app.gql(INTROSPECTION, json!({})).await;
+    let schema = &data(&response)["__schema"];
+    assert_eq!(schema["queryType"]["name"], "Query");
+    assert_eq!(schema["mutationType"]["name"], "Mutation");
+    let types: Vec<&str> =
+        schema["types"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+    for name in ["Page", "NewsArticle", "PressRelease", "Testimonial", "Booklet", "Asset", "Node"] {
+        assert!(types.contains(&name), "{name} missing from introspection");
     }
 }
+e2e!(introspection_works_under_default_limits);
+
+async fn graphiql_is_served_to_browsers(app: TestApp) {
+    let response =
+        app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(response.text().await.unwrap().to_lowercase().contains("graphiql"));
+}
+e2e!(graphiql_is_served_to_browsers);
 
 /// What introspection over HTTP serves agrees with `schema.graphql`: the same types, each
 /// with the same fields, and scalars with the same `@specifiedBy`.

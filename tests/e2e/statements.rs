@@ -48,69 +48,74 @@ async fn statements_for(app: &TestApp, query: &str, n: usize) -> (u64, usize) {
     (after - before, nodes)
 }
 
-e2e! {
-    async fn list_requests_run_the_same_statements_for_5_or_100_items(app) {
-        // Background workers share the statement counter: keep them quiet. A page tree of
-        // 100 sections two levels deep may cost 44,400 (20 children counted per level): more
-        // than the default limit allows, so this site raises it.
-        app.reconfigure(|config| {
-            config.max_query_cost = 50_000;
-            config.workflow.scheduler_interval_ms = 3_600_000;
-            config.workflow.webhook_poll_interval_ms = 3_600_000;
-        })
-        .await;
-        let token = editor(&app).await;
-        let hero = insert_asset(&app, "hero.jpg", "image/jpeg").await;
-        let file = insert_asset(&app, "booklet.pdf", "application/pdf").await;
-        // Seven items a request: three aliases each to create, four to publish, within the
-        // 30 aliases one request may have.
-        for (batch, chunk) in (0..100).collect::<Vec<usize>>().chunks(7).enumerate() {
-            let mut query = String::from("mutation {");
-            for &n in chunk {
-                let i = n;
-                query.push_str(&format!(
-                    " p{i}: createPage(input: {{ title: \"Page {n}\" }}) {{ id }} n{i}: createNewsArticle(input: {{ title: \"News {n}\", tags: [\"t{}\", \"all\"], heroImageId: \"{hero}\" }}) {{ id }} b{i}: createBooklet(input: {{ title: \"Booklet {n}\", fileId: \"{file}\", coverId: \"{hero}\" }}) {{ id }}",
-                    n % 7
+async fn list_requests_run_the_same_statements_for_5_or_100_items(mut app: TestApp) {
+    // Background workers share the statement counter: keep them quiet. A page tree of
+    // 100 sections two levels deep may cost 44,400 (20 children counted per level): more
+    // than the default limit allows, so this site raises it.
+    app.reconfigure(|config| {
+        config.max_query_cost = 50_000;
+        config.workflow.scheduler_interval_ms = 3_600_000;
+        config.workflow.webhook_poll_interval_ms = 3_600_000;
+    })
+    .await;
+    let token = editor(&app).await;
+    let hero = insert_asset(&app, "hero.jpg", "image/jpeg").await;
+    let file = insert_asset(&app, "booklet.pdf", "application/pdf").await;
+    // Seven items a request: three aliases each to create, four to publish, within the
+    // 30 aliases one request may have.
+    for (batch, chunk) in (0..100).collect::<Vec<usize>>().chunks(7).enumerate() {
+        let mut query = String::from("mutation {");
+        for &n in chunk {
+            let i = n;
+            query.push_str(&format!(
+                " p{i}: createPage(input: {{ title: \"Page {n}\" }}) {{ id }} n{i}: createNewsArticle(input: {{ title: \"News {n}\", tags: [\"t{}\", \"all\"], heroImageId: \"{hero}\" }}) {{ id }} b{i}: createBooklet(input: {{ title: \"Booklet {n}\", fileId: \"{file}\", coverId: \"{hero}\" }}) {{ id }}",
+                n % 7
+            ));
+        }
+        query.push_str(" }");
+        let created = app.gql_as(&token, &query, json!({})).await;
+        let mut publish = String::from("mutation {");
+        for (key, item) in data(&created).as_object().unwrap() {
+            let kind = match &key[..1] {
+                "p" => "Page",
+                "n" => "NewsArticle",
+                _ => "Booklet",
+            };
+            publish.push_str(&format!(
+                " {key}: publish{kind}(id: \"{}\") {{ id }}",
+                item["id"].as_str().unwrap()
+            ));
+            if kind == "Page" {
+                publish.push_str(&format!(
+                    " {key}c: createPage(input: {{ title: \"Child of {key} {batch}\", parentId: \"{}\" }}) {{ id }}",
+                    item["id"].as_str().unwrap()
                 ));
             }
-            query.push_str(" }");
-            let created = app.gql_as(&token, &query, json!({})).await;
-            let mut publish = String::from("mutation {");
-            for (key, item) in data(&created).as_object().unwrap() {
-                let kind = match &key[..1] {
-                    "p" => "Page",
-                    "n" => "NewsArticle",
-                    _ => "Booklet",
-                };
-                publish.push_str(&format!(" {key}: publish{kind}(id: \"{}\") {{ id }}", item["id"].as_str().unwrap()));
-                if kind == "Page" {
-                    publish.push_str(&format!(
-                        " {key}c: createPage(input: {{ title: \"Child of {key} {batch}\", parentId: \"{}\" }}) {{ id }}",
-                        item["id"].as_str().unwrap()
-                    ));
-                }
-            }
-            publish.push_str(" }");
-            let published = app.gql_as(&token, &publish, json!({})).await;
-            // The child pages too, so that the public sees parents to load.
-            let mut children = String::from("mutation {");
-            for (key, item) in data(&published).as_object().unwrap() {
-                if key.ends_with('c') {
-                    let id = item["id"].as_str().unwrap();
-                    children.push_str(&format!(" {key}: publishPage(id: \"{id}\") {{ id }}"));
-                }
-            }
-            children.push_str(" }");
-            data(&app.gql_as(&token, &children, json!({})).await);
         }
+        publish.push_str(" }");
+        let published = app.gql_as(&token, &publish, json!({})).await;
+        // The child pages too, so that the public sees parents to load.
+        let mut children = String::from("mutation {");
+        for (key, item) in data(&published).as_object().unwrap() {
+            if key.ends_with('c') {
+                let id = item["id"].as_str().unwrap();
+                children.push_str(&format!(" {key}: publishPage(id: \"{id}\") {{ id }}"));
+            }
+        }
+        children.push_str(" }");
+        data(&app.gql_as(&token, &children, json!({})).await);
+    }
 
-        for query in [PAGES, PAGES_WITH_PARENTS, NEWS, BOOKLETS] {
-            let (small, small_nodes) = statements_for(&app, query, 5).await;
-            let (large, large_nodes) = statements_for(&app, query, 100).await;
-            assert_eq!((small_nodes, large_nodes), (5, 100));
-            assert_eq!(small, large, "statements for 5 items ({small}) and for 100 ({large}) differ: {query}");
-            assert!(large <= 6, "{large} statements for one list request: {query}");
-            println!("{large} SQL statements for a list request of 5 or 100 items: {query}");
-        }
+    for query in [PAGES, PAGES_WITH_PARENTS, NEWS, BOOKLETS] {
+        let (small, small_nodes) = statements_for(&app, query, 5).await;
+        let (large, large_nodes) = statements_for(&app, query, 100).await;
+        assert_eq!((small_nodes, large_nodes), (5, 100));
+        assert_eq!(
+            small, large,
+            "statements for 5 items ({small}) and for 100 ({large}) differ: {query}"
+        );
+        assert!(large <= 6, "{large} statements for one list request: {query}");
+        println!("{large} SQL statements for a list request of 5 or 100 items: {query}");
     }
 }
+e2e!(list_requests_run_the_same_statements_for_5_or_100_items);

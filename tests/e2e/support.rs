@@ -281,35 +281,38 @@ pub fn error_field(response: &Value) -> &str {
     response["errors"][0]["extensions"]["field"].as_str().unwrap_or_default()
 }
 
-/// Runs each test on SQLite and on PostgreSQL. Without `QUIRE_TEST_POSTGRES_URL` when the
-/// tests were built, the PostgreSQL variant is ignored (and listed as such), never passed.
-/// Attributes before a test apply to both variants.
+/// Runs a test on SQLite and on PostgreSQL. The test is an ordinary `async fn name(app: TestApp)`
+/// next to `e2e!(name);`, which adds a module `name` with the tests `name::sqlite` and
+/// `name::postgres` (a module and a function may share a name). Without
+/// `QUIRE_TEST_POSTGRES_URL` when the tests were built, the PostgreSQL variant is ignored (and
+/// listed as such), never passed. Attributes before the name apply to both variants:
+/// `e2e!(#[ignore = "why"] name);`.
 macro_rules! e2e {
-    ($($(#[$attr:meta])* async fn $name:ident($app:ident) $body:block)*) => {$(
+    ($(#[$attr:meta])* $name:ident) => {
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run(#[allow(unused_mut)] mut $app: $crate::support::TestApp) $body
-
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             $(#[$attr])*
             async fn sqlite() {
-                let app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await.expect("app");
-                run(app).await;
+                let app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite)
+                    .await
+                    .expect("app");
+                super::$name(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
+            #[cfg_attr(
+                not(quire_test_postgres),
+                ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL"
+            )]
             $(#[$attr])*
             async fn postgres() {
                 let app = $crate::support::TestApp::spawn($crate::support::Backend::Postgres)
                     .await
                     .expect("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
-                run(app).await;
+                super::$name(app).await;
             }
         }
-    )*};
+    };
 }
 
 /// Under CI every backend runs: a test that would be ignored for want of a service fails

@@ -94,161 +94,196 @@ fn id(item: &Value) -> String {
     item["id"].as_str().unwrap().to_string()
 }
 
-e2e! {
-    async fn an_offline_client_catches_up_with_the_public_state(app) {
-        let token = editor(&app).await;
-        let mut ids = Vec::new();
-        for n in 0..5 {
-            let item = create(&app, &token, "NewsArticle", &format!("{{ title: \"News {n}\" }}")).await;
-            publish(&app, &token, "NewsArticle", &id(&item)).await;
-            ids.push(id(&item));
-        }
-        let release = create(&app, &token, "PressRelease", "{ title: \"Release\" }").await;
-        publish(&app, &token, "PressRelease", &id(&release)).await;
-        let draft = create(&app, &token, "NewsArticle", "{ title: \"Secret draft\" }").await;
-
-        let mut phone = Replica::default();
-        phone.sync(&app, None).await;
-        assert_eq!(phone.items, server_state(&app, None).await);
-        assert_eq!(phone.items.len(), 6);
-
-        // Offline: things are created, edited, unpublished, deleted, and drafted.
-        let fresh = create(&app, &token, "NewsArticle", "{ title: \"Fresh\" }").await;
-        publish(&app, &token, "NewsArticle", &id(&fresh)).await;
-        rename(&app, &token, &ids[0], "News 0, corrected").await;
-        rename(&app, &token, &ids[0], "News 0, corrected twice").await;
-        mutate(&app, &token, "mutation($id: ID!) { unpublishNewsArticle(id: $id) { id } }", &ids[1]).await;
-        mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &ids[2]).await;
-        mutate(&app, &token, "mutation($id: ID!) { deletePressRelease(id: $id) }", &id(&release)).await;
-        rename(&app, &token, &id(&draft), "Still a draft").await;
-        let later = create(&app, &token, "NewsArticle", "{ title: \"Created then deleted\" }").await;
-        publish(&app, &token, "NewsArticle", &id(&later)).await;
-        mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &id(&later)).await;
-
-        phone.sync(&app, None).await;
-        let server = server_state(&app, None).await;
-        assert_eq!(phone.items, server);
-        assert_eq!(server.len(), 4);
-        assert_eq!(phone.items[&ids[0]].0, "News 0, corrected twice");
-        // The public never hears of a draft, not even as a tombstone.
-        assert!(!phone.heard.contains(&id(&draft)));
-
-        // Nothing changed: nothing new, and the cursor stays put.
-        let cursor = phone.cursor.clone();
-        let response = app.gql(CHANGES, json!({ "after": cursor })).await;
-        assert_eq!(data(&response)["changes"]["nodes"], json!([]));
-        assert_eq!(data(&response)["changes"]["pageInfo"]["endCursor"].as_str(), cursor.as_deref());
-
-        // Republishing brings an item back.
-        publish(&app, &token, "NewsArticle", &ids[1]).await;
-        phone.sync(&app, None).await;
-        assert_eq!(phone.items, server_state(&app, None).await);
-        assert!(phone.items.contains_key(&ids[1]));
+async fn an_offline_client_catches_up_with_the_public_state(app: TestApp) {
+    let token = editor(&app).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let item = create(&app, &token, "NewsArticle", &format!("{{ title: \"News {n}\" }}")).await;
+        publish(&app, &token, "NewsArticle", &id(&item)).await;
+        ids.push(id(&item));
     }
+    let release = create(&app, &token, "PressRelease", "{ title: \"Release\" }").await;
+    publish(&app, &token, "PressRelease", &id(&release)).await;
+    let draft = create(&app, &token, "NewsArticle", "{ title: \"Secret draft\" }").await;
 
-    async fn editors_sync_drafts_trash_and_purges(app) {
-        let token = editor(&app).await;
-        let admin = app.create_token(quire_api::auth::Role::Admin).await;
-        let draft = create(&app, &token, "NewsArticle", "{ title: \"Draft\" }").await;
-        let gone = create(&app, &token, "NewsArticle", "{ title: \"Doomed\" }").await;
-        let mut laptop = Replica::default();
-        laptop.sync(&app, Some(&token)).await;
-        assert!(laptop.items.contains_key(&id(&draft)));
-        assert!(laptop.items.contains_key(&id(&gone)));
+    let mut phone = Replica::default();
+    phone.sync(&app, None).await;
+    assert_eq!(phone.items, server_state(&app, None).await);
+    assert_eq!(phone.items.len(), 6);
 
-        mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &id(&gone)).await;
-        laptop.sync(&app, Some(&token)).await;
-        assert!(!laptop.items.contains_key(&id(&gone)));
-        assert_eq!(laptop.items, server_state(&app, Some(&token)).await);
+    // Offline: things are created, edited, unpublished, deleted, and drafted.
+    let fresh = create(&app, &token, "NewsArticle", "{ title: \"Fresh\" }").await;
+    publish(&app, &token, "NewsArticle", &id(&fresh)).await;
+    rename(&app, &token, &ids[0], "News 0, corrected").await;
+    rename(&app, &token, &ids[0], "News 0, corrected twice").await;
+    mutate(&app, &token, "mutation($id: ID!) { unpublishNewsArticle(id: $id) { id } }", &ids[1])
+        .await;
+    mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &ids[2]).await;
+    mutate(&app, &token, "mutation($id: ID!) { deletePressRelease(id: $id) }", &id(&release)).await;
+    rename(&app, &token, &id(&draft), "Still a draft").await;
+    let later = create(&app, &token, "NewsArticle", "{ title: \"Created then deleted\" }").await;
+    publish(&app, &token, "NewsArticle", &id(&later)).await;
+    mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &id(&later)).await;
 
-        let response = app.gql_as(&admin, "mutation($id: ID!) { purge(id: $id) }", json!({ "id": id(&gone) })).await;
-        data(&response);
-        let before = laptop.heard.len();
-        laptop.sync(&app, Some(&token)).await;
-        assert_eq!(&laptop.heard[before..], [id(&gone)]);
-        assert_eq!(laptop.items, server_state(&app, Some(&token)).await);
-    }
+    phone.sync(&app, None).await;
+    let server = server_state(&app, None).await;
+    assert_eq!(phone.items, server);
+    assert_eq!(server.len(), 4);
+    assert_eq!(phone.items[&ids[0]].0, "News 0, corrected twice");
+    // The public never hears of a draft, not even as a tombstone.
+    assert!(!phone.heard.contains(&id(&draft)));
 
-    async fn changes_filter_by_type_and_refuse_bad_arguments(app) {
-        let token = editor(&app).await;
-        let news = create(&app, &token, "NewsArticle", "{ title: \"N\" }").await;
-        let release = create(&app, &token, "PressRelease", "{ title: \"P\" }").await;
-        let response = app.gql_as(&token, CHANGES, json!({ "types": ["PRESS_RELEASE"] })).await;
-        let nodes = data(&response)["changes"]["nodes"].as_array().unwrap().clone();
-        assert_eq!(nodes.len(), 1);
-        assert_eq!(nodes[0]["id"], release["id"]);
-        assert_eq!(nodes[0]["contentType"], "PRESS_RELEASE");
-        assert_ne!(nodes[0]["id"], news["id"]);
+    // Nothing changed: nothing new, and the cursor stays put.
+    let cursor = phone.cursor.clone();
+    let response = app.gql(CHANGES, json!({ "after": cursor })).await;
+    assert_eq!(data(&response)["changes"]["nodes"], json!([]));
+    assert_eq!(data(&response)["changes"]["pageInfo"]["endCursor"].as_str(), cursor.as_deref());
 
-        for (variables, field) in [
-            (json!({ "after": "not a cursor" }), "after"),
-            (json!({ "first": 0 }), "first"),
-            (json!({ "first": 501 }), "first"),
-        ] {
-            let response = app.gql_as(&token, CHANGES, variables).await;
-            assert_eq!(error_code(&response), "BAD_USER_INPUT");
-            assert_eq!(error_field(&response), field);
-        }
-    }
+    // Republishing brings an item back.
+    publish(&app, &token, "NewsArticle", &ids[1]).await;
+    phone.sync(&app, None).await;
+    assert_eq!(phone.items, server_state(&app, None).await);
+    assert!(phone.items.contains_key(&ids[1]));
+}
+e2e!(an_offline_client_catches_up_with_the_public_state);
 
-    async fn an_embargo_reaches_the_public_when_it_lifts(app) {
-        let token = editor(&app).await;
-        let release = create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await;
-        let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
-        let query = "mutation($id: ID!, $at: DateTime!) { updatePressRelease(id: $id, input: { publishedAt: $at }) { id } }";
-        data(&app.gql_as(&token, query, json!({ "id": id(&release), "at": at })).await);
-        publish(&app, &token, "PressRelease", &id(&release)).await;
+async fn editors_sync_drafts_trash_and_purges(app: TestApp) {
+    let token = editor(&app).await;
+    let admin = app.create_token(quire_api::auth::Role::Admin).await;
+    let draft = create(&app, &token, "NewsArticle", "{ title: \"Draft\" }").await;
+    let gone = create(&app, &token, "NewsArticle", "{ title: \"Doomed\" }").await;
+    let mut laptop = Replica::default();
+    laptop.sync(&app, Some(&token)).await;
+    assert!(laptop.items.contains_key(&id(&draft)));
+    assert!(laptop.items.contains_key(&id(&gone)));
 
-        let mut phone = Replica::default();
-        phone.sync(&app, None).await;
-        assert!(!phone.heard.contains(&id(&release)), "heard of an embargoed item early");
+    mutate(&app, &token, "mutation($id: ID!) { deleteNewsArticle(id: $id) }", &id(&gone)).await;
+    laptop.sync(&app, Some(&token)).await;
+    assert!(!laptop.items.contains_key(&id(&gone)));
+    assert_eq!(laptop.items, server_state(&app, Some(&token)).await);
 
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        while !phone.items.contains_key(&id(&release)) {
-            assert!(std::time::Instant::now() < deadline, "the embargoed item never arrived");
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            phone.sync(&app, None).await;
-        }
-        assert_eq!(phone.items, server_state(&app, None).await);
-    }
+    let response = app
+        .gql_as(&admin, "mutation($id: ID!) { purge(id: $id) }", json!({ "id": id(&gone) }))
+        .await;
+    data(&response);
+    let before = laptop.heard.len();
+    laptop.sync(&app, Some(&token)).await;
+    assert_eq!(&laptop.heard[before..], [id(&gone)]);
+    assert_eq!(laptop.items, server_state(&app, Some(&token)).await);
+}
+e2e!(editors_sync_drafts_trash_and_purges);
 
-    async fn concurrent_writers_never_make_a_reader_skip(app) {
-        let token = editor(&app).await;
-        let writers: Vec<_> = (0..6)
-            .map(|w| {
-                let client = app.client.clone();
-                let url = app.url("/graphql");
-                let token = token.clone();
-                tokio::spawn(async move {
-                    for n in 0..8 {
-                        let create = json!({ "query": format!("mutation {{ createNewsArticle(input: {{ title: \"W{w} N{n}\" }}) {{ id }} }}") });
-                        let response: Value = client.post(&url).bearer_auth(&token).json(&create).send().await.unwrap().json().await.unwrap();
-                        let id = response["data"]["createNewsArticle"]["id"].as_str().unwrap_or_else(|| panic!("{response}")).to_string();
-                        let update = json!({
-                            "query": "mutation($id: ID!) { updateNewsArticle(id: $id, input: { summary: \"edited\" }) { id } }",
-                            "variables": { "id": id },
-                        });
-                        let response: Value = client.post(&url).bearer_auth(&token).json(&update).send().await.unwrap().json().await.unwrap();
-                        assert!(response["errors"].is_null(), "{response}");
-                    }
-                })
-            })
-            .collect();
-        // The reader syncs all the while the writers commit, out of order if they can.
-        let mut reader = Replica::default();
-        while writers.iter().any(|w| !w.is_finished()) {
-            reader.sync(&app, Some(&token)).await;
-        }
-        for writer in writers {
-            writer.await.unwrap();
-        }
-        reader.sync(&app, Some(&token)).await;
-        let server = server_state(&app, Some(&token)).await;
-        assert_eq!(server.len(), 48);
-        assert_eq!(reader.items, server);
-        assert!(reader.items.values().all(|(_, version)| *version == 2));
+async fn changes_filter_by_type_and_refuse_bad_arguments(app: TestApp) {
+    let token = editor(&app).await;
+    let news = create(&app, &token, "NewsArticle", "{ title: \"N\" }").await;
+    let release = create(&app, &token, "PressRelease", "{ title: \"P\" }").await;
+    let response = app.gql_as(&token, CHANGES, json!({ "types": ["PRESS_RELEASE"] })).await;
+    let nodes = data(&response)["changes"]["nodes"].as_array().unwrap().clone();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0]["id"], release["id"]);
+    assert_eq!(nodes[0]["contentType"], "PRESS_RELEASE");
+    let unfiltered = app.gql_as(&token, CHANGES, json!({})).await;
+    let ids: Vec<&Value> = data(&unfiltered)["changes"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| &n["id"])
+        .collect();
+    assert_eq!(ids, [&news["id"], &release["id"]], "without a filter both are there");
+
+    for (variables, field) in [
+        (json!({ "after": "not a cursor" }), "after"),
+        (json!({ "first": 0 }), "first"),
+        (json!({ "first": 501 }), "first"),
+    ] {
+        let response = app.gql_as(&token, CHANGES, variables).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT");
+        assert_eq!(error_field(&response), field);
     }
 }
+e2e!(changes_filter_by_type_and_refuse_bad_arguments);
+
+async fn an_embargo_reaches_the_public_when_it_lifts(app: TestApp) {
+    let token = editor(&app).await;
+    let release = create(&app, &token, "PressRelease", "{ title: \"Embargoed\" }").await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let query = "mutation($id: ID!, $at: DateTime!) { updatePressRelease(id: $id, input: { publishedAt: $at }) { id } }";
+    data(&app.gql_as(&token, query, json!({ "id": id(&release), "at": at })).await);
+    publish(&app, &token, "PressRelease", &id(&release)).await;
+
+    let mut phone = Replica::default();
+    phone.sync(&app, None).await;
+    assert!(!phone.heard.contains(&id(&release)), "heard of an embargoed item early");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !phone.items.contains_key(&id(&release)) {
+        assert!(std::time::Instant::now() < deadline, "the embargoed item never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        phone.sync(&app, None).await;
+    }
+    assert_eq!(phone.items, server_state(&app, None).await);
+}
+e2e!(an_embargo_reaches_the_public_when_it_lifts);
+
+async fn concurrent_writers_never_make_a_reader_skip(app: TestApp) {
+    let token = editor(&app).await;
+    let create = "mutation($t: String!) { createNewsArticle(input: { title: $t }) { id } }";
+    let update =
+        "mutation($id: ID!) { updateNewsArticle(id: $id, input: { summary: \"edited\" }) { id } }";
+    let writers: Vec<_> = (0..6)
+        .map(|w| {
+            let client = app.client.clone();
+            let url = app.url("/graphql");
+            let token = token.clone();
+            tokio::spawn(async move {
+                for n in 0..8 {
+                    let body =
+                        json!({ "query": create, "variables": { "t": format!("W{w} N{n}") } });
+                    let response: Value = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    let id = response["data"]["createNewsArticle"]["id"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{response}"))
+                        .to_string();
+                    let body = json!({ "query": update, "variables": { "id": id } });
+                    let response: Value = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    assert!(response["errors"].is_null(), "{response}");
+                }
+            })
+        })
+        .collect();
+    // The reader syncs all the while the writers commit, out of order if they can.
+    let mut reader = Replica::default();
+    while writers.iter().any(|w| !w.is_finished()) {
+        reader.sync(&app, Some(&token)).await;
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    reader.sync(&app, Some(&token)).await;
+    let server = server_state(&app, Some(&token)).await;
+    assert_eq!(server.len(), 48);
+    assert_eq!(reader.items, server);
+    assert!(reader.items.values().all(|(_, version)| *version == 2));
+}
+e2e!(concurrent_writers_never_make_a_reader_skip);
 
 /// A server on PostgreSQL; the tests that use it are ignored when none is configured.
 async fn on_postgres() -> Option<TestApp> {
@@ -399,22 +434,22 @@ async fn a_save_rolled_back_by_a_deadlock_is_a_conflict_on_postgres() {
     other.close().await.unwrap();
 }
 
-e2e! {
-    async fn a_new_alt_text_reaches_synced_clients_of_the_items_that_show_the_image(app) {
-        let token = editor(&app).await;
-        let response = app.upload(Some(&token), "hero.png", crate::media::png(8, 8)).await;
-        let body: Value = response.json().await.unwrap();
-        let image = data(&body)["uploadAsset"]["id"].clone();
-        let query = "mutation($h: ID) { createNewsArticle(input: { title: \"Pictured\", heroImageId: $h }) { id } }";
-        let article = data(&app.gql_as(&token, query, json!({ "h": image })).await)["createNewsArticle"].clone();
-        publish(&app, &token, "NewsArticle", &id(&article)).await;
-        let mut phone = Replica::default();
-        phone.sync(&app, None).await;
-        let before = phone.heard.len();
+async fn a_new_alt_text_reaches_synced_clients_of_the_items_that_show_the_image(app: TestApp) {
+    let token = editor(&app).await;
+    let response = app.upload(Some(&token), "hero.png", crate::media::png(8, 8)).await;
+    let body: Value = response.json().await.unwrap();
+    let image = data(&body)["uploadAsset"]["id"].clone();
+    let query = "mutation($h: ID) { createNewsArticle(input: { title: \"Pictured\", heroImageId: $h }) { id } }";
+    let article =
+        data(&app.gql_as(&token, query, json!({ "h": image })).await)["createNewsArticle"].clone();
+    publish(&app, &token, "NewsArticle", &id(&article)).await;
+    let mut phone = Replica::default();
+    phone.sync(&app, None).await;
+    let before = phone.heard.len();
 
-        let alt = "mutation($id: ID!) { updateAsset(id: $id, alt: \"Pupils in a classroom\") { id } }";
-        data(&app.gql_as(&token, alt, json!({ "id": image })).await);
-        phone.sync(&app, None).await;
-        assert_eq!(&phone.heard[before..], [id(&article)]);
-    }
+    let alt = "mutation($id: ID!) { updateAsset(id: $id, alt: \"Pupils in a classroom\") { id } }";
+    data(&app.gql_as(&token, alt, json!({ "id": image })).await);
+    phone.sync(&app, None).await;
+    assert_eq!(&phone.heard[before..], [id(&article)]);
 }
+e2e!(a_new_alt_text_reaches_synced_clients_of_the_items_that_show_the_image);

@@ -182,18 +182,23 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, reqwest::Response)> {
     ]
 }
 
-e2e! {
-    async fn every_response_carries_the_security_headers(app) {
-        for (name, response) in pages(&app).await {
-            assert!(response.status().as_u16() < 500, "{name}: {}", response.status());
-            let header = |h: &str| response.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
-            assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{name}");
-            assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"), "{name}");
-            assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{name}");
-            // Framing only: GraphiQL loads its scripts and styles from its CDN.
-            assert_eq!(header("content-security-policy").as_deref(), Some("frame-ancestors 'none'"), "{name}");
-        }
-        let graphiql = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
-        assert!(graphiql.text().await.unwrap().contains("graphiql"), "GraphiQL is still served");
+async fn every_response_carries_the_security_headers(app: TestApp) {
+    for (name, response) in pages(&app).await {
+        assert!(response.status().as_u16() < 500, "{name}: {}", response.status());
+        let header =
+            |h: &str| response.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{name}");
+        assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"), "{name}");
+        assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{name}");
+        // Framing only: GraphiQL loads its scripts and styles from its CDN.
+        assert_eq!(
+            header("content-security-policy").as_deref(),
+            Some("frame-ancestors 'none'"),
+            "{name}"
+        );
     }
+    let graphiql =
+        app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+    assert!(graphiql.text().await.unwrap().contains("graphiql"), "GraphiQL is still served");
 }
+e2e!(every_response_carries_the_security_headers);

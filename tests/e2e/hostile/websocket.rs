@@ -176,49 +176,48 @@ fn subscribe(id: &str, query: &str) -> Value {
     json!({ "id": id, "type": "subscribe", "payload": { "query": query } })
 }
 
-e2e! {
-    async fn a_connection_holds_sixteen_subscriptions_at_most(app) {
-        let process = QuireProcess::start_with(&app, &[]);
-        let token = editor(&app).await;
-        let mut socket = initialised(&process).await;
-        for n in 0..16 {
-            send(&mut socket, subscribe(&n.to_string(), CHANGED)).await;
-        }
-        send(&mut socket, subscribe("over", CHANGED)).await;
-        let Heard::Message(refused) = hear(&mut socket, Duration::from_secs(5)).await else {
-            panic!("the 17th subscription was not refused");
-        };
-        assert_eq!(refused["id"], "over", "{refused}");
-        assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{refused}");
-        let Heard::Message(ended) = hear(&mut socket, Duration::from_secs(5)).await else {
-            panic!("the refused subscription was not completed");
-        };
-        assert_eq!((&ended["id"], &ended["type"]), (&json!("over"), &json!("complete")));
-
-        // Completing one frees its place; the others go on.
-        send(&mut socket, json!({ "id": "0", "type": "complete" })).await;
-        send(&mut socket, subscribe("16", CHANGED)).await;
-        let want: BTreeSet<String> = (1..=16).map(|n| n.to_string()).collect();
-        let mut heard = BTreeSet::new();
-        for attempt in 0..10 {
-            let input = format!("{{ title: \"Probe {attempt}\" }}");
-            let item = create(&app, &token, "NewsArticle", &input).await;
-            publish(&app, &token, "NewsArticle", item["id"].as_str().unwrap()).await;
-            while let Heard::Message(message) = hear(&mut socket, Duration::from_millis(1500)).await {
-                assert_ne!(message["type"], "error", "{message}");
-                assert!(message["payload"]["errors"].is_null(), "{message}");
-                if message["type"] == "next" {
-                    heard.insert(message["id"].as_str().unwrap().to_string());
-                }
-            }
-            if heard == want {
-                break;
-            }
-        }
-        assert_eq!(heard, want);
-        assert_peak_rss(&process);
+async fn a_connection_holds_sixteen_subscriptions_at_most(app: TestApp) {
+    let process = QuireProcess::start_with(&app, &[]);
+    let token = editor(&app).await;
+    let mut socket = initialised(&process).await;
+    for n in 0..16 {
+        send(&mut socket, subscribe(&n.to_string(), CHANGED)).await;
     }
+    send(&mut socket, subscribe("over", CHANGED)).await;
+    let Heard::Message(refused) = hear(&mut socket, Duration::from_secs(5)).await else {
+        panic!("the 17th subscription was not refused");
+    };
+    assert_eq!(refused["id"], "over", "{refused}");
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{refused}");
+    let Heard::Message(ended) = hear(&mut socket, Duration::from_secs(5)).await else {
+        panic!("the refused subscription was not completed");
+    };
+    assert_eq!((&ended["id"], &ended["type"]), (&json!("over"), &json!("complete")));
+
+    // Completing one frees its place; the others go on.
+    send(&mut socket, json!({ "id": "0", "type": "complete" })).await;
+    send(&mut socket, subscribe("16", CHANGED)).await;
+    let want: BTreeSet<String> = (1..=16).map(|n| n.to_string()).collect();
+    let mut heard = BTreeSet::new();
+    for attempt in 0..10 {
+        let input = format!("{{ title: \"Probe {attempt}\" }}");
+        let item = create(&app, &token, "NewsArticle", &input).await;
+        publish(&app, &token, "NewsArticle", item["id"].as_str().unwrap()).await;
+        while let Heard::Message(message) = hear(&mut socket, Duration::from_millis(1500)).await {
+            assert_ne!(message["type"], "error", "{message}");
+            assert!(message["payload"]["errors"].is_null(), "{message}");
+            if message["type"] == "next" {
+                heard.insert(message["id"].as_str().unwrap().to_string());
+            }
+        }
+        if heard == want {
+            break;
+        }
+    }
+    assert_eq!(heard, want);
+    assert_peak_rss(&process);
 }
+e2e!(a_connection_holds_sixteen_subscriptions_at_most);
 
 /// Editors write large items while subscribers hold every subscription they may and never
 /// read: what the server holds for them stays bounded.
