@@ -42,15 +42,15 @@ mod tests {
         assert_eq!(expect(&id, "Page", "id", "page").ok(), Some(uuid));
         assert_eq!(
             expect(&id, "Booklet", "id", "booklet").err().map(|e| e.code()),
-            Some("NOT_FOUND")
+            Some(crate::error::codes::NOT_FOUND)
         );
         assert_eq!(
             expect(&id, "Asset", "fileId", "asset").err().map(|e| e.code()),
-            Some("BAD_USER_INPUT")
+            Some(crate::error::codes::BAD_USER_INPUT)
         );
         assert_eq!(
             expect("nonsense", "Page", "id", "page").err().map(|e| e.code()),
-            Some("BAD_USER_INPUT")
+            Some(crate::error::codes::BAD_USER_INPUT)
         );
     }
 }

@@ -32,6 +32,13 @@ pub fn server_error(err: ApiError) -> ServerError {
     error
 }
 
+/// A refusal of Quire's own, outside of execution, with its code.
+pub fn coded(message: &str, code: &'static str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    error.extensions.get_or_insert_with(Default::default).set("code", code);
+    error
+}
+
 fn label_one(error: &mut ServerError, before_execution: bool) {
     if let Some(source) = error.source.clone()
         && let Some(err) = source.downcast_ref::<ApiError>()

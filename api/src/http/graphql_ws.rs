@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use async_graphql::{Data, Executor, ServerError};
+use async_graphql::{Data, Executor};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
@@ -38,6 +38,7 @@ use super::ws_connections::Connections;
 use crate::config::WebSocketConfig;
 use crate::graphql::{QuireSchema, Refused, RequestContext, errors};
 use quire_core::auth;
+use quire_core::error::codes;
 
 /// The `Authorization` value a WebSocket connection was opened with, if any.
 #[derive(Clone)]
@@ -163,7 +164,7 @@ fn is_too_large(err: &axum::Error) -> bool {
 fn too_many_connections() -> Response {
     let body = serde_json::json!({ "errors": [{
         "message": "too many WebSocket connections from this address",
-        "extensions": { "code": quire_core::error::codes::RATE_LIMITED },
+        "extensions": { "code": codes::RATE_LIMITED },
     }] });
     (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
 }
@@ -226,7 +227,7 @@ impl SubscriptionsOnly {
         {
             let message = format!("the query is too complex: {}", refusal.message());
             return futures_util::stream::once(async move {
-                self::refusal(&message, quire_core::error::codes::QUERY_TOO_COMPLEX)
+                self::refusal(&message, codes::QUERY_TOO_COMPLEX)
             })
             .boxed();
         }
@@ -264,22 +265,18 @@ impl Drop for Running {
 }
 
 fn not_over_websocket() -> async_graphql::Response {
-    refusal("send queries and mutations over HTTP", "BAD_USER_INPUT")
+    refusal("send queries and mutations over HTTP", codes::BAD_USER_INPUT)
 }
 
 fn too_many_subscriptions() -> async_graphql::Response {
     refusal(
         "this connection holds as many subscriptions as it may: complete one first",
-        "RATE_LIMITED",
+        codes::RATE_LIMITED,
     )
 }
 
-fn refusal(message: &str, code: &str) -> async_graphql::Response {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
-    error.extensions = Some(extensions);
-    async_graphql::Response::from_errors(vec![error])
+fn refusal(message: &str, code: &'static str) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![errors::coded(message, code)])
 }
 
 fn is_subscription(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {

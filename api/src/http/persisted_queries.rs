@@ -57,7 +57,7 @@ impl PersistedQueries {
         let persisted = persisted.clone().into_json().unwrap_or_default();
         if persisted.get("version").and_then(|v| v.as_i64()) != Some(1) {
             return Err(error(
-                "BAD_USER_INPUT",
+                quire_core::error::codes::BAD_USER_INPUT,
                 "only version 1 of persisted queries is supported",
             ));
         }
@@ -89,12 +89,8 @@ impl PersistedQueries {
     }
 }
 
-fn error(code: &str, message: &str) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
-    error.extensions = Some(extensions);
-    error
+fn error(code: &'static str, message: &str) -> ServerError {
+    crate::graphql::errors::coded(message, code)
 }
 
 #[cfg(test)]
