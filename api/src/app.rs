@@ -20,6 +20,7 @@ use crate::graphql::SignInSettings;
 use crate::http;
 use crate::scheduler;
 use quire_core::db::{self, Db};
+use quire_core::live::Live;
 use quire_core::media::downloads::DownloadCounter;
 use quire_core::media::variants::Variants;
 use quire_core::media::{Media, Storage, leftovers};
@@ -35,6 +36,8 @@ pub struct App {
     media: Media,
     flush_interval: Duration,
     mail: MailWorker,
+    /// Committed changes as events, for subscriptions.
+    live: Live,
     /// How long requests in flight may take to finish once shutdown begins.
     shutdown_grace: Duration,
 }
@@ -78,8 +81,10 @@ impl App {
             media.public_url.as_deref(),
             &config.database.data_dir,
         )?;
+        let live = Live::default();
         let mut schema = graphql::schema_builder()
             .data(db.clone())
+            .data(live.clone())
             .data(sign_in)
             .data(media.clone())
             .data(newsletter)
@@ -97,7 +102,17 @@ impl App {
             .with_context(|| format!("listening on {}", config.addr))?;
         let flush_interval = Duration::from_millis(config.media.download_flush_interval_ms.max(10));
         let shutdown_grace = Duration::from_secs(config.shutdown_grace_seconds);
-        Ok(App { listener, router, db, workflow, media, flush_interval, mail, shutdown_grace })
+        Ok(App {
+            listener,
+            router,
+            db,
+            workflow,
+            media,
+            flush_interval,
+            mail,
+            live,
+            shutdown_grace,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -148,8 +163,8 @@ impl App {
         let sender = webhooks::run_sender(self.db.clone(), policy, targets, stopped.clone());
         let sender = tokio::spawn(db::background(sender));
         let mail = tokio::spawn(self.mail.run(stopped.clone()));
-        let live =
-            tokio::spawn(db::background(quire_core::live::run(self.db.clone(), stopped.clone())));
+        let events = quire_core::live::run(self.db.clone(), self.live.clone(), stopped.clone());
+        let live = tokio::spawn(db::background(events));
         let counts =
             self.media.downloads.clone().run(self.db.clone(), self.flush_interval, stopped);
         let counts = tokio::spawn(db::background(counts));

@@ -15,9 +15,9 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::commits::Commits;
 use crate::content::Viewer;
 use crate::content::journal::CHANNEL;
-use crate::live::Live;
 
 /// A database handle: the pool, a count of the SQL statements it has run (for tests and
 /// metrics), and on SQLite a lock that lets one write transaction run at a time.
@@ -30,7 +30,7 @@ pub struct Db {
     /// transactions would both upgrade from read to write.
     write_lock: Option<Arc<Mutex<()>>>,
     statements: Arc<AtomicU64>,
-    live: Live,
+    commits: Commits,
 }
 
 tokio::task_local! {
@@ -47,7 +47,7 @@ pub async fn background<F: std::future::Future>(work: F) -> F::Output {
 pub struct WriteTx {
     tx: DatabaseTransaction,
     _turn: Option<OwnedMutexGuard<()>>,
-    live: Live,
+    commits: Commits,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -64,11 +64,11 @@ impl WriteTx {
     /// its own notifications from theirs.
     pub async fn commit(self) -> Result<(), DbErr> {
         if self.tx.get_database_backend() == DbBackend::Postgres {
-            let notify = format!("SELECT pg_notify('{CHANNEL}', '{}')", self.live.tag());
+            let notify = format!("SELECT pg_notify('{CHANNEL}', '{}')", self.commits.tag());
             self.tx.execute_unprepared(&notify).await?;
         }
         self.tx.commit().await?;
-        self.live.committed();
+        self.commits.committed();
         Ok(())
     }
 
@@ -121,7 +121,7 @@ impl Db {
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut conn, &statements);
         let write_lock = is_sqlite.then(|| Arc::new(Mutex::new(())));
-        Ok(Db { conn, replica: None, write_lock, statements, live: Live::default() })
+        Ok(Db { conn, replica: None, write_lock, statements, commits: Commits::default() })
     }
 
     /// Sends the public's reads to a read replica of this (PostgreSQL) database.
@@ -180,9 +180,9 @@ impl Db {
         &self.conn
     }
 
-    /// Committed changes, as this process hears of them.
-    pub fn live(&self) -> &Live {
-        &self.live
+    /// The signal this process's commits give (and other processes', through `live`).
+    pub fn commits(&self) -> &Commits {
+        &self.commits
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -215,7 +215,7 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        Ok(WriteTx { tx: self.conn.begin().await?, _turn: turn, live: self.live.clone() })
+        Ok(WriteTx { tx: self.conn.begin().await?, _turn: turn, commits: self.commits.clone() })
     }
 
     pub async fn close(self) {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod client_key;
+pub mod commits;
 pub mod config;
 pub mod content;
 pub mod db;

@@ -1,6 +1,6 @@
-//! What a running server hears of committed changes: a generation number that every write
-//! moves on (the public response cache keys on it), and the change journal's new rows as
-//! events for live subscriptions. Rows journaled by other Quire processes on the same
+//! What a running server hears of committed changes: the change journal's new rows as
+//! events for live subscriptions, and the write generation ([`crate::commits`]) moved on
+//! for other processes' writes. Rows journaled by other Quire processes on the same
 //! PostgreSQL database arrive through `LISTEN/NOTIFY`, with a poll behind it in case a
 //! notification is lost while the listening connection reconnects. Subscribers share what
 //! each change loads ([`fanout`]).
@@ -8,14 +8,13 @@
 mod fanout;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use quire_entity::content_change::{self, Column};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use crate::content::ContentType;
@@ -53,10 +52,6 @@ pub struct Live {
 }
 
 struct Inner {
-    /// Names this server in its notifications.
-    tag: String,
-    generation: AtomicU64,
-    wake: Notify,
     events: broadcast::Sender<Event>,
     fanout: Fanout,
 }
@@ -71,9 +66,6 @@ impl Default for Live {
     fn default() -> Self {
         Live {
             inner: Arc::new(Inner {
-                tag: Uuid::now_v7().simple().to_string(),
-                generation: AtomicU64::new(0),
-                wake: Notify::new(),
                 events: broadcast::channel(BACKLOG).0,
                 fanout: Fanout::default(),
             }),
@@ -82,23 +74,6 @@ impl Default for Live {
 }
 
 impl Live {
-    /// Moves on with every committed write; anything computed under an earlier generation
-    /// may be stale.
-    pub fn generation(&self) -> u64 {
-        self.inner.generation.load(Ordering::Acquire)
-    }
-
-    /// Called when a write transaction has committed, before its caller hears so.
-    pub fn committed(&self) {
-        self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        self.inner.wake.notify_one();
-    }
-
-    /// What this server's notifications carry: a random name of its own.
-    pub fn tag(&self) -> &str {
-        &self.inner.tag
-    }
-
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.events.subscribe()
     }
@@ -111,8 +86,8 @@ impl Live {
 
 /// Reads the journal's new rows as they commit, here or in another process, and passes
 /// them on; runs until `stop`.
-pub async fn run(db: Db, mut stop: watch::Receiver<bool>) {
-    let live = db.live().clone();
+pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
+    let commits = db.commits().clone();
     // Where the journal ends now: events are for changes from here on, never a replay.
     let mut last = loop {
         match newest(&db).await {
@@ -134,12 +109,12 @@ pub async fn run(db: Db, mut stop: watch::Receiver<bool>) {
         // notification was lost), move it here.
         let notified = async {
             match listener.as_mut() {
-                Some(l) => l.recv().await.map(|n| n.payload() != live.tag()),
+                Some(l) => l.recv().await.map(|n| n.payload() != commits.tag()),
                 None => std::future::pending().await,
             }
         };
         let woken = tokio::select! {
-            () = live.inner.wake.notified() => Wake::Local,
+            () = commits.next_local() => Wake::Local,
             heard = notified => match heard {
                 Ok(true) => Wake::Foreign,
                 Ok(false) => Wake::Local,
@@ -155,7 +130,7 @@ pub async fn run(db: Db, mut stop: watch::Receiver<bool>) {
         let pulled = pull(&db, last).await;
         let found = matches!(&pulled, Ok(rows) if !rows.is_empty());
         if woken == Wake::Foreign || (woken == Wake::Poll && found) {
-            live.inner.generation.fetch_add(1, Ordering::AcqRel);
+            commits.committed_elsewhere();
         }
         match pulled {
             Ok(rows) => {

@@ -20,6 +20,7 @@ use quire_core::content::history::type_name;
 use quire_core::content::{ContentType, Viewer, sync};
 use quire_core::db::Db;
 use quire_core::error::{ApiError, ApiResult};
+use quire_core::live::Live;
 
 /// What became of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -157,9 +158,14 @@ impl Subscriptions {
         let credentials = ctx.data_opt::<WsCredentials>().and_then(|c| c.0.clone());
         let types: Vec<ContentType> =
             types.unwrap_or_default().into_iter().map(Into::into).collect();
-        let events = db.live().subscribe();
+        let live = ctx
+            .data::<Live>()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("live events are not set up")))?
+            .clone();
+        let events = live.subscribe();
         Ok(futures_util::stream::unfold(Some(events), move |events| {
             let db = db.clone();
+            let live = live.clone();
             let types = types.clone();
             let credentials = credentials.clone();
             async move {
@@ -183,7 +189,7 @@ impl Subscriptions {
                         continue;
                     }
                     // Loaded once per change for all subscribers who see it alike.
-                    let fanout = db.live().fanout();
+                    let fanout = live.fanout();
                     // Staff are checked again before each change: a token revoked or a
                     // session ended since the connection opened ends the subscription.
                     if viewer == Viewer::Staff {

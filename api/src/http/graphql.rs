@@ -203,7 +203,7 @@ async fn execute_as(
     // Only the public's queries are shared: everyone else may see drafts.
     let cache_key = (public && !mutation && state.responses.is_on())
         .then(|| response_cache::key(&request, response_format(headers)));
-    let generation = state.db.live().generation();
+    let generation = state.db.commits().generation();
     let operation = request.operation_name.clone();
     let started = std::time::Instant::now();
     if let Some(hit) = cache_key.as_ref().and_then(|key| state.responses.get(key, generation)) {
