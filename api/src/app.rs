@@ -18,7 +18,7 @@ use crate::config::{MediaConfig, ServeConfig, WorkflowConfig};
 use crate::graphql;
 use crate::graphql::SignInSettings;
 use crate::http;
-use crate::scheduler;
+use crate::workers;
 use quire_core::db::{self, Db};
 use quire_core::live::Live;
 use quire_core::media::downloads::DownloadCounter;
@@ -26,7 +26,7 @@ use quire_core::media::variants::Variants;
 use quire_core::media::{Media, Storage, leftovers};
 use quire_core::newsletter::{self, mail::MailWorker};
 use quire_core::users::LoginLimiter;
-use quire_core::webhooks::{self, RetryPolicy, Targets};
+use quire_core::webhooks::{RetryPolicy, Targets};
 
 pub struct App {
     listener: TcpListener,
@@ -137,7 +137,7 @@ impl App {
         ]
     }
 
-    /// Serves, with the scheduler and the webhook sender running beside the server, until
+    /// Serves, with the workers (`crate::workers`) running beside the server, until
     /// `shutdown` resolves; then finishes requests in flight for at most the grace period,
     /// stops the workers and saves the download counts.
     pub async fn run_until(
@@ -148,7 +148,7 @@ impl App {
         let (stop, stopped) = watch::channel(false);
         let w = &self.workflow;
         // Background work: its statements are not the requests' (see `db::background`).
-        let scheduler = tokio::spawn(db::background(scheduler::run(
+        let scheduler = tokio::spawn(db::background(workers::scheduler::run(
             self.db.clone(),
             Duration::from_millis(w.scheduler_interval_ms.max(10)),
             stopped.clone(),
@@ -160,13 +160,16 @@ impl App {
             poll_interval: Duration::from_millis(w.webhook_poll_interval_ms.max(10)),
         };
         let targets = Targets::new(w.webhook_allow_private_targets);
-        let sender = webhooks::run_sender(self.db.clone(), policy, targets, stopped.clone());
+        let sender =
+            workers::webhook_sender::run(self.db.clone(), policy, targets, stopped.clone());
         let sender = tokio::spawn(db::background(sender));
-        let mail = tokio::spawn(self.mail.run(stopped.clone()));
-        let events = quire_core::live::run(self.db.clone(), self.live.clone(), stopped.clone());
+        let mail = tokio::spawn(workers::mail::run(self.mail, stopped.clone()));
+        let events =
+            workers::live_listener::run(self.db.clone(), self.live.clone(), stopped.clone());
         let live = tokio::spawn(db::background(events));
+        let downloads = self.media.downloads.clone();
         let counts =
-            self.media.downloads.clone().run(self.db.clone(), self.flush_interval, stopped);
+            workers::download_counts::run(downloads, self.db.clone(), self.flush_interval, stopped);
         let counts = tokio::spawn(db::background(counts));
 
         // The moment the signal came: the grace period counts from it.

@@ -6,8 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod graphql;
 pub(crate) mod http;
-pub(crate) mod scheduler;
 pub mod telemetry;
+pub(crate) mod workers;
 
 // The domain modules that the binary, the examples and the tests reach through this crate.
 pub use quire_core::{auth, backup, db, live, media, search, seed, tokens, users};

@@ -1,24 +1,21 @@
 //! What a running server hears of committed changes: the change journal's new rows as
 //! events for live subscriptions, and the write generation ([`crate::commits`]) moved on
 //! for other processes' writes. Rows journaled by other Quire processes on the same
-//! PostgreSQL database arrive through `LISTEN/NOTIFY`, with a poll behind it in case a
-//! notification is lost while the listening connection reconnects. Subscribers share what
+//! PostgreSQL database arrive through `LISTEN/NOTIFY` (the live listener worker), with a
+//! poll behind it in case a notification is lost while the listening connection reconnects. Subscribers share what
 //! each change loads ([`fanout`]).
 
 mod fanout;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use quire_entity::content_change::{self, Column};
-use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use tokio::sync::{broadcast, watch};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::content::ContentType;
-use crate::content::journal::CHANNEL;
 use crate::db::Db;
 use crate::error::ApiResult;
 pub use fanout::Fanout;
@@ -59,7 +56,6 @@ struct Inner {
 /// Subscribers further behind than this miss events (and are told so); they catch up with
 /// `changes(after:)`.
 const BACKLOG: usize = 1024;
-const POLL: Duration = Duration::from_secs(1);
 const BATCH: u64 = 500;
 
 impl Default for Live {
@@ -74,6 +70,12 @@ impl Default for Live {
 }
 
 impl Live {
+    /// Passes a journaled change on to every subscriber.
+    pub fn publish(&self, event: Event) {
+        // No subscribers is not an error.
+        let _ = self.inner.events.send(event);
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.events.subscribe()
     }
@@ -84,97 +86,8 @@ impl Live {
     }
 }
 
-/// Reads the journal's new rows as they commit, here or in another process, and passes
-/// them on; runs until `stop`.
-pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
-    let commits = db.commits().clone();
-    // Where the journal ends now: events are for changes from here on, never a replay.
-    let mut last = loop {
-        match newest(&db).await {
-            Ok(seq) => break seq,
-            Err(err) => tracing::error!(error = ?err, "reading the change journal; retrying"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(POLL) => {}
-            _ = stop.changed() => return,
-        }
-    };
-    let mut listener = None;
-    loop {
-        if listener.is_none() && db.backend() == DbBackend::Postgres {
-            listener = listen(&db).await;
-        }
-        // What woke the pump decides whether the generation moves: a local commit moved it
-        // already; another process's notification, or rows found by the poll (in case a
-        // notification was lost), move it here.
-        let notified = async {
-            match listener.as_mut() {
-                Some(l) => l.recv().await.map(|n| n.payload() != commits.tag()),
-                None => std::future::pending().await,
-            }
-        };
-        let woken = tokio::select! {
-            () = commits.next_local() => Wake::Local,
-            heard = notified => match heard {
-                Ok(true) => Wake::Foreign,
-                Ok(false) => Wake::Local,
-                Err(err) => {
-                    tracing::warn!(error = %err, "listening for changes; polling until reconnected");
-                    listener = None;
-                    Wake::Poll
-                }
-            },
-            () = tokio::time::sleep(POLL) => Wake::Poll,
-            _ = stop.changed() => return,
-        };
-        let pulled = pull(&db, last).await;
-        let found = matches!(&pulled, Ok(rows) if !rows.is_empty());
-        if woken == Wake::Foreign || (woken == Wake::Poll && found) {
-            commits.committed_elsewhere();
-        }
-        match pulled {
-            Ok(rows) => {
-                for row in rows {
-                    last = row.seq;
-                    // No subscribers is not an error.
-                    let _ = live.inner.events.send(Event::from(row));
-                }
-            }
-            Err(err) => tracing::error!(error = ?err, "reading the change journal"),
-        }
-    }
-}
-
-/// Why the pump woke.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Wake {
-    /// A commit here, or this server's own notification.
-    Local,
-    /// Another Quire server's notification.
-    Foreign,
-    /// The poll.
-    Poll,
-}
-
-async fn listen(db: &Db) -> Option<PgListener> {
-    let pool = db.conn().get_postgres_connection_pool();
-    let mut listener = match PgListener::connect_with(pool).await {
-        Ok(listener) => listener,
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot listen for changes; polling");
-            return None;
-        }
-    };
-    match listener.listen(CHANNEL).await {
-        Ok(()) => Some(listener),
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot listen for changes; polling");
-            None
-        }
-    }
-}
-
-async fn newest(db: &Db) -> ApiResult<i64> {
+/// The journal's last sequence number: events are for changes after it.
+pub async fn newest(db: &Db) -> ApiResult<i64> {
     let seq: Option<i64> = content_change::Entity::find()
         .select_only()
         .column_as(Column::Seq.max(), "seq")
@@ -185,7 +98,8 @@ async fn newest(db: &Db) -> ApiResult<i64> {
     Ok(seq.unwrap_or(0))
 }
 
-async fn pull(db: &Db, after: i64) -> ApiResult<Vec<content_change::Model>> {
+/// Up to a batch of the journal's rows after `after`, in order.
+pub async fn pull(db: &Db, after: i64) -> ApiResult<Vec<content_change::Model>> {
     Ok(content_change::Entity::find()
         .filter(Column::Seq.gt(after))
         .order_by_asc(Column::Seq)

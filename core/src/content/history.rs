@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::changes::Changes;
+use super::outbox::{self, Event};
 use super::{ContentType, Item, now, sections, tags};
 use crate::audit::{self, Subject};
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
-use crate::webhooks::{self, Event};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -147,7 +147,7 @@ pub async fn record(
         event => event,
     };
     if let Some(event) = event {
-        webhooks::enqueue(conn, event, item).await?;
+        outbox::enqueue(conn, event, item).await?;
     }
     Ok(())
 }
@@ -161,7 +161,7 @@ pub async fn announce_view(
     entered: bool,
 ) -> ApiResult<()> {
     let event = if entered { Event::ContentPublished } else { Event::ContentUnpublished };
-    webhooks::enqueue(conn, event, item).await
+    outbox::enqueue(conn, event, item).await
 }
 
 pub async fn record_purge(

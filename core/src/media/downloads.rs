@@ -11,7 +11,6 @@ use quire_entity::content_item;
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::db::Db;
@@ -111,21 +110,5 @@ impl DownloadCounter {
 
     fn was_shown(&self) {
         *self.shown() = Shown { at: Some(Instant::now()), hidden: false };
-    }
-
-    /// Flushes every `interval` until `stop`, then once more.
-    pub async fn run(self, db: Db, interval: Duration, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                changed = stop.changed() => if changed.is_err() { break },
-            }
-            if let Err(err) = self.flush(&db).await {
-                tracing::error!(error = ?err, "saving download counts");
-            }
-        }
-        if let Err(err) = self.flush_and_show(&db).await {
-            tracing::error!(error = ?err, "saving download counts at shutdown");
-        }
     }
 }

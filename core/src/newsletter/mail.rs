@@ -10,7 +10,7 @@ use anyhow::Context;
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::config::NewsletterConfig;
@@ -18,7 +18,6 @@ use crate::config::NewsletterConfig;
 /// How long one SMTP delivery may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long queued mail may take to go out once the server stops.
-const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 /// Mail waiting to be sent; past this, new mail is dropped (and logged).
 const QUEUE_SIZE: usize = 1024;
 
@@ -149,30 +148,18 @@ impl Mailer {
 }
 
 impl MailWorker {
-    /// Sends queued mail until `stop` turns true, then what is still queued, for a while.
-    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
-            tokio::select! {
-                message = self.queue.recv() => match message {
-                    Some(message) => self.deliver(message).await,
-                    None => return,
-                },
-                changed = stop.changed() => if changed.is_err() { break },
-            }
-        }
-        self.queue.close();
-        let drained = tokio::time::timeout(DRAIN_LIMIT, async {
-            while let Some(message) = self.queue.recv().await {
-                self.deliver(message).await;
-            }
-        })
-        .await;
-        if drained.is_err() {
-            tracing::warn!("stopped before all queued mail was sent");
-        }
+    /// The next queued message; `None` once the queue is closed and empty.
+    pub async fn next(&mut self) -> Option<Message> {
+        self.queue.recv().await
     }
 
-    async fn deliver(&self, message: Message) {
+    /// Takes no more messages; those queued can still be taken.
+    pub fn close(&mut self) {
+        self.queue.close();
+    }
+
+    /// Sends one message; a failure is logged, never returned: mail is not retried.
+    pub async fn deliver(&self, message: Message) {
         let result = match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await.map(|_| ()).map_err(anyhow::Error::from)

@@ -1,31 +1,14 @@
-//! Carries out scheduled publications and unpublications when their time comes, also after a
-//! restart (the schedule is in the database), and exactly once when several Quire processes
-//! share one PostgreSQL database (rows are claimed with `SKIP LOCKED`).
-
-use std::time::Duration;
+//! Scheduled publications and unpublications, carried out when their time comes, also
+//! after a restart (the schedule is in the database), and exactly once when several Quire
+//! processes share one PostgreSQL database (rows are claimed with `SKIP LOCKED`). The
+//! scheduler worker calls [`run_due`] on a timer.
 
 use quire_entity::content_item::{self, Column};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use tokio::sync::watch;
 
-use quire_core::content::{now, write};
-use quire_core::db::Db;
-use quire_core::error::ApiResult;
-
-pub async fn run(db: Db, interval: Duration, mut stop: watch::Receiver<bool>) {
-    loop {
-        if let Err(err) = run_due(&db).await {
-            tracing::error!(error = ?err, "running scheduled changes");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-    }
-}
+use super::{now, write};
+use crate::db::Db;
+use crate::error::ApiResult;
 
 /// Carries out every change that is due; returns how many this process did.
 pub async fn run_due(db: &Db) -> ApiResult<usize> {
