@@ -4,8 +4,8 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Upload};
 
+use super::pagination::{connection, decode_cursor};
 use super::types::asset::{Asset, NAME};
-use super::workflow::{connection, decode_cursor};
 use super::{context, ids};
 use quire_core::content::list::page_size;
 use quire_core::error::ApiError;

@@ -3,8 +3,8 @@
 
 mod actor;
 mod assets;
+mod audit_log;
 mod batch;
-mod connection;
 mod content;
 mod context;
 pub mod cost;
@@ -15,13 +15,16 @@ mod ids;
 mod loaders;
 mod newsletter;
 mod node;
+mod pagination;
+mod preview;
+mod revisions;
 mod search;
 mod sync;
 mod tokens;
+mod trash;
 mod types;
 mod users;
 mod webhooks;
-mod workflow;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
@@ -47,7 +50,10 @@ pub struct QueryRoot(
     content::booklet::BookletListQuery,
     tokens::TokenQuery,
     users::UserQuery,
-    workflow::WorkflowQuery,
+    revisions::RevisionQuery,
+    trash::TrashQuery,
+    audit_log::AuditLogQuery,
+    preview::PreviewQuery,
     webhooks::WebhookQuery,
     assets::AssetQuery,
     sync::SyncQuery,
@@ -66,7 +72,9 @@ pub struct MutationRoot(
     content::booklet::BookletMutation,
     tokens::TokenMutation,
     users::UserMutation,
-    workflow::WorkflowMutation,
+    revisions::RevisionMutation,
+    trash::TrashMutation,
+    preview::PreviewMutation,
     webhooks::WebhookMutation,
     assets::AssetMutation,
     newsletter::NewsletterMutation,

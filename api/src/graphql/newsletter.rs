@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use quire_entity::newsletter_subscriber::{self, Status};
 use uuid::Uuid;
 
-use super::workflow::{connection, decode_cursor};
+use super::pagination::{connection, decode_cursor};
 use super::{context, ids};
 use quire_core::content::list::page_size;
 use quire_core::error::ApiError;

@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Upload};
 use chrono::{DateTime, Utc};
 
+use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use super::{asset_patch, asset_ref, patch, statuses};
-use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::context;
 use crate::graphql::loaders::AssetById;
 use crate::graphql::types::asset::Asset;
@@ -61,7 +61,7 @@ impl BookletQuery {
         ctx: &Context<'_>,
         slug: String,
     ) -> async_graphql::Result<Option<Booklet>> {
-        Ok(connection::find_by_slug(ctx, &slug).await?)
+        Ok(shared::find_by_slug(ctx, &slug).await?)
     }
 }
 

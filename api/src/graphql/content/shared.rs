@@ -1,12 +1,13 @@
-//! Relay connections over content lists, and the generic resolvers that every content
-//! type's queries and mutations share.
+//! What every content type's queries and mutations share: lookups, the list with its
+//! filter and order, and create, update, delete and publish with the files uploaded
+//! alongside. Each type declares its fields with the macros below.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Upload};
 
-use super::context;
-use super::ids;
-use super::types::{ContentObject, ContentOrder};
+use crate::graphql::context;
+use crate::graphql::ids;
+use crate::graphql::types::{ContentObject, ContentOrder};
 use chrono::{DateTime, Utc};
 use quire_core::content::changes::Changes;
 use quire_core::content::list::{Filter, Scope, Window};
@@ -208,10 +209,10 @@ macro_rules! content_list {
                 filter: Option<$filter>,
                 #[graphql(desc = "How to order the list.")]
                 order_by: Option<crate::graphql::types::ContentOrder>,
-            ) -> async_graphql::Result<crate::graphql::connection::ContentConnection<$ty>> {
-                let filter = crate::graphql::connection::IntoFilter::into_filter(filter.unwrap_or_default())?;
-                let args = crate::graphql::connection::ListArgs { first, after, last, before, order_by };
-                Ok(crate::graphql::connection::list::<$ty>(ctx, filter, args).await?)
+            ) -> async_graphql::Result<crate::graphql::content::shared::ContentConnection<$ty>> {
+                let filter = crate::graphql::content::shared::IntoFilter::into_filter(filter.unwrap_or_default())?;
+                let args = crate::graphql::content::shared::ListArgs { first, after, last, before, order_by };
+                Ok(crate::graphql::content::shared::list::<$ty>(ctx, filter, args).await?)
             }
         }
     };
@@ -242,7 +243,7 @@ macro_rules! content_mutations {
                 ctx: &async_graphql::Context<'_>,
                 input: $create_input,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::create::<$ty>(ctx, input).await?)
+                Ok(crate::graphql::content::shared::create::<$ty>(ctx, input).await?)
             }
 
             $(#[doc = $update_doc])*
@@ -254,7 +255,7 @@ macro_rules! content_mutations {
                 #[graphql(desc = "The version you last read; if the item has changed since, the update fails with CONFLICT and changes nothing.")]
                 expected_version: Option<i32>,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::update::<$ty>(ctx, &id, input, expected_version).await?)
+                Ok(crate::graphql::content::shared::update::<$ty>(ctx, &id, input, expected_version).await?)
             }
 
             $(#[doc = $delete_doc])*
@@ -263,7 +264,7 @@ macro_rules! content_mutations {
                 ctx: &async_graphql::Context<'_>,
                 id: async_graphql::ID,
             ) -> async_graphql::Result<async_graphql::ID> {
-                Ok(crate::graphql::connection::delete::<$ty>(ctx, &id).await?)
+                Ok(crate::graphql::content::shared::delete::<$ty>(ctx, &id).await?)
             }
 
             $(#[doc = $publish_doc])*
@@ -274,7 +275,7 @@ macro_rules! content_mutations {
                 #[graphql(desc = "When to publish. In the future, the item becomes SCHEDULED and is published then (an embargo); left out or past, it is published now.")]
                 at: Option<chrono::DateTime<chrono::Utc>>,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::publish::<$ty>(ctx, &id, true, at).await?)
+                Ok(crate::graphql::content::shared::publish::<$ty>(ctx, &id, true, at).await?)
             }
 
             $(#[doc = $unpublish_doc])*
@@ -285,7 +286,7 @@ macro_rules! content_mutations {
                 #[graphql(desc = "When to unpublish. In the future, the item stays published until then; left out, it is unpublished now (and a scheduled publication is cancelled).")]
                 at: Option<chrono::DateTime<chrono::Utc>>,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::publish::<$ty>(ctx, &id, false, at).await?)
+                Ok(crate::graphql::content::shared::publish::<$ty>(ctx, &id, false, at).await?)
             }
         }
     };

@@ -1,0 +1,91 @@
+//! The versions of a content item, and restoring one.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Json, Object};
+use chrono::{DateTime, Utc};
+use quire_entity::revision;
+
+use super::actor::ActorInfo;
+use super::node::{Node, content_uuid};
+use super::pagination::{connection, decode_cursor};
+use super::{context, ids};
+use quire_core::content::list::page_size;
+use quire_core::content::{history, write};
+use quire_core::error::ApiError;
+
+/// One version of a content item.
+pub struct Revision(revision::Model);
+
+#[Object]
+impl Revision {
+    /// Opaque id; pass it to `restoreRevision`.
+    async fn id(&self) -> ID {
+        ids::encode("Revision", self.0.id)
+    }
+
+    /// The item's version this revision records.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// When the version was made.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Who made it.
+    async fn author(&self) -> ActorInfo {
+        ActorInfo::stored(&self.0.actor_kind, self.0.actor_id, &self.0.actor_name)
+    }
+
+    /// The whole item as it was, tags included.
+    async fn snapshot(&self) -> async_graphql::Result<Json<serde_json::Value>> {
+        serde_json::from_str(&self.0.snapshot)
+            .map(Json)
+            .map_err(|e| ApiError::Internal(e.into()).into())
+    }
+}
+
+#[derive(Default)]
+pub struct RevisionQuery;
+
+#[Object]
+impl RevisionQuery {
+    /// The versions of a content item, newest first (editors, admins, and the author who
+    /// created it).
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The content item's id.")] id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Revision>> {
+        let actor = context::actor(ctx)?;
+        actor.require_staff()?;
+        let uuid = content_uuid(&id)?;
+        let limit = page_size(first, "first")?;
+        let before: Option<i32> = decode_cursor(after.clone())?;
+        let db = context::db(ctx)?;
+        let Some(item) = history::item_exists(db.conn(), uuid).await? else {
+            return Err(ApiError::not_found("content item").into());
+        };
+        actor.require_owner_or_editor(item.created_by)?;
+        let rows = history::list(db.conn(), uuid, before, limit + 1).await?;
+        Ok(connection(rows, limit, after.is_some(), |r| r.version, Revision))
+    }
+}
+
+#[derive(Default)]
+pub struct RevisionMutation;
+
+#[Object]
+impl RevisionMutation {
+    /// Makes an old revision's content the newest version (a new revision; nothing is
+    /// overwritten). The item's status does not change.
+    async fn restore_revision(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+        let actor = context::actor(ctx)?;
+        actor.require_staff()?;
+        let uuid = ids::expect(&id, "Revision", "id", "revision")?;
+        Ok(Node::from(write::restore_revision(context::db(ctx)?, &actor, uuid).await?))
+    }
+}

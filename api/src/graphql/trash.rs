@@ -1,0 +1,55 @@
+//! The trash: listing it, restoring from it, purging it.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::context;
+use super::node::{Node, content_uuid};
+use super::pagination::{connection, decode_cursor};
+use quire_core::content::list::page_size;
+use quire_core::content::{read, write};
+
+#[derive(Default)]
+pub struct TrashQuery;
+
+#[Object]
+impl TrashQuery {
+    /// Items in the trash, most recently deleted first (editors and admins).
+    async fn trash(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Node>> {
+        context::actor(ctx)?.require_editor()?;
+        let limit = page_size(first, "first")?;
+        let position: Option<(DateTime<Utc>, Uuid)> = decode_cursor(after.clone())?;
+        let rows = read::trash(context::db(ctx)?.conn(), position, limit + 1).await?;
+        Ok(connection(rows, limit, after.is_some(), |item| (item.deleted_at, item.id), Node::from))
+    }
+}
+
+#[derive(Default)]
+pub struct TrashMutation;
+
+#[Object]
+impl TrashMutation {
+    /// Takes an item out of the trash (editors and admins).
+    async fn restore_from_trash(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+        let actor = context::actor(ctx)?;
+        actor.require_editor()?;
+        let uuid = content_uuid(&id)?;
+        Ok(Node::from(write::restore_from_trash(context::db(ctx)?, &actor, uuid).await?))
+    }
+
+    /// Deletes a trashed item for good (admins only). Its audit entries stay.
+    async fn purge(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let actor = context::actor(ctx)?;
+        actor.require_admin()?;
+        let uuid = content_uuid(&id)?;
+        write::purge(context::db(ctx)?, &actor, uuid).await?;
+        Ok(id)
+    }
+}
