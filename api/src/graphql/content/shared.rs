@@ -14,6 +14,7 @@ use quire_core::content::list::{Filter, Scope, Window};
 use quire_core::content::{read, write};
 use quire_core::error::{ApiError, ApiResult};
 use quire_core::media::{Media, assets};
+use uuid::Uuid;
 
 pub type ContentConnection<T> = Connection<String, T, TotalCount, EmptyFields>;
 
@@ -93,10 +94,37 @@ pub trait IntoFilter {
     fn into_filter(self) -> ApiResult<Filter>;
 }
 
+/// A reference to an asset that a file uploaded with an input may fill, instead of an id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadField {
+    /// `fileId`, filled by `file`.
+    File,
+    /// `coverId`, filled by `cover`.
+    Cover,
+}
+
+impl UploadField {
+    /// The id field the upload stands in for, as errors name it.
+    fn name(self) -> &'static str {
+        match self {
+            UploadField::File => "fileId",
+            UploadField::Cover => "coverId",
+        }
+    }
+
+    /// The change the uploaded asset's id goes into.
+    fn reference(self, changes: &mut Changes) -> &mut Option<Option<Uuid>> {
+        match self {
+            UploadField::File => &mut changes.file_id,
+            UploadField::Cover => &mut changes.cover_id,
+        }
+    }
+}
+
 /// An input that turns into field changes (it may need to decode ids).
 pub trait IntoChanges {
-    /// Files uploaded with the input, each for the reference field it sets (`fileId`).
-    fn uploads(&mut self) -> Vec<(&'static str, Upload)> {
+    /// Files uploaded with the input, each with the reference it fills.
+    fn uploads(&mut self) -> Vec<(UploadField, Upload)> {
         Vec::new()
     }
 
@@ -111,14 +139,12 @@ async fn changes_with_uploads(
     let uploads = input.uploads();
     let mut changes = input.into_changes()?;
     for (field, upload) in uploads {
-        let reference = match field {
-            "fileId" => &mut changes.file_id,
-            "coverId" => &mut changes.cover_id,
-            "heroImageId" => &mut changes.hero_image_id,
-            other => return Err(ApiError::Internal(anyhow::anyhow!("no upload field {other}"))),
-        };
+        let reference = field.reference(&mut changes);
         if matches!(reference, Some(Some(_))) {
-            return Err(ApiError::bad_input(field, "give a file to upload or an id, not both"));
+            return Err(ApiError::bad_input(
+                field.name(),
+                "give a file to upload or an id, not both",
+            ));
         }
         let media = ctx
             .data::<Media>()
