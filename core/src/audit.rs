@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::content::now;
 use crate::error::ApiResult;
+use crate::pagination::{Page, Window};
 
 /// What an entry is about.
 pub struct Subject<'a> {
@@ -44,12 +45,12 @@ pub async fn record(
 /// Newest first. Entry ids are UUID v7, so they sort by time and serve as the cursor.
 pub async fn list(
     conn: &impl ConnectionTrait,
-    before: Option<Uuid>,
-    limit: u64,
-) -> ApiResult<Vec<audit_entry::Model>> {
+    window: &Window<Uuid>,
+) -> ApiResult<Page<audit_entry::Model>> {
     let mut query = audit_entry::Entity::find();
-    if let Some(before) = before {
+    if let Some(before) = window.cursor {
         query = query.filter(audit_entry::Column::Id.lt(before));
     }
-    Ok(query.order_by_desc(audit_entry::Column::Id).limit(limit).all(conn).await?)
+    let rows = query.order_by_desc(audit_entry::Column::Id).limit(window.fetch()).all(conn).await?;
+    Ok(window.page(rows, |e| e.id))
 }

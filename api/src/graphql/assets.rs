@@ -4,12 +4,12 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Upload};
 
-use super::pagination::{connection, decode_cursor};
+use super::pagination::connection;
 use super::types::asset::{Asset, NAME};
 use super::{context, ids};
-use quire_core::content::list::page_size;
 use quire_core::error::ApiError;
 use quire_core::media::{Media, assets};
+use quire_core::pagination::Forward;
 
 fn media<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Media> {
     ctx.data::<Media>()
@@ -28,10 +28,8 @@ impl AssetQuery {
         #[graphql(desc = "Return files after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Asset>> {
         context::actor(ctx)?.require_staff()?;
-        let limit = page_size(first, "first")?;
-        let before: Option<uuid::Uuid> = decode_cursor(after.clone())?;
-        let rows = assets::list(context::db(ctx)?.conn(), before, limit + 1).await?;
-        Ok(connection(rows, limit, after.is_some(), |a| a.id, Asset))
+        let window = Forward { first, after }.check()?;
+        Ok(connection(assets::list(context::db(ctx)?.conn(), &window).await?, Asset))
     }
 }
 

@@ -4,13 +4,12 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use quire_entity::audit_entry;
-use uuid::Uuid;
 
 use super::actor::ActorInfo;
-use super::pagination::{connection, decode_cursor};
+use super::pagination::connection;
 use super::{context, ids};
 use quire_core::audit;
-use quire_core::content::list::page_size;
+use quire_core::pagination::Forward;
 
 /// One entry of the audit log.
 pub struct AuditEntry(audit_entry::Model);
@@ -66,9 +65,7 @@ impl AuditLogQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, AuditEntry>> {
         context::actor(ctx)?.require_admin()?;
-        let limit = page_size(first, "first")?;
-        let before: Option<Uuid> = decode_cursor(after.clone())?;
-        let rows = audit::list(context::db(ctx)?.conn(), before, limit + 1).await?;
-        Ok(connection(rows, limit, after.is_some(), |e| e.id, AuditEntry))
+        let window = Forward { first, after }.check()?;
+        Ok(connection(audit::list(context::db(ctx)?.conn(), &window).await?, AuditEntry))
     }
 }

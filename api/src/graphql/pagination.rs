@@ -1,43 +1,28 @@
-//! Relay connections from pages of rows, and their cursors.
+//! Pages from the core's lists as Relay connections. The rules (sizes, cursors, the
+//! `first`/`after`/`last`/`before` checks) are the core's [`quire_core::pagination`].
 
-use async_graphql::connection::{Connection, Edge};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use quire_core::error::{ApiError, ApiResult};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{ObjectType, OutputType};
+use quire_core::pagination::Page;
 
-fn encode_cursor(value: &impl serde::Serialize) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
+/// A page as a connection, each item wrapped by `node`.
+pub fn connection<T, N: OutputType>(
+    page: Page<T>,
+    node: impl FnMut(T) -> N,
+) -> Connection<String, N> {
+    connection_with(page, EmptyFields, node)
 }
 
-pub(super) fn decode_cursor<T: serde::de::DeserializeOwned>(
-    cursor: Option<String>,
-) -> ApiResult<Option<T>> {
-    cursor
-        .map(|raw| {
-            URL_SAFE_NO_PAD
-                .decode(raw)
-                .ok()
-                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-                .ok_or_else(|| ApiError::bad_input("after", "this cursor is not valid"))
-        })
-        .transpose()
-}
-
-/// Fetches one more than asked for, to know whether another page follows.
-pub(super) fn connection<C, T, N: async_graphql::OutputType>(
-    mut rows: Vec<T>,
-    limit: u64,
-    had_cursor: bool,
-    cursor: impl Fn(&T) -> C,
-    node: impl Fn(T) -> N,
-) -> Connection<String, N>
-where
-    C: serde::Serialize,
-{
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let mut out = Connection::new(had_cursor, has_next);
-    out.edges
-        .extend(rows.into_iter().map(|row| Edge::new(encode_cursor(&cursor(&row)), node(row))));
-    out
+/// A page as a connection with `fields` beside its edges (such as `totalCount`).
+pub fn connection_with<T, N: OutputType, F: ObjectType>(
+    page: Page<T>,
+    fields: F,
+    mut node: impl FnMut(T) -> N,
+) -> Connection<String, N, F> {
+    let mut connection =
+        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, fields);
+    connection
+        .edges
+        .extend(page.items.into_iter().map(|(cursor, item)| Edge::new(cursor, node(item))));
+    connection
 }

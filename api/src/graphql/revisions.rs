@@ -7,11 +7,11 @@ use quire_entity::revision;
 
 use super::actor::ActorInfo;
 use super::node::{Node, content_uuid};
-use super::pagination::{connection, decode_cursor};
+use super::pagination::connection;
 use super::{context, ids};
-use quire_core::content::list::page_size;
 use quire_core::content::{history, write};
 use quire_core::error::ApiError;
+use quire_core::pagination::Forward;
 
 /// One version of a content item.
 pub struct Revision(revision::Model);
@@ -63,15 +63,13 @@ impl RevisionQuery {
         let actor = context::actor(ctx)?;
         actor.require_staff()?;
         let uuid = content_uuid(&id)?;
-        let limit = page_size(first, "first")?;
-        let before: Option<i32> = decode_cursor(after.clone())?;
+        let window = Forward { first, after }.check()?;
         let db = context::db(ctx)?;
         let Some(item) = history::item_exists(db.conn(), uuid).await? else {
             return Err(ApiError::not_found("content item").into());
         };
         actor.require_owner_or_editor(item.created_by)?;
-        let rows = history::list(db.conn(), uuid, before, limit + 1).await?;
-        Ok(connection(rows, limit, after.is_some(), |r| r.version, Revision))
+        Ok(connection(history::list(db.conn(), uuid, &window).await?, Revision))
     }
 }
 

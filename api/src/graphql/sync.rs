@@ -5,8 +5,6 @@ use std::sync::Arc;
 
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
@@ -19,7 +17,8 @@ use crate::http::graphql_ws::WsCredentials;
 use quire_core::content::history::type_name;
 use quire_core::content::{ContentType, Viewer, sync};
 use quire_core::db::Db;
-use quire_core::error::{ApiError, ApiResult};
+use quire_core::error::ApiError;
+use quire_core::pagination::{CHANGES, decode_change, encode_change};
 
 /// What became of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -37,7 +36,7 @@ pub struct Change(Arc<sync::Change>);
 impl Change {
     /// Pass to `changes(after:)` to continue from here.
     async fn cursor(&self) -> String {
-        encode_cursor(self.0.seq)
+        encode_change(self.0.seq)
     }
 
     /// The item's global id (also for deleted items).
@@ -72,25 +71,6 @@ pub struct ChangeConnection {
     pub page_info: PageInfo,
 }
 
-const CURSOR_PREFIX: &str = "change:";
-
-fn encode_cursor(seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{seq}"))
-}
-
-fn decode_cursor(raw: &str) -> ApiResult<i64> {
-    URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix(CURSOR_PREFIX)?.parse().ok())
-        .filter(|seq| *seq >= 0)
-        .ok_or_else(|| ApiError::bad_input("after", "this is not a cursor from `changes`"))
-}
-
-const DEFAULT_PAGE: i32 = 100;
-const MAX_PAGE: i32 = 500;
-
 #[derive(Default)]
 pub struct SyncQuery;
 
@@ -109,27 +89,24 @@ impl SyncQuery {
             Vec<ContentTypeEnum>,
         >,
     ) -> async_graphql::Result<ChangeConnection> {
-        let first = first.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(ApiError::bad_input("first", format!("must be 1 to {MAX_PAGE}")).into());
-        }
-        let from = after.as_deref().map(decode_cursor).transpose()?;
+        let first = CHANGES.check(first, "first")?;
+        let from = after.as_deref().map(decode_change).transpose()?;
         let types: Vec<ContentType> =
             types.unwrap_or_default().into_iter().map(Into::into).collect();
         let page = sync::after(
             context::reads(ctx)?,
             context::viewer(ctx)?,
             from.unwrap_or(0),
-            first as u64,
+            first,
             &types,
         )
         .await?;
-        let end_cursor = page.changes.last().map(|c| encode_cursor(c.seq)).or(after);
+        let end_cursor = page.changes.last().map(|c| encode_change(c.seq)).or(after);
         Ok(ChangeConnection {
             page_info: PageInfo {
                 has_previous_page: from.is_some_and(|seq| seq > 0),
                 has_next_page: page.has_next_page,
-                start_cursor: page.changes.first().map(|c| encode_cursor(c.seq)),
+                start_cursor: page.changes.first().map(|c| encode_change(c.seq)),
                 end_cursor,
             },
             nodes: page.changes.into_iter().map(|change| Change(Arc::new(change))).collect(),

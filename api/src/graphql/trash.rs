@@ -2,14 +2,12 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use super::context;
 use super::node::{Node, content_uuid};
-use super::pagination::{connection, decode_cursor};
-use quire_core::content::list::page_size;
+use super::pagination::connection;
 use quire_core::content::{read, write};
+use quire_core::pagination::Forward;
 
 #[derive(Default)]
 pub struct TrashQuery;
@@ -24,10 +22,8 @@ impl TrashQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Node>> {
         context::actor(ctx)?.require_editor()?;
-        let limit = page_size(first, "first")?;
-        let position: Option<(DateTime<Utc>, Uuid)> = decode_cursor(after.clone())?;
-        let rows = read::trash(context::db(ctx)?.conn(), position, limit + 1).await?;
-        Ok(connection(rows, limit, after.is_some(), |item| (item.deleted_at, item.id), Node::from))
+        let window = Forward { first, after }.check()?;
+        Ok(connection(read::trash(context::db(ctx)?.conn(), &window).await?, Node::from))
     }
 }
 

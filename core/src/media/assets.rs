@@ -14,6 +14,7 @@ use crate::auth::Actor;
 use crate::content::{Item, Viewer, history, now};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Page, Window};
 
 const SUBJECT: &str = "Asset";
 const MAX_ALT: usize = 1000;
@@ -124,17 +125,17 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<ass
     Ok(asset::Entity::find_by_id(id).one(conn).await?)
 }
 
-/// Newest first, after the asset `before` (ids are UUID v7, so they sort by time).
+/// Newest first; ids are UUID v7, so they sort by time and serve as the cursor.
 pub async fn list(
     conn: &impl ConnectionTrait,
-    before: Option<Uuid>,
-    limit: u64,
-) -> ApiResult<Vec<asset::Model>> {
+    window: &Window<Uuid>,
+) -> ApiResult<Page<asset::Model>> {
     let mut query = asset::Entity::find();
-    if let Some(before) = before {
+    if let Some(before) = window.cursor {
         query = query.filter(asset::Column::Id.lt(before));
     }
-    Ok(query.order_by_desc(asset::Column::Id).limit(limit).all(conn).await?)
+    let rows = query.order_by_desc(asset::Column::Id).limit(window.fetch()).all(conn).await?;
+    Ok(window.page(rows, |a| a.id))
 }
 
 fn uses(id: Uuid) -> Condition {

@@ -2,21 +2,23 @@
 //! filter and order, and create, update, delete and publish with the files uploaded
 //! alongside. Each type declares its fields with the macros below.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Upload};
 
 use crate::graphql::context;
 use crate::graphql::ids;
+use crate::graphql::pagination::connection_with;
 use crate::graphql::types::{ContentObject, ContentOrder};
 use chrono::{DateTime, Utc};
 use quire_core::content::changes::Changes;
-use quire_core::content::list::{Filter, Scope, Window};
+use quire_core::content::list::{Filter, Scope};
 use quire_core::content::{read, write};
 use quire_core::error::{ApiError, ApiResult};
 use quire_core::media::{Media, assets};
+use quire_core::pagination::Window;
 use uuid::Uuid;
 
-pub type ContentConnection<T> = Connection<String, T, TotalCount, EmptyFields>;
+pub type ContentConnection<T> = Connection<String, T, TotalCount>;
 
 /// The size of the whole list, computed only when asked for.
 pub struct TotalCount {
@@ -52,15 +54,7 @@ pub async fn list<T: ContentObject>(
     };
     let scope = Scope { viewer: context::viewer(ctx)?, kind: T::KIND, filter };
     let page = scope.list(context::reads(ctx)?, sort, &window, asks_for_text(ctx)).await?;
-    let mut connection = Connection::with_additional_fields(
-        page.has_previous_page,
-        page.has_next_page,
-        TotalCount { scope },
-    );
-    connection.edges.extend(
-        page.items.into_iter().map(|(cursor, item)| Edge::new(cursor.encode(), T::from(item))),
-    );
-    Ok(connection)
+    Ok(connection_with(page, TotalCount { scope }, T::from))
 }
 
 /// Whether a list query selects any of the long text fields of its items.
