@@ -11,9 +11,7 @@ use super::types::ContentObject;
 use super::types::asset::{self as asset_type, Asset};
 use super::{context, ids};
 use quire_core::content::{ContentType, Item, read};
-use quire_core::error::{ApiError, ApiResult};
 use quire_core::media;
-use uuid::Uuid;
 
 /// Anything with a global id that `node(id:)` can fetch.
 #[derive(Interface)]
@@ -44,15 +42,6 @@ pub fn content_kind(type_name: &str) -> Option<ContentType> {
         .into_iter()
         .zip([Page::NAME, NewsArticle::NAME, PressRelease::NAME, Testimonial::NAME, Booklet::NAME])
         .find_map(|(kind, name)| (name == type_name).then_some(kind))
-}
-
-/// The UUID of a content item's id, whatever its type.
-pub fn content_uuid(id: &ID) -> ApiResult<Uuid> {
-    match ids::decode(id) {
-        Some((type_name, uuid)) if content_kind(&type_name).is_some() => Ok(uuid),
-        Some(_) => Err(ApiError::not_found("content item")),
-        None => Err(ApiError::bad_input("id", "this is not a valid id")),
-    }
 }
 
 #[derive(Default)]

@@ -1,12 +1,10 @@
 //! Previews: tokens that open one item, draft or not, to whoever holds them.
 
 use async_graphql::{Context, ID, Object};
-use quire_core::content::{Viewer, read};
-use quire_core::error::ApiError;
 use quire_core::preview;
 
 use super::context;
-use super::node::{Node, content_uuid};
+use super::node::Node;
 
 #[derive(Default)]
 pub struct PreviewQuery;
@@ -21,9 +19,7 @@ impl PreviewQuery {
     ) -> async_graphql::Result<Option<Node>> {
         // A draft seen through a token is nobody else's to cache, and the token expires.
         ctx.insert_http_header(http::header::CACHE_CONTROL, "private, no-store");
-        let db = context::db(ctx)?;
-        let id = preview::verify(db, &token).await?;
-        Ok(read::find(db.conn(), Viewer::Staff, None, id).await?.map(Node::from))
+        Ok(preview::open(context::db(ctx)?, &token).await?.map(Node::from))
     }
 }
 
@@ -43,15 +39,8 @@ impl PreviewMutation {
         expires_in_seconds: Option<i32>,
     ) -> async_graphql::Result<String> {
         let actor = context::actor(ctx)?;
-        actor.require_staff()?;
-        let uuid = content_uuid(&id)?;
         let db = context::db(ctx)?;
-        let Some(item) = read::find(db.conn(), Viewer::Staff, None, uuid).await? else {
-            return Err(ApiError::not_found("content item").into());
-        };
-        actor.require_owner_or_editor(item.created_by)?;
-        let ttl = expires_in_seconds.map(|s| chrono::Duration::seconds(i64::from(s)));
-        Ok(preview::create(db, &actor, uuid, ttl).await?.0)
+        Ok(preview::create(db, &actor, &id, expires_in_seconds).await?.0)
     }
 
     /// Ends every preview token of this item made so far, whoever made it (editors and
@@ -62,9 +51,7 @@ impl PreviewMutation {
         #[graphql(desc = "The content item's id.")] id: ID,
     ) -> async_graphql::Result<bool> {
         let actor = context::actor(ctx)?;
-        actor.require_editor()?;
-        let uuid = content_uuid(&id)?;
-        preview::revoke(context::db(ctx)?, &actor, uuid).await?;
+        preview::revoke(context::db(ctx)?, &actor, &id).await?;
         Ok(true)
     }
 }

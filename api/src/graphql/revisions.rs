@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use quire_entity::revision;
 
 use super::actor::ActorInfo;
-use super::node::{Node, content_uuid};
+use super::node::Node;
 use super::pagination::connection;
 use super::{context, ids};
-use quire_core::content::{history, write};
+use quire_core::content::{revisions, write};
 use quire_core::error::ApiError;
 use quire_core::pagination::Forward;
 
@@ -20,7 +20,7 @@ pub struct Revision(revision::Model);
 impl Revision {
     /// Opaque id; pass it to `restoreRevision`.
     async fn id(&self) -> ID {
-        ids::encode("Revision", self.0.id)
+        ids::encode(revisions::TYPE_NAME, self.0.id)
     }
 
     /// The item's version this revision records.
@@ -61,15 +61,9 @@ impl RevisionQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Revision>> {
         let actor = context::actor(ctx)?;
-        actor.require_staff()?;
-        let uuid = content_uuid(&id)?;
-        let window = Forward { first, after }.check()?;
-        let db = context::db(ctx)?;
-        let Some(item) = history::item_exists(db.conn(), uuid).await? else {
-            return Err(ApiError::not_found("content item").into());
-        };
-        actor.require_owner_or_editor(item.created_by)?;
-        Ok(connection(history::list(db.conn(), uuid, &window).await?, Revision))
+        let page = Forward { first, after };
+        let versions = revisions::list(context::db(ctx)?.conn(), &actor, &id, page).await?;
+        Ok(connection(versions, Revision))
     }
 }
 
@@ -82,8 +76,6 @@ impl RevisionMutation {
     /// overwritten). The item's status does not change.
     async fn restore_revision(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
         let actor = context::actor(ctx)?;
-        actor.require_staff()?;
-        let uuid = ids::expect(&id, "Revision", "id", "revision")?;
-        Ok(Node::from(write::restore_revision(context::db(ctx)?, &actor, uuid).await?))
+        Ok(Node::from(write::restore_revision(context::db(ctx)?, &actor, &id).await?))
     }
 }

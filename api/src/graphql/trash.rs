@@ -4,9 +4,9 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 
 use super::context;
-use super::node::{Node, content_uuid};
+use super::node::Node;
 use super::pagination::connection;
-use quire_core::content::{read, write};
+use quire_core::content::{trash, write};
 use quire_core::pagination::Forward;
 
 #[derive(Default)]
@@ -21,9 +21,9 @@ impl TrashQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Node>> {
-        context::actor(ctx)?.require_editor()?;
-        let window = Forward { first, after }.check()?;
-        Ok(connection(read::trash(context::db(ctx)?.conn(), &window).await?, Node::from))
+        let actor = context::actor(ctx)?;
+        let items = trash::list(context::db(ctx)?.conn(), &actor, Forward { first, after }).await?;
+        Ok(connection(items, Node::from))
     }
 }
 
@@ -35,17 +35,13 @@ impl TrashMutation {
     /// Takes an item out of the trash (editors and admins).
     async fn restore_from_trash(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
         let actor = context::actor(ctx)?;
-        actor.require_editor()?;
-        let uuid = content_uuid(&id)?;
-        Ok(Node::from(write::restore_from_trash(context::db(ctx)?, &actor, uuid).await?))
+        Ok(Node::from(write::restore_from_trash(context::db(ctx)?, &actor, &id).await?))
     }
 
     /// Deletes a trashed item for good (admins only). Its audit entries stay.
     async fn purge(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let actor = context::actor(ctx)?;
-        actor.require_admin()?;
-        let uuid = content_uuid(&id)?;
-        write::purge(context::db(ctx)?, &actor, uuid).await?;
+        write::purge(context::db(ctx)?, &actor, &id).await?;
         Ok(id)
     }
 }

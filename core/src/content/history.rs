@@ -184,8 +184,9 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<(revision:
     Ok((found, snapshot))
 }
 
-/// Revisions of an item, newest first; the cursor is the version.
-pub async fn list(
+/// Revisions of an item, newest first; the cursor is the version. Clients ask through
+/// [`super::revisions::list`], which checks who may see them.
+pub(super) async fn list(
     conn: &impl ConnectionTrait,
     content_id: Uuid,
     window: &Window<i32>,

@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use super::{ContentType, Item, Viewer};
 use crate::error::ApiResult;
-use crate::pagination::{Page, Window};
 
 fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
     content_item::Entity::find().filter(viewer.condition())
@@ -85,28 +84,4 @@ pub async fn children_of(
         }
     }
     Ok(out)
-}
-
-/// Items in the trash, most recently deleted first; the cursor is an item's deletion time
-/// and id.
-pub async fn trash(
-    conn: &impl ConnectionTrait,
-    window: &Window<(chrono::DateTime<chrono::Utc>, Uuid)>,
-) -> ApiResult<Page<Item>> {
-    use sea_orm::{Condition, QuerySelect};
-    let mut query = content_item::Entity::find().filter(Column::DeletedAt.is_not_null());
-    if let Some((at, id)) = window.cursor {
-        query = query.filter(
-            Condition::any()
-                .add(Column::DeletedAt.lt(at))
-                .add(Condition::all().add(Column::DeletedAt.eq(at)).add(Column::Id.lt(id))),
-        );
-    }
-    let rows = query
-        .order_by_desc(Column::DeletedAt)
-        .order_by_desc(Column::Id)
-        .limit(window.fetch())
-        .all(conn)
-        .await?;
-    Ok(window.page(rows, |item| (item.deleted_at, item.id)))
 }

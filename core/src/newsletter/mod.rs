@@ -32,7 +32,7 @@ use crate::config::NewsletterConfig;
 use crate::content::now;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::{Page, Window};
+use crate::pagination::{Forward, Page};
 use mail::{Confirmation, MailWorker, Mailer};
 
 /// What the sign-up needs beyond the database: its limits and the mail queue.
@@ -251,13 +251,14 @@ pub async fn unsubscribe(db: &Db, token: &str) -> ApiResult<()> {
 
 /// Subscribers newest first (admins only). Ids are UUID v7, so they sort by sign-up time
 /// and serve as the cursor.
-pub async fn list(
+pub async fn subscribers(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     status: Option<Status>,
-    window: &Window<Uuid>,
+    page: Forward,
 ) -> ApiResult<Page<newsletter_subscriber::Model>> {
     actor.require_admin()?;
+    let window = page.check::<Uuid>()?;
     let mut query = newsletter_subscriber::Entity::find();
     if let Some(status) = status {
         query = query.filter(newsletter_subscriber::Column::Status.eq(status));
