@@ -22,7 +22,7 @@ use crate::content::ContentType;
 use crate::content::journal::CHANNEL;
 use crate::db::Db;
 use crate::error::ApiResult;
-pub use fanout::Fanout;
+pub use fanout::{Delivery, Fanout};
 
 /// A change as it was journaled.
 #[derive(Debug, Clone)]

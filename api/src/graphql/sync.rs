@@ -15,9 +15,10 @@ use super::node::Node;
 use super::types::ContentTypeEnum;
 use crate::http::graphql_ws::WsCredentials;
 use quire_core::content::history::type_name;
-use quire_core::content::{ContentType, Viewer, sync};
+use quire_core::content::{ContentType, sync};
 use quire_core::db::Db;
 use quire_core::error::ApiError;
+use quire_core::live::Delivery;
 use quire_core::pagination::{CHANGES, decode_change, encode_change};
 
 /// What became of an item.
@@ -154,23 +155,17 @@ impl Subscriptions {
                         }
                         Err(RecvError::Closed) => return None,
                     };
-                    if (viewer == Viewer::Public && !event.public)
-                        || (!types.is_empty() && !types.contains(&event.content_type))
-                    {
+                    if !types.is_empty() && !types.contains(&event.content_type) {
                         continue;
                     }
                     // Loaded once per change for all subscribers who see it alike.
                     let fanout = db.live().fanout();
-                    // Staff are checked again before each change: a token revoked or a
-                    // session ended since the connection opened ends the subscription.
-                    if viewer == Viewer::Staff {
-                        let credentials = credentials.as_deref()?;
-                        if !fanout.still_staff(&db, &event, credentials).await {
-                            return None;
+                    match fanout.deliver(&db, viewer, credentials.as_deref(), &event).await {
+                        Delivery::Change(change) => {
+                            return Some((Ok(Change(change)), Some(events)));
                         }
-                    }
-                    if let Some(change) = fanout.change(&db, viewer, &event).await {
-                        return Some((Ok(Change(change)), Some(events)));
+                        Delivery::End => return None,
+                        Delivery::Skip => {}
                     }
                 }
             }
