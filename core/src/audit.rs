@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::content::now;
 use crate::error::ApiResult;
+use crate::pagination::{Forward, Page};
 
 /// What an entry is about.
 pub struct Subject<'a> {
@@ -41,15 +42,19 @@ pub async fn record(
     Ok(())
 }
 
-/// Newest first. Entry ids are UUID v7, so they sort by time and serve as the cursor.
+/// The log, newest first (admins only). Entry ids are UUID v7, so they sort by time and
+/// serve as the cursor.
 pub async fn list(
     conn: &impl ConnectionTrait,
-    before: Option<Uuid>,
-    limit: u64,
-) -> ApiResult<Vec<audit_entry::Model>> {
+    actor: &Actor,
+    page: Forward,
+) -> ApiResult<Page<audit_entry::Model>> {
+    actor.require_admin()?;
+    let window = page.check::<Uuid>()?;
     let mut query = audit_entry::Entity::find();
-    if let Some(before) = before {
+    if let Some(before) = window.cursor {
         query = query.filter(audit_entry::Column::Id.lt(before));
     }
-    Ok(query.order_by_desc(audit_entry::Column::Id).limit(limit).all(conn).await?)
+    let rows = query.order_by_desc(audit_entry::Column::Id).limit(window.fetch()).all(conn).await?;
+    Ok(window.page(rows, |e| e.id))
 }

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod live;
 pub mod media;
 pub mod newsletter;
+pub mod pagination;
 pub mod preview;
 pub mod search;
 pub mod seed;

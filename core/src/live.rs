@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::content::ContentType;
 use crate::db::Db;
 use crate::error::ApiResult;
-pub use fanout::Fanout;
+pub use fanout::{Delivery, Fanout};
 
 /// A change as it was journaled.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Subject};
 use crate::auth::Actor;
-use crate::content::{history, now};
+use crate::content::{self, Item, Viewer, history, now, read};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 
@@ -116,8 +116,27 @@ fn mac(key: &[u8], payload: &str) -> ApiResult<Vec<u8>> {
     Ok(mac.finalize().into_bytes().to_vec())
 }
 
-/// A token to item `id`, made by `creator` (whose right to it the caller has checked).
+/// A token to one item, for editors and admins, and for the author who created the item;
+/// it lasts `expires_in_seconds` (an hour when left out, at most 30 days). `id` is the
+/// item's id as the client gave it.
 pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    expires_in_seconds: Option<i32>,
+) -> ApiResult<(String, DateTime<Utc>)> {
+    actor.require_staff()?;
+    let id = content::any_item_id(id)?;
+    let item = read::find(db.conn(), Viewer::Staff, None, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("content item"))?;
+    actor.require_owner_or_editor(item.created_by)?;
+    let ttl = expires_in_seconds.map(|s| Duration::seconds(i64::from(s)));
+    sign(db, actor, id, ttl).await
+}
+
+/// A token to item `id`, made by `creator`, whose right to it has been checked.
+async fn sign(
     db: &Db,
     creator: &Actor,
     id: Uuid,
@@ -139,9 +158,16 @@ pub async fn create(
     Ok((format!("{payload}.{signature}"), expires_at))
 }
 
+/// The item a token opens, draft or not, for anyone who holds the token; none when the item
+/// has gone since (to the trash, or for good).
+pub async fn open(db: &Db, token: &str) -> ApiResult<Option<Item>> {
+    let id = verify(db, token).await?;
+    read::find(db.conn(), Viewer::Staff, None, id).await
+}
+
 /// The item a token opens, if the token is genuine, has not expired, was not revoked and
 /// its creator's account is still active.
-pub async fn verify(db: &Db, token: &str) -> ApiResult<Uuid> {
+async fn verify(db: &Db, token: &str) -> ApiResult<Uuid> {
     let invalid =
         || ApiError::bad_input("token", "this preview token is invalid, expired or revoked");
     let (payload, signature) = token.split_once('.').ok_or_else(invalid)?;
@@ -168,9 +194,10 @@ pub async fn verify(db: &Db, token: &str) -> ApiResult<Uuid> {
 }
 
 /// Ends every preview token of an item made so far (editors and admins). Tokens made
-/// afterwards work as usual.
-pub async fn revoke(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<()> {
+/// afterwards work as usual. `id` is the item's id as the client gave it.
+pub async fn revoke(db: &Db, actor: &Actor, id: &str) -> ApiResult<()> {
     actor.require_editor()?;
+    let id = content::any_item_id(id)?;
     let tx = db.write().await?;
     let item =
         history::item_exists(&*tx, id).await?.ok_or_else(|| ApiError::not_found("content item"))?;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::content::changes::Changes;
-use crate::content::{ContentType, Viewer, read, write};
+use crate::content::{ContentType, Viewer, history, read, write};
 use crate::db::Db;
 use crate::media::{Storage, assets};
 
@@ -224,7 +224,8 @@ pub async fn load(db: &Db, storage: &Storage, dir: &Path) -> anyhow::Result<Seed
         write::create_with_id(db, &system, entry.kind, entry.id, entry.changes)
             .await
             .map_err(api)?;
-        write::publish(db, &system, entry.kind, entry.id, None).await.map_err(api)?;
+        let id = crate::ids::encode(history::type_name(entry.kind), entry.id);
+        write::publish(db, &system, entry.kind, &id, None).await.map_err(api)?;
         report.created += 1;
     }
     tracing::info!(
@@ -244,9 +245,8 @@ async fn upload(
     let content =
         std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    assets::upload(db, storage, &Actor::System, filename, content, None, u64::MAX)
-        .await
-        .map_err(api)
+    let file = || Ok(assets::Incoming { filename, content });
+    assets::upload(db, storage, &Actor::System, file, None, u64::MAX).await.map_err(api)
 }
 
 fn api(err: crate::error::ApiError) -> anyhow::Error {

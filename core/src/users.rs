@@ -272,6 +272,12 @@ pub async fn find(db: &Db, id: Uuid) -> ApiResult<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(db.conn()).await?)
 }
 
+/// The signed-in person acting; none for API tokens, the public and Quire itself.
+pub async fn me(db: &Db, actor: &Actor) -> ApiResult<Option<user::Model>> {
+    let Some(id) = actor.user_id() else { return Ok(None) };
+    find(db, id).await
+}
+
 /// Signs in. A wrong password, an unknown email and a deactivated account all get the
 /// same answer, after the same amount of work.
 pub async fn login(

@@ -4,15 +4,23 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Upload};
 
+use super::pagination::connection;
 use super::types::asset::{Asset, NAME};
-use super::workflow::{connection, decode_cursor};
 use super::{context, ids};
-use quire_core::content::list::page_size;
-use quire_core::error::ApiError;
-use quire_core::media::{Media, assets};
+use quire_core::error::{ApiError, ApiResult};
+use quire_core::media::Media;
+use quire_core::media::assets::{self, Incoming};
+use quire_core::pagination::Forward;
 
 fn media<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Media> {
     ctx.data::<Media>()
+}
+
+/// An uploaded file as the core takes it. Its temporary file could not be read back: that
+/// is ours, not the client's.
+pub(super) fn incoming(ctx: &Context<'_>, upload: &Upload) -> ApiResult<Incoming> {
+    let value = upload.value(ctx).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Incoming { filename: value.filename, content: value.content })
 }
 
 #[derive(Default)]
@@ -27,11 +35,10 @@ impl AssetQuery {
         #[graphql(desc = "How many, 20 by default, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Return files after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Asset>> {
-        context::actor(ctx)?.require_staff()?;
-        let limit = page_size(first, "first")?;
-        let before: Option<uuid::Uuid> = decode_cursor(after.clone())?;
-        let rows = assets::list(context::db(ctx)?.conn(), before, limit + 1).await?;
-        Ok(connection(rows, limit, after.is_some(), |a| a.id, Asset))
+        let actor = context::actor(ctx)?;
+        let files =
+            assets::list(context::db(ctx)?.conn(), &actor, Forward { first, after }).await?;
+        Ok(connection(files, Asset))
     }
 }
 
@@ -49,17 +56,10 @@ impl AssetMutation {
         #[graphql(desc = "The file.")] file: Upload,
         #[graphql(desc = "Text alternative, for images.")] alt: Option<String>,
     ) -> async_graphql::Result<Asset> {
-        let actor = context::actor(ctx)?;
-        actor.require_editor()?;
-        let media = media(ctx)?;
-        // The upload's temporary file could not be read back: that is ours, not the client's.
-        let upload = file.value(ctx).map_err(|e| ApiError::Internal(e.into()))?;
-        let db = context::db(ctx)?;
-        let (filename, content) = (upload.filename, upload.content);
+        let (actor, media, db) = (context::actor(ctx)?, media(ctx)?, context::db(ctx)?);
+        let file = || incoming(ctx, &file);
         let limit = media.max_upload_bytes;
-        let created =
-            assets::upload(db, &media.storage, &actor, filename, content, alt, limit).await?;
-        Ok(Asset(created))
+        Ok(Asset(assets::upload(db, &media.storage, &actor, file, alt, limit).await?))
     }
 
     /// Changes a file's alt text (editors and admins).

@@ -14,15 +14,13 @@ use async_graphql::parser::types::{
     SelectionSet, TypeKind,
 };
 use async_graphql::{Name, Value};
+use quire_core::pagination::{self, Sizes};
 
 /// Items a list with no `first`/`last` argument is counted as returning.
 pub const UNSIZED_LIST_ITEMS: u64 = 20;
-/// Items a paged field returns when the caller does not say.
-const DEFAULT_PAGE_ITEMS: u64 = 20;
-/// The most items a paged field returns; larger requests are refused by the field itself.
-const MAX_PAGE_ITEMS: u64 = 100;
-/// Fields whose page sizes differ from the defaults: (field, default, most).
-const PAGE_SIZES: &[(&str, u64, u64)] = &[("changes", 100, 500)];
+/// Fields whose page sizes differ from every other list's ([`pagination::LISTS`]); larger
+/// requests are refused by the field itself.
+const PAGE_SIZES: &[(&str, Sizes)] = &[("changes", pagination::CHANGES)];
 /// How many introspection lists (`types`, `fields`, `args`, …) may nest inside each other;
 /// none may nest inside itself (`fields { type { fields } }`). The introspection query of
 /// every common client nests three (`types { fields { args } }`) and repeats none: more
@@ -420,10 +418,10 @@ impl Walk<'_> {
     /// larger, if both), its default when neither, never more than the field allows.
     fn page_size(&self, field: &Field) -> u64 {
         let name = field.name.node.as_str();
-        let (default, most) = PAGE_SIZES
+        let Sizes { default, max: most, .. } = PAGE_SIZES
             .iter()
-            .find(|(field, ..)| *field == name)
-            .map_or((DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS), |(_, default, most)| (*default, *most));
+            .find(|(field, _)| *field == name)
+            .map_or(pagination::LISTS, |(_, sizes)| *sizes);
         let asked = field
             .arguments
             .iter()

@@ -1,10 +1,18 @@
 //! The GraphQL API. [`schema()`] builds it with no database, so `quire schema` and the
 //! drift test need nothing; the server adds the database and per-request data.
+//!
+//! Permission rules live in quire-core's services: a resolver fetches the actor, calls one
+//! service, which decides, and wraps what it returns. A test below fails if a resolver asks
+//! for a role itself. The exceptions:
+//! - [`RequestGuard`] lets the public call only the [`PUBLIC_MUTATIONS`]: any other mutation
+//!   is answered `UNAUTHENTICATED` before it is validated or run, whatever its arguments.
+//!   The services check again. Because of it, `create…` and `update…` may read their input
+//!   (ids, uploaded files) before their service checks the caller: only staff get there.
 
 mod actor;
 mod assets;
+mod audit_log;
 mod batch;
-mod connection;
 mod content;
 mod context;
 pub mod cost;
@@ -15,13 +23,16 @@ mod ids;
 mod loaders;
 mod newsletter;
 mod node;
+mod pagination;
+mod preview;
+mod revisions;
 mod search;
 mod sync;
 mod tokens;
+mod trash;
 mod types;
 mod users;
 mod webhooks;
-mod workflow;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
@@ -47,7 +58,10 @@ pub struct QueryRoot(
     content::booklet::BookletListQuery,
     tokens::TokenQuery,
     users::UserQuery,
-    workflow::WorkflowQuery,
+    revisions::RevisionQuery,
+    trash::TrashQuery,
+    audit_log::AuditLogQuery,
+    preview::PreviewQuery,
     webhooks::WebhookQuery,
     assets::AssetQuery,
     sync::SyncQuery,
@@ -66,7 +80,9 @@ pub struct MutationRoot(
     content::booklet::BookletMutation,
     tokens::TokenMutation,
     users::UserMutation,
-    workflow::WorkflowMutation,
+    revisions::RevisionMutation,
+    trash::TrashMutation,
+    preview::PreviewMutation,
     webhooks::WebhookMutation,
     assets::AssetMutation,
     newsletter::NewsletterMutation,
@@ -101,4 +117,52 @@ pub fn asset_id(id: uuid::Uuid) -> async_graphql::ID {
 /// The global id of an object of `type_name`.
 pub fn global_id(type_name: &str, id: uuid::Uuid) -> async_graphql::ID {
     ids::encode(type_name, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// A resolver that asked for a role itself would hold a permission rule that belongs in
+    /// a core service (see the exceptions at the top of this module).
+    #[test]
+    fn resolvers_hold_no_permission_rules() {
+        // Spelled in parts, so that this file does not name them.
+        let rules = ["admin", "editor", "staff", "owner_or_editor"].map(|r| format!("require_{r}"));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/graphql");
+        let mut files = Vec::new();
+        rust_files(&root, &mut files);
+        assert!(
+            files.iter().any(|f| f.ends_with("revisions.rs")),
+            "no resolvers under {}",
+            root.display()
+        );
+        let mut found = Vec::new();
+        for file in &files {
+            let text =
+                std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            for (number, line) in text.lines().enumerate() {
+                if rules.iter().any(|rule| line.contains(rule.as_str())) {
+                    found.push(format!("{}:{}: {}", file.display(), number + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "permission rules belong in quire-core's services:\n{}",
+            found.join("\n")
+        );
+    }
 }

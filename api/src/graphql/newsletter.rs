@@ -5,13 +5,12 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use quire_entity::newsletter_subscriber::{self, Status};
-use uuid::Uuid;
 
-use super::workflow::{connection, decode_cursor};
+use super::pagination::connection;
 use super::{context, ids};
-use quire_core::content::list::page_size;
 use quire_core::error::ApiError;
 use quire_core::newsletter::{self, Newsletter};
+use quire_core::pagination::Forward;
 
 /// Where a subscriber stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -108,14 +107,10 @@ impl NewsletterQuery {
             NewsletterSubscriberStatus,
         >,
     ) -> async_graphql::Result<Connection<String, NewsletterSubscriber>> {
-        let actor = context::actor(ctx)?;
-        actor.require_admin()?;
-        let limit = page_size(first, "first")?;
-        let before: Option<Uuid> = decode_cursor(after.clone())?;
-        let conn = context::db(ctx)?.conn();
-        let rows =
-            newsletter::list(conn, &actor, status.map(Status::from), before, limit + 1).await?;
-        Ok(connection(rows, limit, after.is_some(), |s| s.id, NewsletterSubscriber))
+        let (actor, conn) = (context::actor(ctx)?, context::db(ctx)?.conn());
+        let page = Forward { first, after };
+        let found = newsletter::subscribers(conn, &actor, status.map(Status::from), page).await?;
+        Ok(connection(found, NewsletterSubscriber))
     }
 }
 

@@ -1,13 +1,14 @@
 //! `search(query:)`: full-text search over every kind of content, best matches first.
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 
 use super::context;
 use super::node::Node;
+use super::pagination::connection;
 use super::types::ContentTypeEnum;
 use quire_core::content::ContentType;
-use quire_core::content::list::page_size;
+use quire_core::pagination::LISTS;
 use quire_core::search::{self, Cursor, Hit, Search};
 
 pub struct SearchHit(Hit);
@@ -72,7 +73,7 @@ impl SearchQuery {
         )]
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, SearchHit>> {
-        let limit = page_size(first, "first")?;
+        let limit = LISTS.check(first, "first")?;
         let search = Search {
             terms: search::query::parse(&query)?,
             viewer: context::viewer(ctx)?,
@@ -80,11 +81,6 @@ impl SearchQuery {
             after: after.as_deref().map(Cursor::decode).transpose()?,
             limit,
         };
-        let page = search::run(context::db(ctx)?.conn(), &search).await?;
-        let mut connection = Connection::new(search.after.is_some(), page.has_next_page);
-        connection.edges.extend(
-            page.hits.into_iter().map(|hit| Edge::new(hit.cursor().encode(), SearchHit(hit))),
-        );
-        Ok(connection)
+        Ok(connection(search::run(context::db(ctx)?.conn(), &search).await?, SearchHit))
     }
 }

@@ -5,8 +5,6 @@ use std::sync::Arc;
 
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
@@ -17,10 +15,11 @@ use super::node::Node;
 use super::types::ContentTypeEnum;
 use crate::http::graphql_ws::WsCredentials;
 use quire_core::content::history::type_name;
-use quire_core::content::{ContentType, Viewer, sync};
+use quire_core::content::{ContentType, sync};
 use quire_core::db::Db;
-use quire_core::error::{ApiError, ApiResult};
-use quire_core::live::Live;
+use quire_core::error::ApiError;
+use quire_core::live::{Delivery, Live};
+use quire_core::pagination::{CHANGES, decode_change, encode_change};
 
 /// What became of an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -38,7 +37,7 @@ pub struct Change(Arc<sync::Change>);
 impl Change {
     /// Pass to `changes(after:)` to continue from here.
     async fn cursor(&self) -> String {
-        encode_cursor(self.0.seq)
+        encode_change(self.0.seq)
     }
 
     /// The item's global id (also for deleted items).
@@ -73,25 +72,6 @@ pub struct ChangeConnection {
     pub page_info: PageInfo,
 }
 
-const CURSOR_PREFIX: &str = "change:";
-
-fn encode_cursor(seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{seq}"))
-}
-
-fn decode_cursor(raw: &str) -> ApiResult<i64> {
-    URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix(CURSOR_PREFIX)?.parse().ok())
-        .filter(|seq| *seq >= 0)
-        .ok_or_else(|| ApiError::bad_input("after", "this is not a cursor from `changes`"))
-}
-
-const DEFAULT_PAGE: i32 = 100;
-const MAX_PAGE: i32 = 500;
-
 #[derive(Default)]
 pub struct SyncQuery;
 
@@ -110,27 +90,24 @@ impl SyncQuery {
             Vec<ContentTypeEnum>,
         >,
     ) -> async_graphql::Result<ChangeConnection> {
-        let first = first.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(ApiError::bad_input("first", format!("must be 1 to {MAX_PAGE}")).into());
-        }
-        let from = after.as_deref().map(decode_cursor).transpose()?;
+        let first = CHANGES.check(first, "first")?;
+        let from = after.as_deref().map(decode_change).transpose()?;
         let types: Vec<ContentType> =
             types.unwrap_or_default().into_iter().map(Into::into).collect();
         let page = sync::after(
             context::reads(ctx)?,
             context::viewer(ctx)?,
             from.unwrap_or(0),
-            first as u64,
+            first,
             &types,
         )
         .await?;
-        let end_cursor = page.changes.last().map(|c| encode_cursor(c.seq)).or(after);
+        let end_cursor = page.changes.last().map(|c| encode_change(c.seq)).or(after);
         Ok(ChangeConnection {
             page_info: PageInfo {
                 has_previous_page: from.is_some_and(|seq| seq > 0),
                 has_next_page: page.has_next_page,
-                start_cursor: page.changes.first().map(|c| encode_cursor(c.seq)),
+                start_cursor: page.changes.first().map(|c| encode_change(c.seq)),
                 end_cursor,
             },
             nodes: page.changes.into_iter().map(|change| Change(Arc::new(change))).collect(),
@@ -183,23 +160,17 @@ impl Subscriptions {
                         }
                         Err(RecvError::Closed) => return None,
                     };
-                    if (viewer == Viewer::Public && !event.public)
-                        || (!types.is_empty() && !types.contains(&event.content_type))
-                    {
+                    if !types.is_empty() && !types.contains(&event.content_type) {
                         continue;
                     }
                     // Loaded once per change for all subscribers who see it alike.
                     let fanout = live.fanout();
-                    // Staff are checked again before each change: a token revoked or a
-                    // session ended since the connection opened ends the subscription.
-                    if viewer == Viewer::Staff {
-                        let credentials = credentials.as_deref()?;
-                        if !fanout.still_staff(&db, &event, credentials).await {
-                            return None;
+                    match fanout.deliver(&db, viewer, credentials.as_deref(), &event).await {
+                        Delivery::Change(change) => {
+                            return Some((Ok(Change(change)), Some(events)));
                         }
-                    }
-                    if let Some(change) = fanout.change(&db, viewer, &event).await {
-                        return Some((Ok(Change(change)), Some(events)));
+                        Delivery::End => return None,
+                        Delivery::Skip => {}
                     }
                 }
             }

@@ -90,8 +90,7 @@ pub struct UserQuery;
 impl UserQuery {
     /// The signed-in user; null for API tokens and the public.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = context::actor(ctx)?.user_id() else { return Ok(None) };
-        Ok(users::find(context::db(ctx)?, id).await?.map(User))
+        Ok(users::me(context::db(ctx)?, &context::actor(ctx)?).await?.map(User))
     }
 
     /// Every user, by email (admins only).

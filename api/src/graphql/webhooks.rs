@@ -142,7 +142,7 @@ impl WebhookQuery {
     ) -> async_graphql::Result<Vec<WebhookDelivery>> {
         let actor = context::actor(ctx)?;
         let id = ids::expect(&webhook_id, NAME, "webhookId", "webhook")?;
-        let limit = quire_core::content::list::page_size(first, "first")?;
+        let limit = quire_core::pagination::LISTS.check(first, "first")?;
         Ok(webhooks::deliveries(context::db(ctx)?, &actor, id, limit)
             .await?
             .into_iter()

@@ -69,7 +69,7 @@ pub async fn post(
             Ok(actor) => actor,
             Err(response) => return closing(response),
         };
-        if let Err(err) = actor.require_editor() {
+        if let Err(err) = quire_core::media::assets::may_upload(&actor) {
             return closing(refusal(&headers, err));
         }
         return match receive_upload(&state, content_type, body).await {

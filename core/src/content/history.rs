@@ -17,6 +17,7 @@ use super::{ContentType, Item, now, sections, tags};
 use crate::audit::{self, Subject};
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Page, Window};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -183,18 +184,20 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<(revision:
     Ok((found, snapshot))
 }
 
-/// Revisions of an item, newest first, before version `before`.
-pub async fn list(
+/// Revisions of an item, newest first; the cursor is the version. Clients ask through
+/// [`super::revisions::list`], which checks who may see them.
+pub(super) async fn list(
     conn: &impl ConnectionTrait,
     content_id: Uuid,
-    before: Option<i32>,
-    limit: u64,
-) -> ApiResult<Vec<revision::Model>> {
+    window: &Window<i32>,
+) -> ApiResult<Page<revision::Model>> {
     let mut query = revision::Entity::find().filter(revision::Column::ContentId.eq(content_id));
-    if let Some(before) = before {
+    if let Some(before) = window.cursor {
         query = query.filter(revision::Column::Version.lt(before));
     }
-    Ok(query.order_by_desc(revision::Column::Version).limit(limit).all(conn).await?)
+    let rows =
+        query.order_by_desc(revision::Column::Version).limit(window.fetch()).all(conn).await?;
+    Ok(window.page(rows, |r| r.version))
 }
 
 /// Whether an item exists at all (trashed or not), for listing its history.

@@ -2,8 +2,6 @@
 //! id of an item, so a page never skips or repeats an item and the database never scans
 //! past an OFFSET.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use quire_entity::{content_item, content_tag};
 use sea_orm::prelude::Expr;
@@ -17,11 +15,9 @@ use uuid::Uuid;
 
 use super::{ContentType, Item, Status, Viewer};
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Page, Window};
 
 use content_item::Column;
-
-pub const DEFAULT_PAGE_SIZE: u64 = 20;
-pub const MAX_PAGE_SIZE: u64 = 100;
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
@@ -52,64 +48,6 @@ pub struct Sort {
     pub descending: bool,
 }
 
-/// A page size argument, checked: 20 when left out, 0 to 100 otherwise.
-pub fn page_size(size: Option<i32>, field: &str) -> ApiResult<u64> {
-    match size {
-        None => Ok(DEFAULT_PAGE_SIZE),
-        Some(n) if n < 0 => {
-            Err(ApiError::bad_input(field, format!("`{field}` must not be negative")))
-        }
-        Some(n) if n as u64 > MAX_PAGE_SIZE => {
-            Err(ApiError::bad_input(field, format!("`{field}` is at most {MAX_PAGE_SIZE}")))
-        }
-        Some(n) => Ok(n as u64),
-    }
-}
-
-/// `first`/`after` or `last`/`before`, checked.
-#[derive(Debug, Clone)]
-pub struct Window {
-    pub backward: bool,
-    pub limit: u64,
-    pub cursor: Option<Cursor>,
-}
-
-impl Window {
-    pub fn from_args(
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> ApiResult<Window> {
-        let refuse = |field: &str, message: &str| Err(ApiError::bad_input(field, message));
-        if first.is_some() && last.is_some() {
-            return refuse("last", "give `first` or `last`, not both");
-        }
-        if after.is_some() && before.is_some() {
-            return refuse("before", "give `after` or `before`, not both");
-        }
-        // A cursor of the other direction would be ignored silently: refuse it instead.
-        if first.is_some() && before.is_some() {
-            return refuse("before", "`before` goes with `last`; use `first` with `after`");
-        }
-        if last.is_some() && after.is_some() {
-            return refuse("after", "`after` goes with `first`; use `last` with `before`");
-        }
-        let backward = last.is_some() || before.is_some();
-        let (size, size_field) = if backward { (last, "last") } else { (first, "first") };
-        let limit = page_size(size, size_field)?;
-        let (cursor, cursor_field) = if backward { (before, "before") } else { (after, "after") };
-        let cursor = match cursor {
-            None => None,
-            Some(raw) => Some(
-                Cursor::decode(&raw)
-                    .ok_or_else(|| ApiError::bad_input(cursor_field, "this cursor is not valid"))?,
-            ),
-        };
-        Ok(Window { backward, limit, cursor })
-    }
-}
-
 /// An opaque position in a list: the sort field, the item's value for it, and its id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cursor {
@@ -118,22 +56,6 @@ pub struct Cursor {
     #[serde(rename = "v")]
     value: serde_json::Value,
     id: Uuid,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
-    }
-
-    fn decode(raw: &str) -> Option<Cursor> {
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).ok()?).ok()
-    }
-}
-
-pub struct ListPage {
-    pub items: Vec<(Cursor, Item)>,
-    pub has_previous_page: bool,
-    pub has_next_page: bool,
 }
 
 /// Where a query's rows come from: kind, viewer and filter, without ordering or window.
@@ -211,9 +133,9 @@ impl Scope {
         &self,
         conn: &impl ConnectionTrait,
         sort: Sort,
-        window: &Window,
+        window: &Window<Cursor>,
         text: bool,
-    ) -> ApiResult<ListPage> {
+    ) -> ApiResult<Page<Item>> {
         let key = self.sort_key(sort.field);
         // Walking backward reads the list in reverse, then flips the page.
         let descending = sort.descending != window.backward;
@@ -238,21 +160,10 @@ impl Scope {
             );
         }
         let query =
-            query.order_by(key, order.clone()).order_by(Column::Id, order).limit(window.limit + 1);
-        let mut rows =
+            query.order_by(key, order.clone()).order_by(Column::Id, order).limit(window.fetch());
+        let rows =
             if text { query.all(conn).await? } else { without_text(query).all(conn).await? };
-        let has_more = rows.len() as u64 > window.limit;
-        rows.truncate(window.limit as usize);
-        if window.backward {
-            rows.reverse();
-        }
-        let items = rows.into_iter().map(|item| (cursor_for(sort.field, &item), item)).collect();
-        let has_cursor = window.cursor.is_some();
-        Ok(ListPage {
-            items,
-            has_previous_page: if window.backward { has_more } else { has_cursor },
-            has_next_page: if window.backward { has_cursor } else { has_more },
-        })
+        Ok(window.page(rows, |item| cursor_for(sort.field, item)))
     }
 }
 
@@ -300,22 +211,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn window_defaults_and_limits() {
-        let w = Window::from_args(None, None, None, None).unwrap();
-        assert_eq!((w.backward, w.limit), (false, DEFAULT_PAGE_SIZE));
-        assert!(Window::from_args(Some(101), None, None, None).is_err());
-        assert!(Window::from_args(Some(100), None, None, None).is_ok());
-        assert!(Window::from_args(None, None, Some(101), None).is_err());
-        assert!(Window::from_args(Some(-1), None, None, None).is_err());
-        assert!(Window::from_args(Some(1), None, Some(1), None).is_err());
-        assert!(Window::from_args(None, Some("garbage".into()), None, None).is_err());
-    }
-
-    #[test]
     fn cursors_round_trip() {
         let cursor =
             Cursor { field: SortField::Title, value: serde_json::json!("A"), id: Uuid::now_v7() };
-        let back = Cursor::decode(&cursor.encode()).unwrap();
+        let back: Cursor =
+            crate::pagination::decode(&crate::pagination::encode(&cursor), "after").unwrap();
         assert_eq!(back.id, cursor.id);
         assert_eq!(back.field, SortField::Title);
     }

@@ -85,27 +85,3 @@ pub async fn children_of(
     }
     Ok(out)
 }
-
-/// Items in the trash, most recently deleted first, after the item `after` (its deletion
-/// time and id).
-pub async fn trash(
-    conn: &impl ConnectionTrait,
-    after: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
-    limit: u64,
-) -> ApiResult<Vec<Item>> {
-    use sea_orm::{Condition, QuerySelect};
-    let mut query = content_item::Entity::find().filter(Column::DeletedAt.is_not_null());
-    if let Some((at, id)) = after {
-        query = query.filter(
-            Condition::any()
-                .add(Column::DeletedAt.lt(at))
-                .add(Condition::all().add(Column::DeletedAt.eq(at)).add(Column::Id.lt(id))),
-        );
-    }
-    Ok(query
-        .order_by_desc(Column::DeletedAt)
-        .order_by_desc(Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?)
-}

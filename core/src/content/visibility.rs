@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveEnum, ColumnTrait, Condition};
 
-use super::{ContentType, Status, now};
-use quire_entity::content_item::{self, Column};
+use super::{ContentType, Item, Status, now};
+use quire_entity::content_item::{self, Column, ScheduledAction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
@@ -17,6 +17,17 @@ pub enum Viewer {
 }
 
 impl Viewer {
+    /// When the change scheduled for `item` happens: shown to staff only, since the public
+    /// are not shown plans.
+    pub fn scheduled_at(self, item: &Item) -> Option<DateTime<Utc>> {
+        item.scheduled_at.filter(|_| self == Viewer::Staff)
+    }
+
+    /// What is scheduled to happen to `item`: staff only, like [`Viewer::scheduled_at`].
+    pub fn scheduled_action(self, item: &Item) -> Option<ScheduledAction> {
+        item.scheduled_action.filter(|_| self == Viewer::Staff)
+    }
+
     /// Items in the trash are hidden from everyone; only `trash` lists them.
     pub fn condition(self) -> Condition {
         match self {

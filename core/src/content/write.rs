@@ -16,11 +16,14 @@ use uuid::Uuid;
 use super::changes::Changes;
 use super::history::{self, Action};
 use super::sections::{self, Seen};
-use super::{ContentType, Item, Status, journal, label, markdown, now, slugs, tags, validate};
+use super::{
+    ContentType, Item, Status, any_item_id, item_id, journal, label, markdown, now, revisions,
+    slugs, tags, validate,
+};
 use crate::auth::{Actor, Role};
 use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
-use crate::search;
+use crate::{ids, search};
 
 use content_item::Column;
 
@@ -165,8 +168,11 @@ async fn apply(
     Ok((next, tags))
 }
 
-/// Makes an old revision's content the newest version. The status stays as it is.
-pub async fn restore_revision(db: &Db, actor: &Actor, revision_id: Uuid) -> ApiResult<Item> {
+/// Makes an old revision's content the newest version. The status stays as it is. `id` is
+/// the revision's id as the client gave it.
+pub async fn restore_revision(db: &Db, actor: &Actor, id: &str) -> ApiResult<Item> {
+    actor.require_staff()?;
+    let revision_id = ids::expect(id, revisions::TYPE_NAME, "id", "revision")?;
     let tx = db.write().await?;
     let (revision, snapshot) = history::find(&*tx, revision_id).await?;
     let current = find_live(&*tx, None, revision.content_id).await?;
@@ -179,15 +185,17 @@ pub async fn restore_revision(db: &Db, actor: &Actor, revision_id: Uuid) -> ApiR
 }
 
 /// Publishes now, or with `at` in the future schedules the publication: the item is then
-/// `SCHEDULED`, invisible to the public, and the scheduler publishes it on time.
+/// `SCHEDULED`, invisible to the public, and the scheduler publishes it on time. `id` is the
+/// item's id as the client gave it.
 pub async fn publish(
     db: &Db,
     actor: &Actor,
     kind: ContentType,
-    id: Uuid,
+    id: &str,
     at: Option<DateTime<Utc>>,
 ) -> ApiResult<Item> {
     actor.require_editor()?;
+    let id = item_id(id, kind)?;
     let tx = db.write().await?;
     let current = find_live(&*tx, Some(kind), id).await?;
     let mut next = current.clone();
@@ -225,15 +233,16 @@ pub async fn publish(
 }
 
 /// Takes an item back to draft now, or with `at` in the future schedules that; a scheduled
-/// publication is cancelled.
+/// publication is cancelled. `id` is the item's id as the client gave it.
 pub async fn unpublish(
     db: &Db,
     actor: &Actor,
     kind: ContentType,
-    id: Uuid,
+    id: &str,
     at: Option<DateTime<Utc>>,
 ) -> ApiResult<Item> {
     actor.require_editor()?;
+    let id = item_id(id, kind)?;
     let tx = db.write().await?;
     let current = find_live(&*tx, Some(kind), id).await?;
     let mut next = current.clone();
@@ -351,9 +360,11 @@ fn locked<E: EntityTrait>(
     }
 }
 
-/// Moves an item to the trash. Its slug stays reserved until it is purged.
-pub async fn delete(db: &Db, actor: &Actor, kind: ContentType, id: Uuid) -> ApiResult<Uuid> {
+/// Moves an item to the trash. Its slug stays reserved until it is purged. `id` is the
+/// item's id as the client gave it.
+pub async fn delete(db: &Db, actor: &Actor, kind: ContentType, id: &str) -> ApiResult<Uuid> {
     actor.require_editor()?;
+    let id = item_id(id, kind)?;
     let tx = db.write().await?;
     let current = find_live(&*tx, Some(kind), id).await?;
     if kind == ContentType::Page {
@@ -376,8 +387,10 @@ pub async fn delete(db: &Db, actor: &Actor, kind: ContentType, id: Uuid) -> ApiR
     Ok(id)
 }
 
-pub async fn restore_from_trash(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Item> {
+/// Takes an item out of the trash. `id` is the item's id as the client gave it.
+pub async fn restore_from_trash(db: &Db, actor: &Actor, id: &str) -> ApiResult<Item> {
     actor.require_editor()?;
+    let id = any_item_id(id)?;
     let tx = db.write().await?;
     let current = find_trashed(&*tx, id).await?;
     if let Some(parent) = current.parent_id {
@@ -392,9 +405,11 @@ pub async fn restore_from_trash(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<I
     commit_version(tx, actor, next, &current, None, Action::RestoreFromTrash, None).await
 }
 
-/// Deletes a trashed item for good, with its revisions; its audit entries stay.
-pub async fn purge(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<Uuid> {
+/// Deletes a trashed item for good, with its revisions; its audit entries stay. `id` is the
+/// item's id as the client gave it.
+pub async fn purge(db: &Db, actor: &Actor, id: &str) -> ApiResult<Uuid> {
     actor.require_admin()?;
+    let id = any_item_id(id)?;
     let tx = db.write().await?;
     let current = find_trashed(&*tx, id).await?;
     let children = content_item::Entity::find().filter(Column::ParentId.eq(id)).count(&*tx).await?;

@@ -14,9 +14,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use crate::config::FeedConfig;
-use crate::content::list::{Filter, Scope, Sort, SortField, Window};
+use crate::content::list::{Filter, Scope, Sort, SortField};
 use crate::content::{ContentType, Item, Viewer, tags};
 use crate::error::ApiResult;
+use crate::pagination::Window;
 
 /// The most items a feed may be set to hold.
 pub const MAX_LIMIT: u64 = 500;

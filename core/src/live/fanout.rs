@@ -49,15 +49,45 @@ struct Shared {
     staff_checks: Mutex<HashMap<String, Arc<OnceCell<bool>>>>,
 }
 
+/// What a subscriber gets of an event.
+pub enum Delivery {
+    /// Nothing: the change is not theirs to hear of, or could not be loaded.
+    Skip,
+    /// The end of the subscription: the staff credentials it opened with no longer hold.
+    End,
+    /// The change, as they may see it.
+    Change(Arc<sync::Change>),
+}
+
 impl Fanout {
-    /// `event`'s change as `viewer` may see it, loaded once for all such subscribers;
-    /// `None` when it could not be loaded (logged).
-    pub async fn change(
+    /// `event` for a subscriber who reads as `viewer`; staff name the `credentials` they
+    /// subscribed with, which are checked again before each change, so a token revoked or
+    /// a session ended since ends the subscription.
+    pub async fn deliver(
         &self,
         db: &Db,
         viewer: Viewer,
+        credentials: Option<&str>,
         event: &Event,
-    ) -> Option<Arc<sync::Change>> {
+    ) -> Delivery {
+        if viewer == Viewer::Public && !event.public {
+            return Delivery::Skip;
+        }
+        if viewer == Viewer::Staff {
+            let Some(credentials) = credentials else { return Delivery::End };
+            if !self.still_staff(db, event, credentials).await {
+                return Delivery::End;
+            }
+        }
+        match self.change(db, viewer, event).await {
+            Some(change) => Delivery::Change(change),
+            None => Delivery::Skip,
+        }
+    }
+
+    /// `event`'s change as `viewer` may see it, loaded once for all such subscribers;
+    /// `None` when it could not be loaded (logged).
+    async fn change(&self, db: &Db, viewer: Viewer, event: &Event) -> Option<Arc<sync::Change>> {
         let shared = self.shared(event.seq);
         let cell = match viewer {
             Viewer::Public => &shared.public,
@@ -81,7 +111,7 @@ impl Fanout {
 
     /// Whether `credentials` still make a staff member, checked once for `event` however
     /// many subscriptions hold them.
-    pub async fn still_staff(&self, db: &Db, event: &Event, credentials: &str) -> bool {
+    async fn still_staff(&self, db: &Db, event: &Event, credentials: &str) -> bool {
         let shared = self.shared(event.seq);
         let (check, new) = {
             let mut checks = shared.staff_checks.lock().unwrap_or_else(PoisonError::into_inner);

@@ -14,6 +14,7 @@ use crate::auth::Actor;
 use crate::content::{Item, Viewer, history, now};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Forward, Page};
 
 const SUBJECT: &str = "Asset";
 const MAX_ALT: usize = 1000;
@@ -26,17 +27,30 @@ fn check_alt(alt: Option<String>) -> ApiResult<Option<String>> {
     Ok(alt)
 }
 
-/// Checks an uploaded file, stores its content (once per content), and records it.
+/// Whether `actor` may upload files: editors and admins. The HTTP layer asks before it reads
+/// a multipart body.
+pub fn may_upload(actor: &Actor) -> ApiResult<()> {
+    actor.require_editor()
+}
+
+/// A file as it arrived: its name and its content.
+pub struct Incoming {
+    pub filename: String,
+    pub content: std::fs::File,
+}
+
+/// Checks an uploaded file, stores its content (once per content), and records it. The
+/// file is read from `file` once the caller may upload.
 pub async fn upload(
     db: &Db,
     storage: &Storage,
     actor: &Actor,
-    filename: String,
-    content: std::fs::File,
+    file: impl FnOnce() -> ApiResult<Incoming>,
     alt: Option<String>,
     max_bytes: u64,
 ) -> ApiResult<asset::Model> {
-    actor.require_editor()?;
+    may_upload(actor)?;
+    let Incoming { filename, content } = file()?;
     let alt = check_alt(alt)?;
     let staging = storage.staging_dir().map_err(|e| ApiError::Internal(e.into()))?;
     let staged =
@@ -124,17 +138,21 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<ass
     Ok(asset::Entity::find_by_id(id).one(conn).await?)
 }
 
-/// Newest first, after the asset `before` (ids are UUID v7, so they sort by time).
+/// Every file, newest first (staff only); ids are UUID v7, so they sort by time and serve
+/// as the cursor.
 pub async fn list(
     conn: &impl ConnectionTrait,
-    before: Option<Uuid>,
-    limit: u64,
-) -> ApiResult<Vec<asset::Model>> {
+    actor: &Actor,
+    page: Forward,
+) -> ApiResult<Page<asset::Model>> {
+    actor.require_staff()?;
+    let window = page.check::<Uuid>()?;
     let mut query = asset::Entity::find();
-    if let Some(before) = before {
+    if let Some(before) = window.cursor {
         query = query.filter(asset::Column::Id.lt(before));
     }
-    Ok(query.order_by_desc(asset::Column::Id).limit(limit).all(conn).await?)
+    let rows = query.order_by_desc(asset::Column::Id).limit(window.fetch()).all(conn).await?;
+    Ok(window.page(rows, |a| a.id))
 }
 
 fn uses(id: Uuid) -> Condition {

@@ -32,6 +32,7 @@ use crate::config::NewsletterConfig;
 use crate::content::now;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Forward, Page};
 use mail::{Confirmation, MailWorker, Mailer};
 
 /// What the sign-up needs beyond the database: its limits and the mail queue.
@@ -248,24 +249,29 @@ pub async fn unsubscribe(db: &Db, token: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Subscribers newest first, from before the one with id `before` (admins only). Ids are
-/// UUID v7, so they sort by sign-up time and serve as the cursor.
-pub async fn list(
+/// Subscribers newest first (admins only). Ids are UUID v7, so they sort by sign-up time
+/// and serve as the cursor.
+pub async fn subscribers(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     status: Option<Status>,
-    before: Option<Uuid>,
-    limit: u64,
-) -> ApiResult<Vec<newsletter_subscriber::Model>> {
+    page: Forward,
+) -> ApiResult<Page<newsletter_subscriber::Model>> {
     actor.require_admin()?;
+    let window = page.check::<Uuid>()?;
     let mut query = newsletter_subscriber::Entity::find();
     if let Some(status) = status {
         query = query.filter(newsletter_subscriber::Column::Status.eq(status));
     }
-    if let Some(before) = before {
+    if let Some(before) = window.cursor {
         query = query.filter(newsletter_subscriber::Column::Id.lt(before));
     }
-    Ok(query.order_by_desc(newsletter_subscriber::Column::Id).limit(limit).all(conn).await?)
+    let rows = query
+        .order_by_desc(newsletter_subscriber::Column::Id)
+        .limit(window.fetch())
+        .all(conn)
+        .await?;
+    Ok(window.page(rows, |s| s.id))
 }
 
 /// Every confirmed subscriber, oldest confirmation first, for an admin's export. The

@@ -13,8 +13,6 @@ pub mod query;
 mod snippet;
 mod sqlite;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use quire_entity::content_item::{self, Column};
 use sea_orm::prelude::Expr;
 use sea_orm::sea_query::{Alias, ExprTrait, JoinType, SimpleExpr};
@@ -27,6 +25,7 @@ use uuid::Uuid;
 
 use crate::content::{ContentType, Item, Viewer};
 use crate::error::{ApiError, ApiResult};
+use crate::pagination::{self, Page, Window};
 pub use query::Terms;
 
 /// What search reads of an item, by weight: a title, a summary, a body (Markdown as
@@ -108,18 +107,13 @@ impl Cursor {
         f64::from_bits(self.score_bits)
     }
 
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
-    }
-
     /// A cursor from `after`; anything else is bad input in `after`.
     pub fn decode(raw: &str) -> ApiResult<Cursor> {
-        URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok())
-            .filter(|cursor| cursor.score().is_finite())
-            .ok_or_else(|| ApiError::bad_input("after", "this cursor is not valid"))
+        let cursor: Cursor = pagination::decode(raw, "after")?;
+        if !cursor.score().is_finite() {
+            return Err(ApiError::bad_input("after", "this cursor is not valid"));
+        }
+        Ok(cursor)
     }
 }
 
@@ -150,11 +144,6 @@ impl Hit {
     }
 }
 
-pub struct HitPage {
-    pub hits: Vec<Hit>,
-    pub has_next_page: bool,
-}
-
 /// How one database searches: the tables that join the index to `content_items`, the
 /// condition that selects matching rows, the score (higher is better), and the snippet with
 /// matches between [`snippet::START`] and [`snippet::END`].
@@ -168,7 +157,8 @@ struct Backend {
 /// Runs a search: best hits first, then by id, after the cursor; one query that returns
 /// the items themselves.
 #[tracing::instrument(skip_all, fields(limit = search.limit))]
-pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<HitPage> {
+pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<Page<Hit>> {
+    let window = Window { backward: false, limit: search.limit, cursor: search.after };
     let backend = conn.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => postgres::backend(&search.terms),
@@ -199,7 +189,7 @@ pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<HitP
     let mut select = select
         .order_by(Expr::col(Alias::new("score")), Order::Desc)
         .order_by_asc(Column::Id)
-        .limit(search.limit + 1);
+        .limit(window.fetch());
     for (table, on) in sql.joins {
         QuerySelect::query(&mut select).join(JoinType::InnerJoin, table, on);
     }
@@ -212,9 +202,7 @@ pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<HitP
         let score = if score.is_finite() { score } else { 0.0 };
         hits.push(Hit { item, score, snippet: raw.as_deref().and_then(snippet::to_html) });
     }
-    let has_next_page = hits.len() as u64 > search.limit;
-    hits.truncate(search.limit as usize);
-    Ok(HitPage { hits, has_next_page })
+    Ok(window.page(hits, Hit::cursor))
 }
 
 #[cfg(test)]
@@ -225,10 +213,10 @@ mod tests {
     fn cursors_round_trip_exactly() {
         for score in [1.234_567_890_123_456_7e-6, -0.1, 0.0, 1e300, 0.1 + 0.2] {
             let cursor = Cursor { score_bits: f64::to_bits(score), id: Uuid::now_v7() };
-            assert_eq!(Cursor::decode(&cursor.encode()).unwrap().score(), score);
+            assert_eq!(Cursor::decode(&pagination::encode(&cursor)).unwrap().score(), score);
         }
         let infinite = Cursor { score_bits: f64::INFINITY.to_bits(), id: Uuid::now_v7() };
-        assert!(Cursor::decode(&infinite.encode()).is_err());
+        assert!(Cursor::decode(&pagination::encode(&infinite)).is_err());
         assert_eq!(Cursor::decode("nonsense").err().map(|e| e.code()), Some("BAD_USER_INPUT"));
     }
 }

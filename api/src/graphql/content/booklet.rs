@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Upload};
 use chrono::{DateTime, Utc};
 
+use super::shared::{self, IntoChanges, IntoFilter, UploadField, content_list, content_mutations};
 use super::{asset_patch, asset_ref, patch, statuses};
-use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::context;
 use crate::graphql::loaders::AssetById;
 use crate::graphql::types::asset::Asset;
@@ -61,7 +61,7 @@ impl BookletQuery {
         ctx: &Context<'_>,
         slug: String,
     ) -> async_graphql::Result<Option<Booklet>> {
-        Ok(connection::find_by_slug(ctx, &slug).await?)
+        Ok(shared::find_by_slug(ctx, &slug).await?)
     }
 }
 
@@ -103,7 +103,7 @@ pub struct CreateBookletInput {
 }
 
 impl IntoChanges for CreateBookletInput {
-    fn uploads(&mut self) -> Vec<(&'static str, Upload)> {
+    fn uploads(&mut self) -> Vec<(UploadField, Upload)> {
         uploads(self.file.take(), self.cover.take())
     }
 
@@ -146,7 +146,7 @@ pub struct UpdateBookletInput {
 }
 
 impl IntoChanges for UpdateBookletInput {
-    fn uploads(&mut self) -> Vec<(&'static str, Upload)> {
+    fn uploads(&mut self) -> Vec<(UploadField, Upload)> {
         uploads(self.file.take(), self.cover.take())
     }
 
@@ -164,8 +164,8 @@ impl IntoChanges for UpdateBookletInput {
     }
 }
 
-fn uploads(file: Option<Upload>, cover: Option<Upload>) -> Vec<(&'static str, Upload)> {
-    [("fileId", file), ("coverId", cover)]
+fn uploads(file: Option<Upload>, cover: Option<Upload>) -> Vec<(UploadField, Upload)> {
+    [(UploadField::File, file), (UploadField::Cover, cover)]
         .into_iter()
         .filter_map(|(field, upload)| upload.map(|u| (field, u)))
         .collect()

@@ -4,6 +4,7 @@ pub mod booklet;
 pub mod news_article;
 pub mod page;
 pub mod press_release;
+mod shared;
 pub mod testimonial;
 
 use async_graphql::{ID, MaybeUndefined};

@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
+use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use super::{asset_patch, asset_ref, patch, statuses};
-use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::context;
 use crate::graphql::loaders::{AssetById, TagsByItem};
 use crate::graphql::types::asset::Asset;
@@ -65,7 +65,7 @@ impl NewsArticleQuery {
         ctx: &Context<'_>,
         slug: String,
     ) -> async_graphql::Result<Option<NewsArticle>> {
-        Ok(connection::find_by_slug(ctx, &slug).await?)
+        Ok(shared::find_by_slug(ctx, &slug).await?)
     }
 }
 

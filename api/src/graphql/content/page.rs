@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
+use super::shared::{IntoChanges, IntoFilter, content_list, content_mutations};
 use super::{patch, statuses};
-use crate::graphql::connection::{IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::loaders::{ItemById, PageChildrenByParent};
 use crate::graphql::types::{ContentStatus, content_object};
 use crate::graphql::{context, ids};

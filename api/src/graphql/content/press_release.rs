@@ -3,8 +3,8 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
+use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use super::{patch, statuses};
-use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::types::{ContentStatus, content_object};
 use quire_core::content::ContentType;
 use quire_core::content::changes::Changes;
@@ -59,7 +59,7 @@ impl PressReleaseQuery {
         ctx: &Context<'_>,
         slug: String,
     ) -> async_graphql::Result<Option<PressRelease>> {
-        Ok(connection::find_by_slug(ctx, &slug).await?)
+        Ok(shared::find_by_slug(ctx, &slug).await?)
     }
 }
 

@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
+use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use super::{patch, statuses};
-use crate::graphql::connection::{self, IntoChanges, IntoFilter, content_list, content_mutations};
 use crate::graphql::types::{ContentStatus, content_object};
 use quire_core::content::ContentType;
 use quire_core::content::changes::Changes;
@@ -72,7 +72,7 @@ impl TestimonialQuery {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<Testimonial>> {
-        Ok(connection::find_by_id(ctx, &id).await?)
+        Ok(shared::find_by_id(ctx, &id).await?)
     }
 }
 

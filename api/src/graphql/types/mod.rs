@@ -262,8 +262,7 @@ macro_rules! content_object {
                 &self,
                 ctx: &async_graphql::Context<'_>,
             ) -> async_graphql::Result<Option<chrono::DateTime<chrono::Utc>>> {
-                let staff = crate::graphql::context::viewer(ctx)? == quire_core::content::Viewer::Staff;
-                Ok(self.0.scheduled_at.filter(|_| staff))
+                Ok(crate::graphql::context::viewer(ctx)?.scheduled_at(&self.0))
             }
 
             /// What is scheduled to happen at `scheduledAt`. Staff only, like `scheduledAt`.
@@ -271,8 +270,7 @@ macro_rules! content_object {
                 &self,
                 ctx: &async_graphql::Context<'_>,
             ) -> async_graphql::Result<Option<crate::graphql::types::ScheduledAction>> {
-                let staff = crate::graphql::context::viewer(ctx)? == quire_core::content::Viewer::Staff;
-                Ok(self.0.scheduled_action.filter(|_| staff).map(Into::into))
+                Ok(crate::graphql::context::viewer(ctx)?.scheduled_action(&self.0).map(Into::into))
             }
 
             $($fields)*

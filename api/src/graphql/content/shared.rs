@@ -1,20 +1,25 @@
-//! Relay connections over content lists, and the generic resolvers that every content
-//! type's queries and mutations share.
+//! What every content type's queries and mutations share: lookups, the list with its
+//! filter and order, and create, update, delete and publish with the files uploaded
+//! alongside. Each type declares its fields with the macros below.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Upload};
 
-use super::context;
-use super::ids;
-use super::types::{ContentObject, ContentOrder};
+use crate::graphql::assets::incoming;
+use crate::graphql::context;
+use crate::graphql::ids;
+use crate::graphql::pagination::connection_with;
+use crate::graphql::types::{ContentObject, ContentOrder};
 use chrono::{DateTime, Utc};
 use quire_core::content::changes::Changes;
-use quire_core::content::list::{Filter, Scope, Window};
+use quire_core::content::list::{Filter, Scope};
 use quire_core::content::{read, write};
 use quire_core::error::{ApiError, ApiResult};
 use quire_core::media::{Media, assets};
+use quire_core::pagination::Window;
+use uuid::Uuid;
 
-pub type ContentConnection<T> = Connection<String, T, TotalCount, EmptyFields>;
+pub type ContentConnection<T> = Connection<String, T, TotalCount>;
 
 /// The size of the whole list, computed only when asked for.
 pub struct TotalCount {
@@ -50,15 +55,7 @@ pub async fn list<T: ContentObject>(
     };
     let scope = Scope { viewer: context::viewer(ctx)?, kind: T::KIND, filter };
     let page = scope.list(context::reads(ctx)?, sort, &window, asks_for_text(ctx)).await?;
-    let mut connection = Connection::with_additional_fields(
-        page.has_previous_page,
-        page.has_next_page,
-        TotalCount { scope },
-    );
-    connection.edges.extend(
-        page.items.into_iter().map(|(cursor, item)| Edge::new(cursor.encode(), T::from(item))),
-    );
-    Ok(connection)
+    Ok(connection_with(page, TotalCount { scope }, T::from))
 }
 
 /// Whether a list query selects any of the long text fields of its items.
@@ -92,10 +89,37 @@ pub trait IntoFilter {
     fn into_filter(self) -> ApiResult<Filter>;
 }
 
+/// A reference to an asset that a file uploaded with an input may fill, instead of an id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadField {
+    /// `fileId`, filled by `file`.
+    File,
+    /// `coverId`, filled by `cover`.
+    Cover,
+}
+
+impl UploadField {
+    /// The id field the upload stands in for, as errors name it.
+    fn name(self) -> &'static str {
+        match self {
+            UploadField::File => "fileId",
+            UploadField::Cover => "coverId",
+        }
+    }
+
+    /// The change the uploaded asset's id goes into.
+    fn reference(self, changes: &mut Changes) -> &mut Option<Option<Uuid>> {
+        match self {
+            UploadField::File => &mut changes.file_id,
+            UploadField::Cover => &mut changes.cover_id,
+        }
+    }
+}
+
 /// An input that turns into field changes (it may need to decode ids).
 pub trait IntoChanges {
-    /// Files uploaded with the input, each for the reference field it sets (`fileId`).
-    fn uploads(&mut self) -> Vec<(&'static str, Upload)> {
+    /// Files uploaded with the input, each with the reference it fills.
+    fn uploads(&mut self) -> Vec<(UploadField, Upload)> {
         Vec::new()
     }
 
@@ -110,24 +134,21 @@ async fn changes_with_uploads(
     let uploads = input.uploads();
     let mut changes = input.into_changes()?;
     for (field, upload) in uploads {
-        let reference = match field {
-            "fileId" => &mut changes.file_id,
-            "coverId" => &mut changes.cover_id,
-            "heroImageId" => &mut changes.hero_image_id,
-            other => return Err(ApiError::Internal(anyhow::anyhow!("no upload field {other}"))),
-        };
+        let reference = field.reference(&mut changes);
         if matches!(reference, Some(Some(_))) {
-            return Err(ApiError::bad_input(field, "give a file to upload or an id, not both"));
+            return Err(ApiError::bad_input(
+                field.name(),
+                "give a file to upload or an id, not both",
+            ));
         }
         let media = ctx
             .data::<Media>()
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("media missing")))?;
-        let value = upload.value(ctx).map_err(|e| ApiError::Internal(e.into()))?;
+        let file = incoming(ctx, &upload)?;
         let actor = context::actor(ctx)?;
         let db = context::db(ctx)?;
-        let (filename, content, limit) = (value.filename, value.content, media.max_upload_bytes);
-        let asset =
-            assets::upload(db, &media.storage, &actor, filename, content, None, limit).await?;
+        let limit = media.max_upload_bytes;
+        let asset = assets::upload(db, &media.storage, &actor, || Ok(file), None, limit).await?;
         *reference = Some(Some(asset.id));
     }
     Ok(changes)
@@ -135,7 +156,6 @@ async fn changes_with_uploads(
 
 pub async fn create<T: ContentObject>(ctx: &Context<'_>, input: impl IntoChanges) -> ApiResult<T> {
     let actor = context::actor(ctx)?;
-    actor.require_staff()?;
     let changes = changes_with_uploads(ctx, input).await?;
     let item = write::create(context::db(ctx)?, &actor, T::KIND, changes).await?;
     Ok(T::from(item))
@@ -148,7 +168,6 @@ pub async fn update<T: ContentObject>(
     expected_version: Option<i32>,
 ) -> ApiResult<T> {
     let actor = context::actor(ctx)?;
-    actor.require_staff()?;
     let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
     let changes = changes_with_uploads(ctx, input).await?;
     let item =
@@ -158,9 +177,7 @@ pub async fn update<T: ContentObject>(
 
 pub async fn delete<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResult<ID> {
     let actor = context::actor(ctx)?;
-    actor.require_editor()?;
-    let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
-    write::delete(context::db(ctx)?, &actor, T::KIND, uuid).await?;
+    write::delete(context::db(ctx)?, &actor, T::KIND, id).await?;
     Ok(id.clone())
 }
 
@@ -171,14 +188,11 @@ pub async fn publish<T: ContentObject>(
     publish: bool,
     at: Option<DateTime<Utc>>,
 ) -> ApiResult<T> {
-    let actor = context::actor(ctx)?;
-    actor.require_editor()?;
-    let uuid = ids::expect(id, T::NAME, "id", T::LABEL)?;
-    let db = context::db(ctx)?;
+    let (actor, db) = (context::actor(ctx)?, context::db(ctx)?);
     let item = if publish {
-        write::publish(db, &actor, T::KIND, uuid, at).await?
+        write::publish(db, &actor, T::KIND, id, at).await?
     } else {
-        write::unpublish(db, &actor, T::KIND, uuid, at).await?
+        write::unpublish(db, &actor, T::KIND, id, at).await?
     };
     Ok(T::from(item))
 }
@@ -208,10 +222,10 @@ macro_rules! content_list {
                 filter: Option<$filter>,
                 #[graphql(desc = "How to order the list.")]
                 order_by: Option<crate::graphql::types::ContentOrder>,
-            ) -> async_graphql::Result<crate::graphql::connection::ContentConnection<$ty>> {
-                let filter = crate::graphql::connection::IntoFilter::into_filter(filter.unwrap_or_default())?;
-                let args = crate::graphql::connection::ListArgs { first, after, last, before, order_by };
-                Ok(crate::graphql::connection::list::<$ty>(ctx, filter, args).await?)
+            ) -> async_graphql::Result<crate::graphql::content::shared::ContentConnection<$ty>> {
+                let filter = crate::graphql::content::shared::IntoFilter::into_filter(filter.unwrap_or_default())?;
+                let args = crate::graphql::content::shared::ListArgs { first, after, last, before, order_by };
+                Ok(crate::graphql::content::shared::list::<$ty>(ctx, filter, args).await?)
             }
         }
     };
@@ -242,7 +256,7 @@ macro_rules! content_mutations {
                 ctx: &async_graphql::Context<'_>,
                 input: $create_input,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::create::<$ty>(ctx, input).await?)
+                Ok(crate::graphql::content::shared::create::<$ty>(ctx, input).await?)
             }
 
             $(#[doc = $update_doc])*
@@ -254,7 +268,7 @@ macro_rules! content_mutations {
                 #[graphql(desc = "The version you last read; if the item has changed since, the update fails with CONFLICT and changes nothing.")]
                 expected_version: Option<i32>,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::update::<$ty>(ctx, &id, input, expected_version).await?)
+                Ok(crate::graphql::content::shared::update::<$ty>(ctx, &id, input, expected_version).await?)
             }
 
             $(#[doc = $delete_doc])*
@@ -263,7 +277,7 @@ macro_rules! content_mutations {
                 ctx: &async_graphql::Context<'_>,
                 id: async_graphql::ID,
             ) -> async_graphql::Result<async_graphql::ID> {
-                Ok(crate::graphql::connection::delete::<$ty>(ctx, &id).await?)
+                Ok(crate::graphql::content::shared::delete::<$ty>(ctx, &id).await?)
             }
 
             $(#[doc = $publish_doc])*
@@ -274,7 +288,7 @@ macro_rules! content_mutations {
                 #[graphql(desc = "When to publish. In the future, the item becomes SCHEDULED and is published then (an embargo); left out or past, it is published now.")]
                 at: Option<chrono::DateTime<chrono::Utc>>,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::publish::<$ty>(ctx, &id, true, at).await?)
+                Ok(crate::graphql::content::shared::publish::<$ty>(ctx, &id, true, at).await?)
             }
 
             $(#[doc = $unpublish_doc])*
@@ -285,7 +299,7 @@ macro_rules! content_mutations {
                 #[graphql(desc = "When to unpublish. In the future, the item stays published until then; left out, it is unpublished now (and a scheduled publication is cancelled).")]
                 at: Option<chrono::DateTime<chrono::Utc>>,
             ) -> async_graphql::Result<$ty> {
-                Ok(crate::graphql::connection::publish::<$ty>(ctx, &id, false, at).await?)
+                Ok(crate::graphql::content::shared::publish::<$ty>(ctx, &id, false, at).await?)
             }
         }
     };
