@@ -8,8 +8,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::Actor;
-use crate::content::now;
+use crate::actor::Actor;
+use crate::clock::now;
 use crate::error::ApiResult;
 use crate::pagination::{Forward, Page};
 

@@ -9,6 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+/// The channel PostgreSQL notifies at each commit that public answers could show (see
+/// [`crate::db::WriteTx::commit`]), so every Quire process on the database hears of it.
+pub const CHANNEL: &str = "quire_content_changes";
+
 #[derive(Clone)]
 pub struct Commits {
     inner: Arc<Inner>,

@@ -15,9 +15,9 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::commits::CHANNEL;
 use crate::commits::Commits;
 use crate::content::Viewer;
-use crate::content::journal::CHANNEL;
 
 /// A database handle: the pool, a count of the SQL statements it has run (for tests and
 /// metrics), and on SQLite a lock that lets one write transaction run at a time.

@@ -19,9 +19,10 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use crate::actor::Actor;
 use crate::audit::{self, Subject};
-use crate::auth::Actor;
-use crate::content::{self, Item, Viewer, history, now, read};
+use crate::clock::now;
+use crate::content::{self, Item, Viewer, history, read};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 

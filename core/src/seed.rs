@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::Actor;
+use crate::actor::Actor;
 use crate::content::changes::Changes;
 use crate::content::{ContentType, Viewer, history, read, write};
 use crate::db::Db;

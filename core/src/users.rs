@@ -18,10 +18,10 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::actor::{Actor, Role};
 use crate::audit::{self, Subject};
-use crate::auth::{Actor, Role};
 use crate::client_key::ClientKey;
-use crate::content::now;
+use crate::clock::now;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 

@@ -13,9 +13,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::actor::Actor;
 use crate::audit::{self, Subject};
-use crate::auth::Actor;
-use crate::content::now;
+use crate::clock::now;
 pub use crate::content::outbox::Event;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use quire_core::content::journal::CHANNEL;
+use quire_core::commits::CHANNEL;
 use quire_core::db::Db;
 use quire_core::live::{self, Event, Live};
 use sea_orm::DbBackend;

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::changes::Changes;
 use super::outbox::{self, Event};
 use super::{ContentType, Item, now, sections, tags};
+use crate::actor::Actor;
 use crate::audit::{self, Subject};
-use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Page, Window};
 

@@ -15,10 +15,6 @@ use sea_orm::{ActiveValue, ConnectionTrait, DbBackend, EntityTrait};
 use super::{Item, Status, now};
 use crate::error::ApiResult;
 
-/// The channel PostgreSQL notifies at each commit that public answers could show (see
-/// [`crate::db::WriteTx::commit`]), so every Quire process on the database hears of it.
-pub const CHANNEL: &str = "quire_content_changes";
-
 /// Any number unlikely to clash with another application's advisory locks ("QUIRE").
 const ORDER_LOCK: i64 = 0x51_55_49_52_45;
 

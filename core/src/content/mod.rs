@@ -2,6 +2,8 @@
 //! Resolvers call these; the rule "the public sees published content only" lives in
 //! [`visibility`], which every read goes through.
 
+pub use crate::clock::now;
+
 pub mod changes;
 pub mod history;
 pub mod journal;
@@ -20,7 +22,6 @@ pub mod validate;
 pub mod visibility;
 pub mod write;
 
-use chrono::{DateTime, SubsecRound, Utc};
 pub use quire_entity::content_item::{ContentType, Model as Item, Status};
 use sea_orm::Iterable;
 use uuid::Uuid;
@@ -29,12 +30,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids;
 
 pub use visibility::Viewer;
-
-/// The current time at the precision both databases keep (microseconds), so a value read
-/// back equals the value written.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
 
 /// The API's name for a kind of content, as used in messages.
 pub fn label(kind: ContentType) -> &'static str {

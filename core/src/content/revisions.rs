@@ -4,7 +4,7 @@ use quire_entity::revision;
 use sea_orm::ConnectionTrait;
 
 use super::history;
-use crate::auth::Actor;
+use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Forward, Page};
 

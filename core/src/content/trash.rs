@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Item;
-use crate::auth::Actor;
+use crate::actor::Actor;
 use crate::error::ApiResult;
 use crate::pagination::{Forward, Page};
 

@@ -20,7 +20,7 @@ use super::{
     ContentType, Item, Status, any_item_id, item_id, journal, label, markdown, now, revisions,
     slugs, tags, validate,
 };
-use crate::auth::{Actor, Role};
+use crate::actor::{Actor, Role};
 use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
 use crate::{ids, search};

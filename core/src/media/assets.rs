@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use super::storage::{Storage, key_for};
 use super::{Media, ingest};
+use crate::actor::Actor;
 use crate::audit::{self, Subject};
-use crate::auth::Actor;
-use crate::content::{Item, Viewer, history, now};
+use crate::clock::now;
+use crate::content::{Item, Viewer, history};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Forward, Page};

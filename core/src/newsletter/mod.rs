@@ -25,11 +25,11 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::actor::Actor;
 use crate::audit;
-use crate::auth::Actor;
 use crate::client_key::ClientKey;
+use crate::clock::now;
 use crate::config::NewsletterConfig;
-use crate::content::now;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Forward, Page};

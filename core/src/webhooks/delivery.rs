@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 pub use super::target::client;
 use super::target::{self, Targets};
-use crate::content::now;
+use crate::clock::now;
 use crate::db::Db;
 use crate::error::ApiResult;
 
