@@ -20,6 +20,7 @@ pub mod newsletter;
 pub mod preview;
 pub mod search;
 pub mod seed;
+pub mod tls;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
