@@ -71,6 +71,7 @@ fn parse_args() -> anyhow::Result<Args> {
 }
 
 fn main() -> anyhow::Result<()> {
+    quire_api::tls::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let mut raw = std::env::args().skip(1);
     if raw.next().as_deref() == Some("__serve") {
@@ -314,7 +315,7 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 }
 
 async fn statements(base: &str) -> anyhow::Result<f64> {
-    let text = reqwest::get(format!("{base}/metrics")).await?.text().await?;
+    let text = reqwest::Client::new().get(format!("{base}/metrics")).send().await?.text().await?;
     text.lines()
         .find_map(|l| l.strip_prefix("quire_sql_statements_total "))
         .context("no statement count in /metrics")?

@@ -6,6 +6,7 @@ use clap::Parser;
 use quire_api::cli::{self, Cli};
 
 fn main() -> anyhow::Result<()> {
+    quire_api::tls::install_crypto_provider();
     let cli = Cli::parse();
     quire_api::telemetry::init(cli.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

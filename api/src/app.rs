@@ -44,6 +44,7 @@ pub struct App {
 
 impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
+        quire_core::tls::install_crypto_provider();
         crate::http::metrics::init();
         let url = config.database.url();
         let mut db = Db::connect_and_migrate(&url, config.pool_size()).await?;

@@ -24,6 +24,7 @@ pub mod pagination;
 pub mod preview;
 pub mod search;
 pub mod seed;
+pub mod tls;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

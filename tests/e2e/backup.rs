@@ -47,7 +47,7 @@ async fn backup_while_serving_keeps_every_committed_item() {
     let writer = tokio::spawn({
         let (committed, stop, url) = (committed.clone(), stop.clone(), app.url("/graphql"));
         async move {
-            let client = reqwest::Client::new();
+            let client = crate::support::http_client();
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;

@@ -56,7 +56,7 @@ async fn serve_then_stop(signal: &str) {
     .unwrap()
     .expect("serve prints its URL");
 
-    let body: Value = reqwest::Client::new()
+    let body: Value = crate::support::http_client()
         .post(&url)
         .json(&json!({ "query": "{ page(path: \"home\") { title } news { totalCount } }" }))
         .send()

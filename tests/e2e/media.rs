@@ -617,7 +617,7 @@ async fn a_twenty_megabyte_round_trip_keeps_memory_bounded() {
         state ^= state << 17;
         bytes.extend_from_slice(&state.to_le_bytes());
     }
-    let client = reqwest::Client::new();
+    let client = crate::support::http_client();
     let operations = json!({ "query": "mutation($file: Upload!) { uploadAsset(file: $file) { url byteSize sha256 } }", "variables": { "file": null } });
     let form = reqwest::multipart::Form::new()
         .text("operations", operations.to_string())

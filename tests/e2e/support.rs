@@ -125,7 +125,7 @@ impl TestApp {
         );
         let mut app = TestApp {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            client: reqwest::Client::new(),
+            client: http_client(),
             backend,
             database_url,
             config,
@@ -264,6 +264,12 @@ impl TestApp {
 }
 
 /// The data of a response that must have no errors.
+/// An HTTP client for the tests; the crypto provider goes in first, as `quire` does at start.
+pub fn http_client() -> reqwest::Client {
+    quire_api::tls::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 pub fn data(response: &Value) -> &Value {
     assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
     &response["data"]

@@ -144,6 +144,9 @@ fn image_size(path: &Path) -> Option<(u32, u32)> {
     image::ImageReader::open(path).ok()?.with_guessed_format().ok()?.into_dimensions().ok()
 }
 
+/// Counted by lopdf when built with the default `pdf-pages` feature; without it, booklets
+/// simply have no `pageCount`.
+#[cfg(feature = "pdf-pages")]
 fn pdf_pages(path: &Path) -> Option<u32> {
     match lopdf::Document::load_metadata(path) {
         Ok(metadata) => Some(metadata.page_count),
@@ -152,6 +155,11 @@ fn pdf_pages(path: &Path) -> Option<u32> {
             None
         }
     }
+}
+
+#[cfg(not(feature = "pdf-pages"))]
+fn pdf_pages(_path: &Path) -> Option<u32> {
+    None
 }
 
 #[cfg(test)]

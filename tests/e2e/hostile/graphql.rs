@@ -16,7 +16,7 @@ async fn target(flags: &[&str]) -> (TestApp, QuireProcess) {
 }
 
 async fn post(process: &QuireProcess, body: &Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
+    let response = crate::support::http_client()
         .post(process.url("/graphql"))
         .json(body)
         .timeout(Duration::from_secs(30))
@@ -53,7 +53,7 @@ async fn fragments_that_double_are_refused_in_milliseconds() {
     assert!(body.get("data").is_none(), "a refused operation has no data: {body:#}");
     assert!(took < Duration::from_secs(2), "took {took:?}");
     // Over GET too, and with the GraphQL response media type the status is 400.
-    let response = reqwest::Client::new()
+    let response = crate::support::http_client()
         .get(process.url("/graphql"))
         .query(&[("query", doubling_fragments(20))])
         .header("Accept", "application/graphql-response+json")
@@ -100,7 +100,7 @@ async fn aliased_lists_are_refused_even_in_parallel() {
         let body = json!({ "query": query });
         let url = process.url("/graphql");
         sends.push(tokio::spawn(async move {
-            let response = reqwest::Client::new().post(url).json(&body).send().await;
+            let response = crate::support::http_client().post(url).json(&body).send().await;
             response.expect("an answer").json::<Value>().await.expect("JSON")
         }));
     }

@@ -25,6 +25,7 @@ async fn public_image(app: &TestApp, token: &str, name: &str, width: u32, height
 
 /// A client whose requests come from `ip` (an address of the loopback network).
 fn client_from(ip: &str) -> reqwest::Client {
+    quire_api::tls::install_crypto_provider();
     reqwest::Client::builder()
         .local_address(ip.parse::<IpAddr>().unwrap())
         .timeout(Duration::from_secs(60))
@@ -34,7 +35,14 @@ fn client_from(ip: &str) -> reqwest::Client {
 
 /// A counter's value in the process's `/metrics` (0 before it first counts).
 async fn counter(process: &QuireProcess, name: &str) -> f64 {
-    let text = reqwest::get(process.url("/metrics")).await.unwrap().text().await.unwrap();
+    let text = crate::support::http_client()
+        .get(process.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     text.lines()
         .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
         .unwrap_or(0.0)
@@ -46,7 +54,7 @@ async fn many_widths_make_a_bounded_number_of_files() {
     let token = editor(&app).await;
     let url = public_image(&app, &token, "many.png", 900, 600).await;
     let process = QuireProcess::start_with(&app, &[]);
-    let client = reqwest::Client::new();
+    let client = crate::support::http_client();
     let started = Instant::now();
     let mut etags = HashSet::new();
     let mut requests = 0;

@@ -21,7 +21,7 @@ const OWNER: &str = "owner@lls.example.org";
 
 /// Runs `query` as the client at `from`.
 async fn from(process: &QuireProcess, from: &str, query: &str, variables: Value) -> Value {
-    reqwest::Client::new()
+    crate::support::http_client()
         .post(process.url("/graphql"))
         .header("X-Forwarded-For", from)
         .json(&json!({ "query": query, "variables": variables }))

@@ -18,7 +18,7 @@ const CREATE: &str = "mutation($u: String!, $s: String!) { createWebhook(input: 
 const DELIVERIES: &str = "query($id: ID!) { webhookDeliveries(webhookId: $id) { status attempts lastStatusCode lastError } }";
 
 async fn gql(process: &QuireProcess, token: &str, query: &str, variables: Value) -> Value {
-    reqwest::Client::new()
+    crate::support::http_client()
         .post(process.url("/graphql"))
         .bearer_auth(token)
         .json(&json!({ "query": query, "variables": variables }))
