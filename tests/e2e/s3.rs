@@ -1,5 +1,5 @@
-//! The S3 storage backend, against a real S3-compatible server on 127.0.0.1: `s3s-fs`, from
-//! crates.io (`cargo install s3s-fs --version 0.14.1 --features binary`), found through
+//! The S3 storage backend, against a real S3-compatible server on 127.0.0.1: `s3s-fs`
+//! (`cargo install s3s-fs --version 0.14.1 --features binary`), found through
 //! `QUIRE_TEST_S3S_FS`. `.ci/run` installs it; without it these tests are ignored.
 
 use std::path::{Path, PathBuf};
