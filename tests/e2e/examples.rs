@@ -93,3 +93,27 @@ async fn the_example_site_loads_once_and_answers_every_example_query(app: TestAp
     }
 }
 e2e!(the_example_site_loads_once_and_answers_every_example_query);
+
+/// The container example builds from what it copies: every crate of the workspace, the
+/// build script and the example site the binary embeds.
+#[test]
+fn the_containerfile_copies_every_crate_of_the_workspace() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let containerfile =
+        std::fs::read_to_string(root.join("examples/deploy/Containerfile")).unwrap();
+    let members_line = manifest.lines().find(|l| l.starts_with("members")).unwrap();
+    let members: Vec<&str> = members_line
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|m| *m != ".")
+        .collect();
+    assert!(members.len() >= 4, "{members:?}");
+    for member in members {
+        let copy = format!("COPY {member} {member}");
+        assert!(containerfile.contains(&copy), "the Containerfile lacks `{copy}`");
+    }
+    assert!(containerfile.contains("build.rs"), "the Containerfile lacks build.rs");
+    assert!(containerfile.contains("COPY examples/lls examples/lls"));
+}
