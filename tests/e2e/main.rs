@@ -23,6 +23,7 @@ mod leaks;
 mod live;
 mod markdown;
 mod media;
+mod media_images;
 mod media_signed;
 mod metrics;
 mod newsletter;

@@ -1,6 +1,9 @@
 //! Resized and re-encoded images (`?w=640&format=webp`) in a configured set of widths, made
 //! once by a small pool and kept on disk within a budget, so that a second request for the
 //! same variant does no work and no request can make an unbounded number of files.
+//!
+//! Variants are turned upright as the original's EXIF orientation says (and carry no EXIF
+//! themselves); the original is kept and served byte for byte.
 
 use std::io::BufWriter;
 use std::net::IpAddr;
@@ -9,7 +12,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::Context;
-use image::ImageFormat;
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat};
 use quire_entity::asset;
 
 use super::builders::{BuildError, Builders};
@@ -72,6 +76,25 @@ impl Format {
             Format::Png => ImageFormat::Png,
         }
     }
+}
+
+/// Whether an orientation swaps an image's width and height.
+pub(super) fn turns_sideways(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}
+
+/// Names a variant on disk and in its ETag: its size and its format. (Variants of Quire
+/// 0.1.0, named `640-webp`, are never read again: they were not turned upright; the disk
+/// budget removes them in time.)
+fn tag(width: Option<u32>, format: Format) -> String {
+    let size = width.map_or("full".to_string(), |w| w.to_string());
+    format!("{size}.{}", format.extension())
 }
 
 /// A variant asked for: a width, a format, or both.
@@ -220,9 +243,8 @@ impl Variants {
         else {
             return Ok(Served::Original);
         };
-        let size = width.map_or("full".to_string(), |w| w.to_string());
-        let tag = format!("{size}-{}", format.extension());
-        let path = self.dir(&asset.sha256).join(format!("{tag}.{}", format.extension()));
+        let tag = tag(width, format);
+        let path = self.dir(&asset.sha256).join(&tag);
         if let Some(variant) = self.opened(&path, format, &tag).await? {
             return Ok(Served::Variant(variant));
         }
@@ -305,16 +327,27 @@ async fn build(
     made.map_err(|err| tracing::error!(error = ?err, "making an image variant"))
 }
 
-/// Decodes, resizes (never up) and encodes into a temporary file, then renames it into
-/// place, so a half-written variant is never served.
-fn make(source: &Path, path: &Path, width: Option<u32>, format: Format) -> anyhow::Result<()> {
-    let internal = |e: &dyn std::fmt::Display| anyhow::anyhow!("making an image variant: {e}");
-    let image = image::ImageReader::open(source)
+/// Decodes and turns upright as the EXIF orientation says. Blocking.
+fn decode_upright(source: &Path) -> anyhow::Result<DynamicImage> {
+    let internal = |e: &dyn std::fmt::Display| anyhow::anyhow!("decoding an image: {e}");
+    let mut decoder = image::ImageReader::open(source)
         .map_err(|e| internal(&e))?
         .with_guessed_format()
         .map_err(|e| internal(&e))?
-        .decode()
+        .into_decoder()
         .map_err(|e| internal(&e))?;
+    // As at upload: an unreadable EXIF block leaves the image as stored.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| internal(&e))?;
+    image.apply_orientation(orientation);
+    Ok(image)
+}
+
+/// Decodes, turns upright, resizes (never up) and encodes into a temporary file, then
+/// renames it into place, so a half-written variant is never served.
+fn make(source: &Path, path: &Path, width: Option<u32>, format: Format) -> anyhow::Result<()> {
+    let internal = |e: &dyn std::fmt::Display| anyhow::anyhow!("making an image variant: {e}");
+    let image = decode_upright(source)?;
     let image = match width {
         Some(width) if width < image.width() => {
             // Rounded, so that 300×200 at width 100 is 100×67.
