@@ -359,8 +359,8 @@ async fn variants_stay_within_their_disk_budget(mut app: TestApp) {
         .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
         .collect();
     assert_eq!(kept.len(), 3, "{kept:?}");
-    assert!(!kept.contains(&"320.webp".to_string()), "the least recently used went: {kept:?}");
-    assert!(kept.contains(&"160.webp".to_string()), "the most recently used stayed: {kept:?}");
+    assert!(!kept.contains(&"320.q80.webp".to_string()), "the least recently used went: {kept:?}");
+    assert!(kept.contains(&"160.q80.webp".to_string()), "the most recently used stayed: {kept:?}");
 
     // The list is read again at start: still within the budget after more are made.
     app.restart().await;

@@ -1,6 +1,10 @@
-//! Images as people upload them: phone photos with an EXIF orientation.
+//! Images as people upload them: phone photos with an EXIF orientation, and variants whose
+//! size matters (lossy WebP and JPEG at `--image-quality`).
+
+use std::process::Command;
 
 use image::{GenericImageView, Rgb, RgbImage};
+use serde_json::Value;
 
 use crate::fixtures::editor;
 use crate::media::{bare, get, uploaded};
@@ -88,3 +92,100 @@ async fn phone_photos_are_shown_upright(app: TestApp) {
     assert!(is_red(*image.get_pixel(155, 60)) && is_blue(*image.get_pixel(5, 60)));
 }
 e2e!(phone_photos_are_shown_upright);
+
+/// A photo-like 800×600 image: smooth gradients under sensor-like noise, which is what
+/// makes lossless encodings of photos large.
+fn noisy_gradient() -> RgbImage {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        i32::try_from(state % 25).unwrap() - 12
+    };
+    RgbImage::from_fn(800, 600, |x, y| {
+        let (x, y) = (i32::try_from(x).unwrap(), i32::try_from(y).unwrap());
+        let channel = |base: i32, noise: i32| u8::try_from((base + noise).clamp(0, 255)).unwrap();
+        Rgb([
+            channel(x * 255 / 800, noise()),
+            channel(y * 255 / 600, noise()),
+            channel(128 + (x - y) / 8, noise()),
+        ])
+    })
+}
+
+fn encoded(image: &RgbImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, format).unwrap();
+    bytes.into_inner()
+}
+
+async fn variant(app: &TestApp, url: &str, token: &str) -> (Vec<u8>, String) {
+    let response = get(app, url, Some(token), &[]).await;
+    assert_eq!(response.status(), 200, "{url}");
+    let etag = response.headers()["etag"].to_str().unwrap().to_string();
+    (response.bytes().await.unwrap().to_vec(), etag)
+}
+
+async fn webp_variants_of_photos_are_lossy_and_small(mut app: TestApp) {
+    let token = editor(&app).await;
+    let photo = noisy_gradient();
+    let png = encoded(&photo, image::ImageFormat::Png);
+    // What the WebP variant was before: the image crate writes lossless WebP only.
+    let lossless = encoded(&photo, image::ImageFormat::WebP);
+    let asset: Value = uploaded(&app, &token, "photo.png", png.clone()).await;
+    let url = bare(&asset["url"]);
+
+    let (webp, webp_etag) = variant(&app, &format!("{url}?format=webp"), &token).await;
+    let (jpeg, _) = variant(&app, &format!("{url}?format=jpeg"), &token).await;
+    let decoded = image::load_from_memory(&webp).unwrap();
+    assert_eq!(decoded.dimensions(), (800, 600));
+    println!(
+        "800×600 noisy gradient at quality 80: PNG {} B, lossless WebP {} B, JPEG {} B, \
+         lossy WebP {} B",
+        png.len(),
+        lossless.len(),
+        jpeg.len(),
+        webp.len()
+    );
+    assert!(webp.len() * 3 < lossless.len(), "lossy WebP is far smaller than lossless");
+    assert!(webp.len() < jpeg.len(), "WebP is smaller than the JPEG at the same quality");
+    // Lossy, but close: every channel within a small average error of the original.
+    let error: u64 = decoded
+        .to_rgb8()
+        .pixels()
+        .zip(photo.pixels())
+        .flat_map(|(a, b)| a.0.into_iter().zip(b.0).map(|(a, b)| u64::from(a.abs_diff(b))))
+        .sum();
+    let mean_error = error as f64 / (800.0 * 600.0 * 3.0);
+    assert!(mean_error < 12.0, "mean error {mean_error:.1} per channel");
+
+    // A lower quality makes new, smaller variants (named and tagged by their quality).
+    app.reconfigure(|config| config.media.image_quality = 40).await;
+    let (webp_40, etag_40) = variant(&app, &format!("{url}?format=webp"), &token).await;
+    let (jpeg_40, _) = variant(&app, &format!("{url}?format=jpeg"), &token).await;
+    println!("at quality 40: JPEG {} B, lossy WebP {} B", jpeg_40.len(), webp_40.len());
+    assert_ne!(etag_40, webp_etag);
+    assert!(webp_40.len() < webp.len(), "quality 40 is smaller than 80");
+    assert!(jpeg_40.len() < jpeg.len(), "quality 40 is smaller than 80");
+    // PNG variants are lossless whatever the quality.
+    let (png_variant, _) = variant(&app, &format!("{url}?w=320&format=png"), &token).await;
+    assert_eq!(image::load_from_memory(&png_variant).unwrap().dimensions(), (320, 240));
+}
+e2e!(webp_variants_of_photos_are_lossy_and_small);
+
+#[test]
+fn image_quality_is_between_1_and_100() {
+    for bad in ["0", "101", "high"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_quire"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--image-quality", bad])
+            .env("QUIRE_LOG", "error")
+            .env_remove("QUIRE_DATABASE_URL")
+            .current_dir(tempfile::tempdir().unwrap().path())
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "--image-quality {bad} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--image-quality"), "{stderr}");
+    }
+}
