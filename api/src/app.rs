@@ -23,7 +23,7 @@ use quire_core::db::{self, Db};
 use quire_core::live::Live;
 use quire_core::media::downloads::DownloadCounter;
 use quire_core::media::variants::Variants;
-use quire_core::media::{Media, Storage, leftovers};
+use quire_core::media::{Media, Storage, leftovers, signed};
 use quire_core::newsletter::{self, mail::MailWorker};
 use quire_core::users::LoginLimiter;
 use quire_core::webhooks::{RetryPolicy, Targets};
@@ -76,6 +76,11 @@ impl App {
                 config.media.download_count_staleness_secs,
             )),
             variants,
+            signer: Arc::new(
+                signed::Signer::load(&db)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("the file URL signing key: {e:?}"))?,
+            ),
         };
         let (newsletter, mail) = newsletter::setup(
             &config.newsletter,

@@ -70,7 +70,20 @@ pub struct MediaConfig {
     /// Image variants made at the same time; one client address makes one at a time.
     #[arg(long, env = "QUIRE_IMAGE_VARIANT_BUILDERS", default_value_t = 2)]
     pub image_variant_builders: usize,
+
+    /// Quality of JPEG and WebP image variants, 1 (smallest) to 100 (best). Both are lossy;
+    /// PNG variants are lossless.
+    #[arg(
+        long,
+        env = "QUIRE_IMAGE_QUALITY",
+        default_value_t = DEFAULT_IMAGE_QUALITY,
+        value_parser = clap::value_parser!(u8).range(1..=100)
+    )]
+    pub image_quality: u8,
 }
+
+/// The default of `--image-quality`.
+pub const DEFAULT_IMAGE_QUALITY: u8 = 80;
 
 /// The default of `--image-widths`.
 pub const DEFAULT_IMAGE_WIDTHS: &str = "160,320,480,640,800,1024,1280,1600,2048";
@@ -91,6 +104,7 @@ impl Default for MediaConfig {
             image_variants_max_mb: 1024,
             image_variants_max_files: 50_000,
             image_variant_builders: 2,
+            image_quality: DEFAULT_IMAGE_QUALITY,
         }
     }
 }

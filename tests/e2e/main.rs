@@ -23,6 +23,8 @@ mod leaks;
 mod live;
 mod markdown;
 mod media;
+mod media_images;
+mod media_signed;
 mod metrics;
 mod newsletter;
 mod pagination;

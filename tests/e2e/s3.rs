@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::fixtures::{editor, id_of};
-use crate::media::{files_under, png};
+use crate::media::{bare, files_under, png};
 use crate::support::{Backend, TestApp, data, error_code};
 
 const BUCKET: &str = "quire-files";
@@ -133,7 +133,7 @@ async fn files_live_in_s3_compatible_storage(#[allow(unused_mut)] mut app: TestA
         json!({ "id": booklet }),
     )
     .await;
-    let url = app.url(asset["url"].as_str().unwrap());
+    let url = app.url(&bare(&asset["url"]));
     let whole = app.client.get(&url).send().await.unwrap();
     assert_eq!(whole.status(), 200);
     assert_eq!(whole.bytes().await.unwrap().to_vec(), pdf);
@@ -145,7 +145,7 @@ async fn files_live_in_s3_compatible_storage(#[allow(unused_mut)] mut app: TestA
     let image = uploaded(&app, &token, "hero.png", png(320, 160)).await;
     let variant = app
         .client
-        .get(format!("{}?w=100&format=jpeg", app.url(image["url"].as_str().unwrap())))
+        .get(format!("{}?w=100&format=jpeg", app.url(&bare(&image["url"]))))
         .bearer_auth(&token)
         .send()
         .await

@@ -1,5 +1,10 @@
 //! `GET /files/{id}/{filename}`: stored files, streamed, with the headers browsers and
 //! caches need, ranges for resumed downloads, and image variants on request.
+//!
+//! Who gets a file: the public while published content uses it; staff always; and anyone
+//! with a signed URL (`?expires=…&sig=…`, see [`quire_core::media::signed`]) until it
+//! expires. A request that carries a signature is judged by it alone: a bad or expired one
+//! is a 404, as for a file that is not there, whoever asks.
 
 use std::ops::Range;
 
@@ -20,7 +25,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
-use quire_core::auth::{self, Actor};
+use quire_core::auth;
 use quire_core::content::{ContentType, Viewer};
 use quire_core::media::assets;
 use quire_core::media::storage::ByteStream;
@@ -35,6 +40,20 @@ const STAFF_CACHE: &str = "private, no-store";
 pub struct VariantQuery {
     w: Option<u32>,
     format: Option<String>,
+    expires: Option<String>,
+    sig: Option<String>,
+}
+
+/// Why a request may have a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Only through published content that uses it.
+    Public,
+    Staff,
+    /// A valid signature, until `expires` (seconds since the epoch).
+    Signed {
+        expires: i64,
+    },
 }
 
 fn status(code: StatusCode) -> Response {
@@ -49,9 +68,22 @@ pub async fn download(
     Query(query): Query<VariantQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let actor = match auth::authenticate(&state.db, &headers).await {
-        Ok(actor) => actor,
-        Err(_) => return status(StatusCode::UNAUTHORIZED),
+    let access = match (&query.expires, &query.sig) {
+        (None, None) => match auth::authenticate(&state.db, &headers).await {
+            Ok(actor) if actor.viewer() == Viewer::Staff => Access::Staff,
+            Ok(_) => Access::Public,
+            Err(_) => return status(StatusCode::UNAUTHORIZED),
+        },
+        // Credentials are not asked for: an `<img>` sends none.
+        (Some(expires), Some(sig)) => {
+            let signed = Uuid::parse_str(&id)
+                .is_ok_and(|id| state.media.signer.verify(id, expires, sig, chrono::Utc::now()));
+            match expires.parse() {
+                Ok(expires) if signed => Access::Signed { expires },
+                _ => return status(StatusCode::NOT_FOUND),
+            }
+        }
+        _ => return status(StatusCode::NOT_FOUND),
     };
     let request = FileRequest {
         id: &id,
@@ -61,7 +93,7 @@ pub async fn download(
         client: state.client_ip(peer, &headers),
         counts: method == Method::GET,
     };
-    match serve(&state, &actor, request).await {
+    match serve(&state, access, request).await {
         Ok(response) => response,
         Err(err) => {
             tracing::error!(error = ?err, "serving a file");
@@ -83,7 +115,7 @@ struct FileRequest<'a> {
 
 async fn serve(
     state: &AppState,
-    actor: &Actor,
+    access: Access,
     request: FileRequest<'_>,
 ) -> anyhow::Result<Response> {
     let FileRequest { id, filename, query, headers, client, mut counts } = request;
@@ -95,12 +127,20 @@ async fn serve(
         return not_found();
     }
     // The public reaches a file only through published content that uses it.
-    let viewer = actor.viewer();
     let users = assets::users(conn, Viewer::Public, id).await.map_err(anyhow_of)?;
-    if viewer == Viewer::Public && users.is_empty() {
+    if access == Access::Public && users.is_empty() {
         return not_found();
     }
-    let cache = if users.is_empty() { STAFF_CACHE } else { PUBLIC_CACHE };
+    let cache = match access {
+        // The URL is a pass: no shared cache may keep what it opened, and the browser's
+        // own copy lasts no longer than the pass.
+        Access::Signed { expires } => {
+            let left = (expires - chrono::Utc::now().timestamp()).max(0);
+            header(&format!("private, max-age={left}"))
+        }
+        _ if users.is_empty() => HeaderValue::from_static(STAFF_CACHE),
+        _ => HeaderValue::from_static(PUBLIC_CACHE),
+    };
 
     let wanted = Wanted {
         width: query.w,
@@ -153,7 +193,7 @@ async fn serve(
     // (the first bytes, the last, a resumed download's rest) is not.
     let whole = range.as_ref().is_none_or(|r| r.start == 0 && r.end == length);
     // Downloads of booklet files by the public are counted, once the last byte is sent.
-    let booklets: Vec<Uuid> = if counts && viewer == Viewer::Public && whole {
+    let booklets: Vec<Uuid> = if counts && access == Access::Public && whole {
         users
             .iter()
             .filter(|i| i.content_type == ContentType::Booklet && i.file_id == Some(id))
@@ -212,7 +252,7 @@ fn header(value: &str) -> HeaderValue {
 struct FileHeaders<'a> {
     mime_type: &'a str,
     etag: String,
-    cache: &'static str,
+    cache: HeaderValue,
     asset: &'a asset::Model,
 }
 
@@ -258,7 +298,7 @@ impl FileHeaders<'_> {
         };
         let h = response.headers_mut();
         h.insert(ETAG, header(&self.etag));
-        h.insert(CACHE_CONTROL, HeaderValue::from_static(self.cache));
+        h.insert(CACHE_CONTROL, self.cache);
         h.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
         h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         h.insert(

@@ -139,9 +139,21 @@ pub fn stage(
     })
 }
 
-/// Read from the image's header only. `None` for formats Quire cannot decode (AVIF).
+/// The size an image is displayed at: read from its header, turned as its EXIF orientation
+/// says (a phone's 4000×3000 photo tagged "rotate 90°" is shown 3000×4000). `None` for
+/// formats Quire cannot decode (AVIF).
 fn image_size(path: &Path) -> Option<(u32, u32)> {
-    image::ImageReader::open(path).ok()?.with_guessed_format().ok()?.into_dimensions().ok()
+    use image::ImageDecoder;
+    let mut decoder =
+        image::ImageReader::open(path).ok()?.with_guessed_format().ok()?.into_decoder().ok()?;
+    let (width, height) = decoder.dimensions();
+    // An unreadable EXIF block is no reason to refuse the image: it is shown as stored.
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    Some(if super::variants::turns_sideways(orientation) {
+        (height, width)
+    } else {
+        (width, height)
+    })
 }
 
 /// Counted by lopdf when built with the default `pdf-pages` feature; without it, booklets

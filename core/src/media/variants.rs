@@ -1,6 +1,10 @@
 //! Resized and re-encoded images (`?w=640&format=webp`) in a configured set of widths, made
 //! once by a small pool and kept on disk within a budget, so that a second request for the
 //! same variant does no work and no request can make an unbounded number of files.
+//!
+//! Variants are turned upright as the original's EXIF orientation says (and carry no EXIF
+//! themselves); the original is kept and served byte for byte. JPEG and WebP variants are
+//! lossy, at the configured quality.
 
 use std::io::BufWriter;
 use std::net::IpAddr;
@@ -9,7 +13,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::Context;
-use image::ImageFormat;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder};
 use quire_entity::asset;
 
 use super::builders::{BuildError, Builders};
@@ -65,12 +72,32 @@ impl Format {
         }
     }
 
-    fn image_format(self) -> ImageFormat {
-        match self {
-            Format::Webp => ImageFormat::WebP,
-            Format::Jpeg => ImageFormat::Jpeg,
-            Format::Png => ImageFormat::Png,
-        }
+    fn lossy(self) -> bool {
+        self != Format::Png
+    }
+}
+
+/// Whether an orientation swaps an image's width and height.
+pub(super) fn turns_sideways(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}
+
+/// Names a variant on disk and in its ETag: its size, its format and, for a lossy format,
+/// its quality, so that a change of `--image-quality` makes new variants rather than
+/// serving the old ones. (Variants of Quire 0.1.0, named `640-webp.webp`, are never read again:
+/// they were not turned upright; the disk budget removes them in time.)
+fn tag(width: Option<u32>, format: Format, quality: u8) -> String {
+    let size = width.map_or("full".to_string(), |w| w.to_string());
+    if format.lossy() {
+        format!("{size}.q{quality}.{}", format.extension())
+    } else {
+        format!("{size}.{}", format.extension())
     }
 }
 
@@ -177,6 +204,8 @@ pub enum VariantError {
 pub struct Variants {
     storage: Arc<Storage>,
     widths: Widths,
+    /// JPEG and WebP quality, 1–100.
+    quality: u8,
     builders: Builders,
     disk: Arc<VariantDisk>,
 }
@@ -202,6 +231,7 @@ impl Variants {
         Ok(Variants {
             storage,
             widths: Widths::new(config.image_widths.clone()),
+            quality: config.image_quality.clamp(1, 100),
             builders: Builders::new(config.image_variant_builders, MAX_PIXELS),
             disk: Arc::new(disk),
         })
@@ -220,15 +250,15 @@ impl Variants {
         else {
             return Ok(Served::Original);
         };
-        let size = width.map_or("full".to_string(), |w| w.to_string());
-        let tag = format!("{size}-{}", format.extension());
-        let path = self.dir(&asset.sha256).join(format!("{tag}.{}", format.extension()));
+        let tag = tag(width, format, self.quality);
+        let path = self.dir(&asset.sha256).join(&tag);
         if let Some(variant) = self.opened(&path, format, &tag).await? {
             return Ok(Served::Variant(variant));
         }
         let (storage, disk, key, target) =
             (self.storage.clone(), self.disk.clone(), asset.storage_key.clone(), path.clone());
-        let work = move || build(storage, disk, key, target, width, format);
+        let encoding = Encoding { format, quality: self.quality };
+        let work = move || build(storage, disk, key, target, width, encoding);
         let pixels = pixels(asset);
         match self.builders.run(path.clone(), client, pixels, work).await {
             Ok(()) => {}
@@ -283,7 +313,7 @@ async fn build(
     key: String,
     path: PathBuf,
     width: Option<u32>,
-    format: Format,
+    encoding: Encoding,
 ) -> Result<(), ()> {
     if tokio::fs::try_exists(&path).await.unwrap_or(false) {
         return Ok(());
@@ -295,7 +325,7 @@ async fn build(
             disk.added(&source, metadata.len()).await;
         }
         let target = path.clone();
-        tokio::task::spawn_blocking(move || make(&source, &target, width, format)).await??;
+        tokio::task::spawn_blocking(move || make(&source, &target, width, encoding)).await??;
         let bytes = tokio::fs::metadata(&path).await?.len();
         ::metrics::counter!("quire_image_variants_made_total").increment(1);
         disk.added(&path, bytes).await;
@@ -305,16 +335,69 @@ async fn build(
     made.map_err(|err| tracing::error!(error = ?err, "making an image variant"))
 }
 
-/// Decodes, resizes (never up) and encodes into a temporary file, then renames it into
-/// place, so a half-written variant is never served.
-fn make(source: &Path, path: &Path, width: Option<u32>, format: Format) -> anyhow::Result<()> {
-    let internal = |e: &dyn std::fmt::Display| anyhow::anyhow!("making an image variant: {e}");
-    let image = image::ImageReader::open(source)
+/// How a variant is written.
+#[derive(Debug, Clone, Copy)]
+struct Encoding {
+    format: Format,
+    /// 1–100, for JPEG and WebP.
+    quality: u8,
+}
+
+/// Decodes and turns upright as the EXIF orientation says. Blocking.
+fn decode_upright(source: &Path) -> anyhow::Result<DynamicImage> {
+    let internal = |e: &dyn std::fmt::Display| anyhow::anyhow!("decoding an image: {e}");
+    let mut decoder = image::ImageReader::open(source)
         .map_err(|e| internal(&e))?
         .with_guessed_format()
         .map_err(|e| internal(&e))?
-        .decode()
+        .into_decoder()
         .map_err(|e| internal(&e))?;
+    // As at upload: an unreadable EXIF block leaves the image as stored.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| internal(&e))?;
+    image.apply_orientation(orientation);
+    Ok(image)
+}
+
+/// Encodes an image: JPEG and WebP lossy at `quality`, PNG lossless.
+fn encode(
+    image: &DynamicImage,
+    encoding: Encoding,
+    out: impl std::io::Write,
+) -> anyhow::Result<()> {
+    let internal = |e: &dyn std::fmt::Display| anyhow::anyhow!("encoding an image variant: {e}");
+    match encoding.format {
+        Format::Jpeg => {
+            // JPEG has no transparency.
+            let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
+            let encoder = JpegEncoder::new_with_quality(out, encoding.quality);
+            rgb.write_with_encoder(encoder).map_err(|e| internal(&e))
+        }
+        Format::Png => image.write_with_encoder(PngEncoder::new(out)).map_err(|e| internal(&e)),
+        Format::Webp => {
+            let mut out = out;
+            let quality = f32::from(encoding.quality);
+            let (width, height) = (image.width(), image.height());
+            // libwebp takes 8-bit RGB or RGBA: an image without transparency stays RGB,
+            // which saves encoding an alpha plane.
+            let encoded = if image.color().has_alpha() {
+                let rgba = image.to_rgba8();
+                webp::Encoder::from_rgba(rgba.as_raw(), width, height).encode_simple(false, quality)
+            } else {
+                let rgb = image.to_rgb8();
+                webp::Encoder::from_rgb(rgb.as_raw(), width, height).encode_simple(false, quality)
+            }
+            .map_err(|e| internal(&format!("{e:?}")))?;
+            out.write_all(&encoded).map_err(|e| internal(&e))
+        }
+    }
+}
+
+/// Decodes, turns upright, resizes (never up) and encodes into a temporary file, then
+/// renames it into place, so a half-written variant is never served.
+fn make(source: &Path, path: &Path, width: Option<u32>, encoding: Encoding) -> anyhow::Result<()> {
+    let internal = |e: &dyn std::fmt::Display| anyhow::anyhow!("making an image variant: {e}");
+    let image = decode_upright(source)?;
     let image = match width {
         Some(width) if width < image.width() => {
             // Rounded, so that 300×200 at width 100 is 100×67.
@@ -326,18 +409,13 @@ fn make(source: &Path, path: &Path, width: Option<u32>, format: Format) -> anyho
         }
         _ => image,
     };
-    // JPEG has no transparency.
-    let image = if format == Format::Jpeg {
-        image::DynamicImage::ImageRgb8(image.to_rgb8())
-    } else {
-        image
-    };
     let dir = path.parent().ok_or_else(|| internal(&"no variants folder"))?;
     std::fs::create_dir_all(dir).map_err(|e| internal(&e))?;
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| internal(&e))?;
-    image
-        .write_to(&mut BufWriter::new(file.as_file_mut()), format.image_format())
-        .map_err(|e| internal(&e))?;
+    let mut out = BufWriter::new(file.as_file_mut());
+    encode(&image, encoding, &mut out)?;
+    std::io::Write::flush(&mut out).map_err(|e| internal(&e))?;
+    drop(out);
     file.persist(path).map_err(|e| internal(&e.error))?;
     Ok(())
 }

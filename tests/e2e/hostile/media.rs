@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::fixtures::{editor, published};
-use crate::media::{files_under, png};
+use crate::media::{bare, files_under, png};
 use crate::support::{Backend, TestApp, data};
 
 /// Uploads an image and makes it the public's (the hero of a published article); its URL.
@@ -20,7 +20,7 @@ async fn public_image(app: &TestApp, token: &str, name: &str, width: u32, height
     let input =
         format!("{{ title: \"{name}\", heroImageId: \"{}\" }}", asset["id"].as_str().unwrap());
     published(app, token, "NewsArticle", &input).await;
-    asset["url"].as_str().unwrap().to_string()
+    bare(&asset["url"])
 }
 
 /// A client whose requests come from `ip` (an address of the loopback network).

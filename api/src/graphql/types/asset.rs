@@ -3,7 +3,8 @@
 use async_graphql::{Context, ID, Object};
 use quire_entity::asset;
 
-use crate::graphql::ids;
+use crate::graphql::{context, ids};
+use quire_core::content::Viewer;
 use quire_core::media::Media;
 
 /// A stored file: a booklet's PDF, an image.
@@ -20,11 +21,17 @@ impl Asset {
     }
 
     /// Where to download the file: absolute when the server knows its public URL
-    /// (`--public-url`), otherwise relative to the server's address. Images take `?w=` (a
-    /// width, at most 2048) and `?format=webp|jpeg|png`.
+    /// (`--public-url`), otherwise relative to the server's address. Images take `w` (a
+    /// width) and `format` (`webp`, `jpeg` or `png`) in the query string. For staff the URL
+    /// is signed (`?expires=…&sig=…`, add more with `&`): it loads without credentials, in
+    /// an `<img>` say, for one to two hours, whether or not published content uses the file.
+    /// The public's URL has no signature and serves the file while published content uses it.
     async fn url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let media = ctx.data::<Media>()?;
-        Ok(media.url(&self.0))
+        Ok(match context::viewer(ctx)? {
+            Viewer::Staff => media.signed_url(&self.0),
+            Viewer::Public => media.url(&self.0),
+        })
     }
 
     /// The file's name, safe for a URL and a download.
