@@ -14,6 +14,8 @@ pub use quire_core::config::{DEFAULT_IMAGE_WIDTHS, FeedConfig, MediaConfig, News
 pub const DEFAULT_MAX_QUERY_COST: u64 = 5000;
 /// The default `--max-query-depth`.
 pub const DEFAULT_MAX_QUERY_DEPTH: u64 = 16;
+/// The default `--max-cost-in-flight`: two operations at the default cost limit.
+pub const DEFAULT_MAX_COST_IN_FLIGHT: u64 = 2 * DEFAULT_MAX_QUERY_COST;
 /// The default `--max-aliases`.
 pub const DEFAULT_MAX_ALIASES: u64 = 30;
 
@@ -68,6 +70,11 @@ pub struct ServeConfig {
     /// Most aliased fields in one GraphQL operation, `__typename` included.
     #[arg(long, env = "QUIRE_MAX_ALIASES", default_value_t = DEFAULT_MAX_ALIASES)]
     pub max_aliases: u64,
+
+    /// The cost of heavy operations (above 1,000 each) that may run at once; more wait
+    /// their turn. Light operations never wait.
+    #[arg(long, env = "QUIRE_MAX_COST_IN_FLIGHT", default_value_t = DEFAULT_MAX_COST_IN_FLIGHT)]
+    pub max_cost_in_flight: u64,
 
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "QUIRE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -279,6 +286,7 @@ impl ServeConfig {
             max_query_depth: DEFAULT_MAX_QUERY_DEPTH,
             max_query_cost: DEFAULT_MAX_QUERY_COST,
             max_aliases: DEFAULT_MAX_ALIASES,
+            max_cost_in_flight: DEFAULT_MAX_COST_IN_FLIGHT,
             max_body_bytes: 1024 * 1024,
             database_read_url: None,
             trusted_proxies: Vec::new(),

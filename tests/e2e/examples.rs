@@ -103,12 +103,8 @@ fn the_containerfile_copies_every_crate_of_the_workspace() {
     let containerfile =
         std::fs::read_to_string(root.join("examples/deploy/Containerfile")).unwrap();
     let members_line = manifest.lines().find(|l| l.starts_with("members")).unwrap();
-    let members: Vec<&str> = members_line
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .filter(|m| *m != ".")
-        .collect();
+    let members: Vec<&str> =
+        members_line.split('"').skip(1).step_by(2).filter(|m| *m != ".").collect();
     assert!(members.len() >= 4, "{members:?}");
     for member in members {
         let copy = format!("COPY {member} {member}");

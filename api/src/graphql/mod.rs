@@ -16,6 +16,7 @@ mod batch;
 mod content;
 mod context;
 pub mod cost;
+mod cost_budget;
 mod document_cache;
 pub(crate) mod errors;
 mod guard;
@@ -37,6 +38,7 @@ mod webhooks;
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 pub use context::{RequestContext, SignInSettings};
+pub use cost_budget::CostBudget;
 pub use document_cache::DocumentCache;
 pub use guard::{PUBLIC_MUTATIONS, Refused, RequestGuard};
 pub use loaders::ContentLoader;

@@ -212,11 +212,14 @@ async fn execute_as(
     }
     let client = state.client_ip(peer, headers);
     let mut request = if may_mutate { request } else { state.documents.prepare(request) };
-    if let Err(stop) = guard(state, &mut request, public) {
-        return private(refused_before_running(headers, stop));
-    }
+    let cost = match guard(state, &mut request, public) {
+        Ok(cost) => cost,
+        Err(stop) => return private(refused_before_running(headers, stop)),
+    };
     let request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
+    let turn = state.budget.enter(cost).await;
     let mut response = state.schema.execute(request).await;
+    drop(turn);
     super::metrics::operation(
         operation.as_deref(),
         response.errors.is_empty(),
@@ -258,14 +261,19 @@ enum Stop {
 
 /// Parses a request and checks it before it is validated or run (see
 /// [`crate::graphql::RequestGuard`]).
-fn guard(state: &AppState, request: &mut async_graphql::Request, public: bool) -> Result<(), Stop> {
+/// Checks the request before it runs; its measured cost when it may.
+fn guard(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    public: bool,
+) -> Result<u64, Stop> {
     let operation_name = request.operation_name.clone();
     let variables = std::mem::take(&mut request.variables);
     let checked = match request.parsed_query() {
         Ok(document) => state
             .guard
             .check(document, operation_name.as_deref(), &variables, public)
-            .map(|_| ())
+            .map(|cost| cost.cost)
             .map_err(Stop::Refused),
         Err(err) => Err(Stop::Syntax(err)),
     };

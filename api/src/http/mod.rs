@@ -34,7 +34,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::ServeConfig;
 use crate::graphql::cost::CostLimits;
-use crate::graphql::{DocumentCache, QuireSchema, RequestGuard};
+use crate::graphql::{CostBudget, DocumentCache, QuireSchema, RequestGuard};
 pub use client_address::parse_proxy;
 use persisted_queries::PersistedQueries;
 use quire_core::db::Db;
@@ -61,6 +61,8 @@ pub struct Shared {
     pub documents: DocumentCache,
     /// What each request may cost, checked before it runs.
     pub guard: RequestGuard,
+    /// How much heavy work may run at once.
+    pub budget: CostBudget,
     /// `Cache-Control` of public answers to GET.
     pub public_cache_control: HeaderValue,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -109,6 +111,7 @@ impl Shared {
                 max_aliases: config.max_aliases,
                 max_depth: config.max_query_depth,
             }),
+            budget: CostBudget::new(config.max_cost_in_flight),
             public_cache_control,
             trusted_proxies: config.trusted_proxies.clone(),
             websockets: graphql_ws::Limits::new(&config.websocket),
