@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::ids;
 
+/// What kind of actor did something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ActorKind {
     /// Someone without credentials (a failed sign-in, for example).
@@ -31,6 +32,7 @@ impl ActorInfo {
     }
 }
 
+/// Who did something.
 #[Object(name = "Actor")]
 impl ActorInfo {
     /// What kind of actor.

@@ -14,6 +14,7 @@ use quire_core::pagination::Forward;
 /// One entry of the audit log.
 pub struct AuditEntry(audit_entry::Model);
 
+/// One entry of the audit log.
 #[Object]
 impl AuditEntry {
     /// Opaque id.

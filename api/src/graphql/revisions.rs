@@ -16,6 +16,7 @@ use quire_core::pagination::Forward;
 /// One version of a content item.
 pub struct Revision(revision::Model);
 
+/// One version of a content item.
 #[Object]
 impl Revision {
     /// Opaque id; pass it to `restoreRevision`.

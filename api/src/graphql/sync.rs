@@ -33,6 +33,7 @@ pub enum ChangeKind {
 /// One item's latest change.
 pub struct Change(Arc<sync::Change>);
 
+/// One item's latest change.
 #[Object]
 impl Change {
     /// Pass to `changes(after:)` to continue from here.
@@ -45,10 +46,12 @@ impl Change {
         ids::encode(type_name(self.0.content_type), self.0.content_id)
     }
 
+    /// What kind of content the item is.
     async fn content_type(&self) -> ContentTypeEnum {
         self.0.content_type.into()
     }
 
+    /// Whether the item is there for you or gone.
     async fn kind(&self) -> ChangeKind {
         if self.0.item.is_some() { ChangeKind::Upserted } else { ChangeKind::Deleted }
     }
@@ -67,6 +70,7 @@ impl Change {
 /// A page of changes, oldest first.
 #[derive(SimpleObject)]
 pub struct ChangeConnection {
+    /// The changes, oldest first.
     pub nodes: Vec<Change>,
     /// `endCursor` is where the next sync starts; it stays where it was when nothing changed.
     pub page_info: PageInfo,
@@ -118,7 +122,8 @@ impl SyncQuery {
 #[derive(Default)]
 pub struct Subscriptions;
 
-#[Subscription]
+/// Live updates, over a WebSocket at `/graphql/ws`.
+#[Subscription(name = "Subscription")]
 impl Subscriptions {
     /// Each change as it commits, in order. The public hears only of published content
     /// (an item leaving public view arrives as `DELETED`). A client that falls far behind

@@ -13,6 +13,7 @@ const NAME: &str = "ApiToken";
 /// A token that lets a program call the API with a role.
 pub struct ApiToken(api_token::Model);
 
+/// A token that lets a program call the API with a role.
 #[Object]
 impl ApiToken {
     /// Opaque id.

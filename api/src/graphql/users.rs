@@ -13,6 +13,7 @@ const NAME: &str = "User";
 /// A person who signs in.
 pub struct User(pub user::Model);
 
+/// A person who signs in.
 #[Object]
 impl User {
     /// Opaque id.

@@ -12,6 +12,7 @@ const NAME: &str = "Webhook";
 /// An endpoint told about content events by signed POST requests.
 pub struct Webhook(webhook::Model);
 
+/// An endpoint told about content events by signed POST requests.
 #[Object]
 impl Webhook {
     /// Opaque id.
@@ -38,6 +39,7 @@ impl Webhook {
 /// One event posted (or to be posted) to a webhook.
 pub struct WebhookDelivery(webhook_delivery::Model);
 
+/// One event posted (or to be posted) to a webhook.
 #[Object]
 impl WebhookDelivery {
     /// Opaque id, also sent as `X-Quire-Delivery`.

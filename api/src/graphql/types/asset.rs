@@ -13,6 +13,7 @@ pub struct Asset(pub asset::Model);
 
 pub const NAME: &str = "Asset";
 
+/// A stored file: a booklet's PDF, an image.
 #[Object]
 impl Asset {
     /// Opaque global id.

@@ -63,10 +63,15 @@ impl From<quire_entity::content_item::ScheduledAction> for ScheduledAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "ContentType")]
 pub enum ContentTypeEnum {
+    /// A page of the site's tree.
     Page,
+    /// A news article.
     NewsArticle,
+    /// A dated press release.
     PressRelease,
+    /// A testimonial.
     Testimonial,
+    /// A downloadable booklet.
     Booklet,
 }
 
@@ -111,9 +116,12 @@ pub enum ContentOrderField {
     Path,
 }
 
+/// Which way to order a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum OrderDirection {
+    /// Smallest, earliest or A first.
     Asc,
+    /// Largest, latest or Z first.
     Desc,
 }
 
