@@ -1,12 +1,12 @@
 //! Settings for `quire serve`. Every flag has a `QUIRE_*` environment twin, and the defaults
 //! run Quire on a fresh machine with no setting at all.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Args;
+use ipnet::IpNet;
 
-pub use crate::http::parse_proxy;
 pub use quire_core::config::{DEFAULT_IMAGE_WIDTHS, FeedConfig, MediaConfig, NewsletterConfig};
 
 /// The default `--max-query-cost`: the example site's heaviest query (the home page) costs
@@ -301,4 +301,12 @@ impl ServeConfig {
             websocket: WebSocketConfig::default(),
         }
     }
+}
+
+/// An address or a range, as `--trusted-proxies` takes them: a bare address is a range of one.
+pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{text}` is neither an IP address nor a range such as 10.0.0.0/8"))
 }

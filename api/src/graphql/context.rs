@@ -64,3 +64,8 @@ pub fn reads<'a>(ctx: &Context<'a>) -> ApiResult<&'a sea_orm::DatabaseConnection
 pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a BatchLoader<ContentLoader>> {
     Ok(&request(ctx)?.loader)
 }
+
+/// The `Authorization` value a WebSocket connection was opened with, if any: its
+/// subscriptions check it again before each change they send.
+#[derive(Clone)]
+pub struct WsCredentials(pub Option<String>);

@@ -37,7 +37,7 @@ mod webhooks;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
-pub use context::{RequestContext, SignInSettings};
+pub use context::{RequestContext, SignInSettings, WsCredentials};
 pub use cost_budget::CostBudget;
 pub use document_cache::DocumentCache;
 pub use guard::{PUBLIC_MUTATIONS, Refused, RequestGuard};

@@ -10,10 +10,10 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::context;
+use super::context::WsCredentials;
 use super::ids;
 use super::node::Node;
 use super::types::ContentTypeEnum;
-use crate::http::graphql_ws::WsCredentials;
 use quire_core::content::history::type_name;
 use quire_core::content::{ContentType, sync};
 use quire_core::db::Db;

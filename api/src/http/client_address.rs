@@ -9,14 +9,6 @@ use ipnet::IpNet;
 
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
 
-/// An address or a range, as `--trusted-proxies` takes them: a bare address is a range of one.
-pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
-    let text = text.trim();
-    text.parse::<IpNet>()
-        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("`{text}` is neither an IP address nor a range such as 10.0.0.0/8"))
-}
-
 /// The client: the connection's peer, or, when the peer is a trusted proxy, the nearest
 /// address in `X-Forwarded-For` (read from the right, as each proxy appends the address it
 /// heard from) that is not a trusted proxy itself. What an untrusted hop wrote further left
@@ -48,6 +40,7 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::parse_proxy;
 
     fn headers(values: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -40,9 +40,7 @@ use crate::graphql::{QuireSchema, Refused, RequestContext, errors};
 use quire_core::auth;
 use quire_core::error::codes;
 
-/// The `Authorization` value a WebSocket connection was opened with, if any.
-#[derive(Clone)]
-pub struct WsCredentials(pub Option<String>);
+pub use crate::graphql::WsCredentials;
 
 /// What one WebSocket connection, and one client address, may hold.
 pub struct Limits {

@@ -35,7 +35,6 @@ use tower_http::trace::TraceLayer;
 use crate::config::ServeConfig;
 use crate::graphql::cost::CostLimits;
 use crate::graphql::{CostBudget, DocumentCache, QuireSchema, RequestGuard};
-pub use client_address::parse_proxy;
 use persisted_queries::PersistedQueries;
 use quire_core::db::Db;
 use quire_core::feeds::Settings as FeedSettings;
