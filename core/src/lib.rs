@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod feeds;
 pub mod ids;
+pub mod keys;
 pub mod live;
 pub mod media;
 pub mod newsletter;

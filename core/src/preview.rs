@@ -92,22 +92,7 @@ async fn generation(conn: &impl ConnectionTrait, item: Uuid) -> ApiResult<u64> {
 
 /// The signing key, made once per database.
 async fn signing_key(db: &Db) -> ApiResult<Vec<u8>> {
-    if let Some(stored) = setting::Entity::find_by_id(KEY.to_string()).one(db.conn()).await? {
-        return URL_SAFE_NO_PAD.decode(stored.value).map_err(|e| ApiError::Internal(e.into()));
-    }
-    // First use: whichever process inserts first wins, and every process reads that one.
-    let fresh = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let tx = db.write().await?;
-    setting::Entity::insert(setting::ActiveModel { key: Set(KEY.to_string()), value: Set(fresh) })
-        .on_conflict(OnConflict::column(setting::Column::Key).do_nothing().to_owned())
-        .exec_without_returning(&*tx)
-        .await?;
-    tx.commit_private().await?;
-    let stored = setting::Entity::find_by_id(KEY.to_string())
-        .one(db.conn())
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the preview key is missing")))?;
-    URL_SAFE_NO_PAD.decode(stored.value).map_err(|e| ApiError::Internal(e.into()))
+    crate::keys::stored(db, KEY).await
 }
 
 fn mac(key: &[u8], payload: &str) -> ApiResult<Vec<u8>> {

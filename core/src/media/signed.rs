@@ -8,13 +8,8 @@
 //! URLs. The expiry is rounded up to the next whole hour and one more: a URL lasts between
 //! one and two hours and stays the same for an hour, so a browser's cache keeps working.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use quire_entity::setting;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{EntityTrait, Set};
 use sha2::Sha256;
 use uuid::Uuid;
 
@@ -79,26 +74,8 @@ impl Signer {
     }
 }
 
-/// The key, made once per database: whichever process inserts first wins, and every
-/// process reads that one.
 async fn stored_key(db: &Db) -> ApiResult<Vec<u8>> {
-    let read = || async {
-        let stored = setting::Entity::find_by_id(KEY.to_string()).one(db.conn()).await?;
-        stored
-            .map(|s| URL_SAFE_NO_PAD.decode(s.value).map_err(|e| ApiError::Internal(e.into())))
-            .transpose()
-    };
-    if let Some(key) = read().await? {
-        return Ok(key);
-    }
-    let fresh = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let tx = db.write().await?;
-    setting::Entity::insert(setting::ActiveModel { key: Set(KEY.to_string()), value: Set(fresh) })
-        .on_conflict(OnConflict::column(setting::Column::Key).do_nothing().to_owned())
-        .exec_without_returning(&*tx)
-        .await?;
-    tx.commit_private().await?;
-    read().await?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the file URL key is missing")))
+    crate::keys::stored(db, KEY).await
 }
 
 #[cfg(test)]
