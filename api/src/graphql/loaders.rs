@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use quire_entity::asset;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use quire_core::content::{Item, Viewer, read, tags};
@@ -89,11 +88,7 @@ impl Loader<AssetById> for ContentLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[AssetById]) -> LoadResult<AssetById, asset::Model> {
-        let rows = asset::Entity::find()
-            .filter(asset::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(self.reads())
-            .await
-            .map_err(quire_core::error::ApiError::from)?;
+        let rows = quire_core::media::assets::by_ids(self.reads(), ids(keys, |k| k.0)).await?;
         Ok(rows.into_iter().map(|a| (AssetById(a.id), a)).collect())
     }
 }

@@ -10,8 +10,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use quire_entity::webhook_delivery::{self, DeliveryStatus};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::AppState;
 
@@ -104,13 +102,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
     let pool = state.db.pool_state();
     ::metrics::gauge!("quire_db_pool_connections").set(pool.0 as f64);
     ::metrics::gauge!("quire_db_pool_idle_connections").set(pool.1 as f64);
-    let backlog = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .count(state.db.conn())
-        .await;
-    match backlog {
+    match quire_core::webhooks::delivery::backlog(&state.db).await {
         Ok(n) => ::metrics::gauge!("quire_webhook_backlog").set(n as f64),
-        Err(err) => tracing::warn!(error = %err, "counting the webhook backlog"),
+        Err(err) => tracing::warn!(error = ?err, "counting the webhook backlog"),
     }
     ([(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render())
         .into_response()

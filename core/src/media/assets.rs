@@ -135,6 +135,12 @@ async fn lock_content(conn: &impl ConnectionTrait, sha256: &str) -> ApiResult<()
     Ok(())
 }
 
+/// The assets among `ids`, in one query (for loaders; who may see them is the caller's
+/// viewer's business, through the content that uses them).
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: Vec<Uuid>) -> ApiResult<Vec<asset::Model>> {
+    Ok(asset::Entity::find().filter(asset::Column::Id.is_in(ids)).all(conn).await?)
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<asset::Model>> {
     Ok(asset::Entity::find_by_id(id).one(conn).await?)
 }

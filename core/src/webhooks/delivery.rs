@@ -169,6 +169,15 @@ pub async fn claim(
         .collect())
 }
 
+/// How many deliveries wait to be sent, for `/metrics`.
+pub async fn backlog(db: &Db) -> ApiResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .count(db.conn())
+        .await?)
+}
+
 /// Ends the claims on deliveries that were not finished.
 pub async fn release(db: &Db, ids: Vec<Uuid>) -> ApiResult<()> {
     if ids.is_empty() {
