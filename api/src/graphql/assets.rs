@@ -66,7 +66,7 @@ impl AssetMutation {
     async fn update_asset(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The asset's id.")] id: ID,
         #[graphql(desc = "Text alternative; null clears it.")] alt: Option<String>,
     ) -> async_graphql::Result<Asset> {
         let actor = context::actor(ctx)?;
@@ -76,7 +76,11 @@ impl AssetMutation {
 
     /// Deletes a file no content uses (editors and admins); one still in use is refused
     /// with BAD_USER_INPUT naming its users.
-    async fn delete_asset(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_asset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The asset's id.")] id: ID,
+    ) -> async_graphql::Result<ID> {
         let actor = context::actor(ctx)?;
         let uuid = ids::expect(&id, NAME, "id", "asset")?;
         assets::delete(context::db(ctx)?, media(ctx)?, &actor, uuid).await?;

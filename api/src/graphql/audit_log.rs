@@ -62,7 +62,10 @@ impl AuditLogQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many to return: 20 by default, 100 at most.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return those after this cursor (a previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, AuditEntry>> {
         let actor = context::actor(ctx)?;

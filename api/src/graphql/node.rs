@@ -50,7 +50,11 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its global id; null when there is none you may see.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Any object's global id.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         let Some((type_name, uuid)) = ids::decode(&id) else {
             return Ok(None);
         };

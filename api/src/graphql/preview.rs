@@ -15,7 +15,7 @@ impl PreviewQuery {
     async fn preview(
         &self,
         ctx: &Context<'_>,
-        #[graphql(secret)] token: String,
+        #[graphql(secret, desc = "A preview token from `createPreviewToken`.")] token: String,
     ) -> async_graphql::Result<Option<Node>> {
         // A draft seen through a token is nobody else's to cache, and the token expires.
         ctx.insert_http_header(http::header::CACHE_CONTROL, "private, no-store");
@@ -35,7 +35,10 @@ impl PreviewMutation {
     async fn create_preview_token(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The item's id.")] id: ID,
+        #[graphql(
+            desc = "How long the token works, in seconds: an hour by default, 30 days at most."
+        )]
         expires_in_seconds: Option<i32>,
     ) -> async_graphql::Result<String> {
         let actor = context::actor(ctx)?;

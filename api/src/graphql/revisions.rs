@@ -58,7 +58,10 @@ impl RevisionQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The content item's id.")] id: ID,
-        first: Option<i32>,
+        #[graphql(desc = "How many to return: 20 by default, 100 at most.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return those after this cursor (a previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Revision>> {
         let actor = context::actor(ctx)?;
@@ -75,7 +78,11 @@ pub struct RevisionMutation;
 impl RevisionMutation {
     /// Makes an old revision's content the newest version (a new revision; nothing is
     /// overwritten). The item's status does not change.
-    async fn restore_revision(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+    async fn restore_revision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The revision's id.")] id: ID,
+    ) -> async_graphql::Result<Node> {
         let actor = context::actor(ctx)?;
         Ok(Node::from(write::restore_revision(context::db(ctx)?, &actor, &id).await?))
     }

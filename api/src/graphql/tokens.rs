@@ -77,8 +77,8 @@ impl TokenMutation {
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
-        name: String,
-        role: Role,
+        #[graphql(desc = "What the token is for, such as \"website build\".")] name: String,
+        #[graphql(desc = "What the token may do: ADMIN or EDITOR.")] role: Role,
     ) -> async_graphql::Result<ApiTokenSecret> {
         let actor = context::actor(ctx)?;
         let created = tokens::create(context::db(ctx)?, &actor, &name, role.into()).await?;
@@ -86,7 +86,11 @@ impl TokenMutation {
     }
 
     /// Revokes an API token (admins only); it stops working at once.
-    async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ApiToken> {
+    async fn revoke_api_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token's id.")] id: ID,
+    ) -> async_graphql::Result<ApiToken> {
         let actor = context::actor(ctx)?;
         let uuid = ids::expect(&id, NAME, "id", "API token")?;
         Ok(ApiToken(tokens::revoke(context::db(ctx)?, &actor, uuid).await?))

@@ -18,7 +18,10 @@ impl TrashQuery {
     async fn trash(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many to return: 20 by default, 100 at most.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return those after this cursor (a previous page's `pageInfo.endCursor`)."
+        )]
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Node>> {
         let actor = context::actor(ctx)?;
@@ -33,13 +36,21 @@ pub struct TrashMutation;
 #[Object]
 impl TrashMutation {
     /// Takes an item out of the trash (editors and admins).
-    async fn restore_from_trash(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+    async fn restore_from_trash(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of the item in the trash.")] id: ID,
+    ) -> async_graphql::Result<Node> {
         let actor = context::actor(ctx)?;
         Ok(Node::from(write::restore_from_trash(context::db(ctx)?, &actor, &id).await?))
     }
 
     /// Deletes a trashed item for good (admins only). Its audit entries stay.
-    async fn purge(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn purge(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of the item in the trash.")] id: ID,
+    ) -> async_graphql::Result<ID> {
         let actor = context::actor(ctx)?;
         write::purge(context::db(ctx)?, &actor, &id).await?;
         Ok(id)

@@ -113,8 +113,8 @@ impl UserMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        #[graphql(secret)] password: String,
+        #[graphql(desc = "The email address the account signs in with.")] email: String,
+        #[graphql(secret, desc = "The account's password.")] password: String,
     ) -> async_graphql::Result<Session> {
         let settings = context::sign_in(ctx)?;
         let ip = context::request(ctx)?.client_ip;
@@ -143,7 +143,7 @@ impl UserMutation {
     async fn create_user(
         &self,
         ctx: &Context<'_>,
-        input: CreateUserInput,
+        #[graphql(desc = "The new user's email, password, role and name.")] input: CreateUserInput,
     ) -> async_graphql::Result<User> {
         let new = NewUser {
             email: input.email,
@@ -158,7 +158,8 @@ impl UserMutation {
     async fn update_user(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The user's id.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out stay as they are.")]
         input: UpdateUserInput,
     ) -> async_graphql::Result<User> {
         let id = ids::expect(&id, NAME, "id", "user")?;
@@ -171,7 +172,11 @@ impl UserMutation {
     }
 
     /// Deactivates a user and ends their sessions (admins only).
-    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id.")] id: ID,
+    ) -> async_graphql::Result<User> {
         let id = ids::expect(&id, NAME, "id", "user")?;
         Ok(User(users::deactivate(context::db(ctx)?, &context::actor(ctx)?, id).await?))
     }

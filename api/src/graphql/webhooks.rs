@@ -139,7 +139,7 @@ impl WebhookQuery {
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
-        webhook_id: ID,
+        #[graphql(desc = "The webhook's id.")] webhook_id: ID,
         #[graphql(desc = "How many, 20 by default, at most 100.")] first: Option<i32>,
     ) -> async_graphql::Result<Vec<WebhookDelivery>> {
         let actor = context::actor(ctx)?;
@@ -162,6 +162,7 @@ impl WebhookMutation {
     async fn create_webhook(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Where to post, which events, and the signing secret.")]
         input: CreateWebhookInput,
     ) -> async_graphql::Result<Webhook> {
         let events = input.events.into_iter().map(Into::into).collect();
@@ -173,7 +174,11 @@ impl WebhookMutation {
     }
 
     /// Removes a webhook and its pending deliveries (admins only).
-    async fn delete_webhook(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_webhook(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The webhook's id.")] id: ID,
+    ) -> async_graphql::Result<ID> {
         let uuid = ids::expect(&id, NAME, "id", "webhook")?;
         webhooks::delete(context::db(ctx)?, &context::actor(ctx)?, uuid).await?;
         Ok(id)

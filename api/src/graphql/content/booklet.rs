@@ -59,7 +59,7 @@ impl BookletQuery {
     async fn booklet(
         &self,
         ctx: &Context<'_>,
-        slug: String,
+        #[graphql(desc = "Its slug, as in its address.")] slug: String,
     ) -> async_graphql::Result<Option<Booklet>> {
         Ok(shared::find_by_slug(ctx, &slug).await?)
     }

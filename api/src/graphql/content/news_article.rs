@@ -63,7 +63,7 @@ impl NewsArticleQuery {
     async fn news_article(
         &self,
         ctx: &Context<'_>,
-        slug: String,
+        #[graphql(desc = "Its slug, as in its address.")] slug: String,
     ) -> async_graphql::Result<Option<NewsArticle>> {
         Ok(shared::find_by_slug(ctx, &slug).await?)
     }

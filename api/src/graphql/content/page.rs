@@ -71,7 +71,12 @@ pub struct PageQuery;
 #[Object]
 impl PageQuery {
     /// One page by its path, such as `about/our-network` (slashes around it are ignored).
-    async fn page(&self, ctx: &Context<'_>, path: String) -> async_graphql::Result<Option<Page>> {
+    async fn page(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The page's path: its slug under its parents' (`about/team`).")]
+        path: String,
+    ) -> async_graphql::Result<Option<Page>> {
         let found = read::find_by_path(context::reads(ctx)?, context::viewer(ctx)?, &path).await?;
         Ok(found.map(Page))
     }

@@ -57,7 +57,7 @@ impl PressReleaseQuery {
     async fn press_release(
         &self,
         ctx: &Context<'_>,
-        slug: String,
+        #[graphql(desc = "Its slug, as in its address.")] slug: String,
     ) -> async_graphql::Result<Option<PressRelease>> {
         Ok(shared::find_by_slug(ctx, &slug).await?)
     }

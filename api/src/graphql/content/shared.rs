@@ -254,6 +254,7 @@ macro_rules! content_mutations {
             async fn $create(
                 &self,
                 ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "The new item's fields.")]
                 input: $create_input,
             ) -> async_graphql::Result<$ty> {
                 Ok(crate::graphql::content::shared::create::<$ty>(ctx, input).await?)
@@ -263,7 +264,9 @@ macro_rules! content_mutations {
             async fn $update(
                 &self,
                 ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "The item's id.")]
                 id: async_graphql::ID,
+                #[graphql(desc = "The fields to change; those left out stay as they are.")]
                 input: $update_input,
                 #[graphql(desc = "The version you last read; if the item has changed since, the update fails with CONFLICT and changes nothing.")]
                 expected_version: Option<i32>,
@@ -275,6 +278,7 @@ macro_rules! content_mutations {
             async fn $delete(
                 &self,
                 ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "The item's id.")]
                 id: async_graphql::ID,
             ) -> async_graphql::Result<async_graphql::ID> {
                 Ok(crate::graphql::content::shared::delete::<$ty>(ctx, &id).await?)
@@ -284,6 +288,7 @@ macro_rules! content_mutations {
             async fn $publish(
                 &self,
                 ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "The item's id.")]
                 id: async_graphql::ID,
                 #[graphql(desc = "When to publish. In the future, the item becomes SCHEDULED and is published then (an embargo); left out or past, it is published now.")]
                 at: Option<chrono::DateTime<chrono::Utc>>,
@@ -295,6 +300,7 @@ macro_rules! content_mutations {
             async fn $unpublish(
                 &self,
                 ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "The item's id.")]
                 id: async_graphql::ID,
                 #[graphql(desc = "When to unpublish. In the future, the item stays published until then; left out, it is unpublished now (and a scheduled publication is cancelled).")]
                 at: Option<chrono::DateTime<chrono::Utc>>,

@@ -70,7 +70,7 @@ impl TestimonialQuery {
     async fn testimonial(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The testimonial's id.")] id: ID,
     ) -> async_graphql::Result<Option<Testimonial>> {
         Ok(shared::find_by_id(ctx, &id).await?)
     }
