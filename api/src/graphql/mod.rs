@@ -167,4 +167,65 @@ mod tests {
             found.join("\n")
         );
     }
+
+    /// Every type, field, argument and enum value of the schema says what it is, for the
+    /// front-end developers who read `schema.graphql`. The connection types async-graphql
+    /// generates (`…Connection`, `…Edge`, `PageInfo`) are its own and carry none.
+    #[test]
+    fn every_part_of_the_schema_is_described() {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let document = async_graphql::parser::parse_schema(super::sdl())
+            .unwrap_or_else(|e| panic!("the schema does not parse: {e}"));
+        let generated = |name: &str| {
+            name.ends_with("Connection") || name.ends_with("Edge") || name == "PageInfo"
+        };
+        let mut missing = Vec::new();
+        for definition in &document.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else { continue };
+            let ty = &ty.node;
+            let name = ty.name.node.as_str();
+            if name.starts_with("__") || generated(name) {
+                continue;
+            }
+            if ty.description.is_none() && !matches!(ty.kind, TypeKind::Scalar) {
+                missing.push(name.to_string());
+            }
+            let fields = match &ty.kind {
+                TypeKind::Object(object) => &object.fields,
+                TypeKind::Interface(interface) => &interface.fields,
+                TypeKind::Enum(values) => {
+                    for value in &values.values {
+                        if value.node.description.is_none() {
+                            missing.push(format!("{name}.{}", value.node.value.node));
+                        }
+                    }
+                    continue;
+                }
+                TypeKind::InputObject(input) => {
+                    for field in &input.fields {
+                        if field.node.description.is_none() {
+                            missing.push(format!("{name}.{}", field.node.name.node));
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            for field in fields {
+                let field = &field.node;
+                if field.description.is_none() {
+                    missing.push(format!("{name}.{}", field.name.node));
+                }
+                for argument in &field.arguments {
+                    if argument.node.description.is_none() {
+                        missing.push(format!(
+                            "{name}.{}({})",
+                            field.name.node, argument.node.name.node
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "described nowhere in the schema: {missing:?}");
+    }
 }

@@ -88,6 +88,9 @@ impl SyncQuery {
     async fn changes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Changes after this cursor (the last sync's `pageInfo.endCursor`); from the beginning when left out."
+        )]
         after: Option<String>,
         #[graphql(desc = "How many changes, 1 to 500; 100 by default.")] first: Option<i32>,
         #[graphql(desc = "Only these kinds of content; all kinds when left out.")] types: Option<
