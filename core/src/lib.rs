@@ -25,6 +25,7 @@ pub mod pagination;
 pub mod preview;
 pub mod search;
 pub mod seed;
+pub mod site;
 pub mod tls;
 pub mod tokens;
 pub mod users;
