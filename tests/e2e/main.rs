@@ -14,6 +14,7 @@ mod backup;
 mod caching;
 mod cli;
 mod content;
+mod desk;
 mod errors;
 mod examples;
 mod feeds;

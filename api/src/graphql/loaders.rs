@@ -37,6 +37,9 @@ pub struct TagsByItem(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AssetById(pub Uuid);
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UsersByAsset(pub Uuid);
+
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
 fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
@@ -90,5 +93,17 @@ impl Loader<AssetById> for ContentLoader {
     async fn load(&self, keys: &[AssetById]) -> LoadResult<AssetById, asset::Model> {
         let rows = quire_core::media::assets::by_ids(self.reads(), ids(keys, |k| k.0)).await?;
         Ok(rows.into_iter().map(|a| (AssetById(a.id), a)).collect())
+    }
+}
+
+impl Loader<UsersByAsset> for ContentLoader {
+    type Value = Vec<Item>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UsersByAsset]) -> LoadResult<UsersByAsset, Vec<Item>> {
+        let found =
+            quire_core::media::assets::users_of(self.reads(), self.viewer, &ids(keys, |k| k.0))
+                .await?;
+        Ok(rekey(found, UsersByAsset))
     }
 }

@@ -22,6 +22,7 @@ pub(crate) mod errors;
 mod guard;
 mod ids;
 mod loaders;
+mod markdown;
 mod newsletter;
 mod node;
 mod pagination;
@@ -69,6 +70,7 @@ pub struct QueryRoot(
     sync::SyncQuery,
     newsletter::NewsletterQuery,
     search::SearchQuery,
+    markdown::MarkdownQuery,
 );
 
 /// Changing content.

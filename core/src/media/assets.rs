@@ -170,6 +170,35 @@ fn uses(id: Uuid) -> Condition {
         .add(Column::HeroImageId.eq(id))
 }
 
+/// For each of `ids`, the content items that use it and that `viewer` may see, in one query.
+pub async fn users_of(
+    conn: &impl ConnectionTrait,
+    viewer: Viewer,
+    ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, Vec<Item>>> {
+    use content_item::Column;
+    let any = Condition::any()
+        .add(Column::FileId.is_in(ids.iter().copied()))
+        .add(Column::CoverId.is_in(ids.iter().copied()))
+        .add(Column::HeroImageId.is_in(ids.iter().copied()));
+    let items = content_item::Entity::find()
+        .filter(any)
+        .filter(viewer.condition())
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?;
+    let mut found: std::collections::HashMap<Uuid, Vec<Item>> = std::collections::HashMap::new();
+    for item in items {
+        let mut used = vec![item.file_id, item.cover_id, item.hero_image_id];
+        used.sort();
+        used.dedup();
+        for id in used.into_iter().flatten().filter(|id| ids.contains(id)) {
+            found.entry(id).or_default().push(item.clone());
+        }
+    }
+    Ok(found)
+}
+
 /// The content items that use an asset and that `viewer` may see. The public may see a
 /// file only through published content.
 pub async fn users(conn: &impl ConnectionTrait, viewer: Viewer, id: Uuid) -> ApiResult<Vec<Item>> {

@@ -3,6 +3,8 @@
 use async_graphql::{Context, ID, Object};
 use quire_entity::asset;
 
+use crate::graphql::loaders::UsersByAsset;
+use crate::graphql::node::Node;
 use crate::graphql::{context, ids};
 use quire_core::content::Viewer;
 use quire_core::media::Media;
@@ -78,5 +80,13 @@ impl Asset {
     /// When it was uploaded.
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
+    }
+
+    /// The content that uses this file (as a booklet's file or cover, or a hero image)
+    /// and that you may see: staff see drafts, the public only published content. Items
+    /// in the trash are not listed, yet they too keep the file from being deleted.
+    async fn used_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Node>> {
+        let users = context::loader(ctx)?.load_one(UsersByAsset(self.0.id)).await?;
+        Ok(users.unwrap_or_default().into_iter().map(Node::from).collect())
     }
 }

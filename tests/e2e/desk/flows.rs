@@ -1,0 +1,312 @@
+//! What editors do at the desk, each flow start to finish in the browser, checked through
+//! the API afterwards.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use quire_api::auth::Role;
+use serde_json::json;
+
+use super::Desk;
+use crate::fixtures::user;
+use crate::media::png;
+
+const NEWS: &str = "id title slug summary status version";
+
+async fn news_by_title(desk: &Desk, title: &str) -> serde_json::Value {
+    let data =
+        desk.api(&format!("{{ news(first: 50) {{ nodes {{ {NEWS} }} }} }}"), json!({})).await;
+    data["news"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["title"] == title)
+        .cloned()
+        .unwrap_or_else(|| panic!("no news article titled {title}: {data}"))
+}
+
+async fn create_news(desk: &Desk, title: &str, summary: &str) -> String {
+    let data = desk
+        .api(
+            "mutation($input: CreateNewsArticleInput!) { createNewsArticle(input: $input) { id } }",
+            json!({ "input": { "title": title, "summary": summary, "body": "First words." } }),
+        )
+        .await;
+    data["createNewsArticle"]["id"].as_str().unwrap().to_string()
+}
+
+/// Opens an item's edit form the way an editor does: its list, then its title.
+async fn open_from_list(desk: &Desk, list: &str, title: &str) {
+    desk.click_link(list).await;
+    desk.click_link(title).await;
+    desk.wait_for_heading(title).await;
+}
+
+pub async fn signs_in_and_publishes_a_news_article(desk: &Desk) {
+    desk.open("/admin/").await;
+    desk.wait_for_heading("Sign in to the Quire desk").await;
+    desk.screenshots("sign-in").await;
+    desk.fill("Email", super::EDITOR).await;
+    desk.fill("Password", crate::fixtures::PASSWORD).await;
+    let clicked = Instant::now();
+    desk.click("Sign in").await;
+    desk.wait_for_heading("Drafts").await;
+    let first_screen = clicked.elapsed();
+    assert!(first_screen < Duration::from_secs(1), "the dashboard took {first_screen:?}");
+    desk.screenshots("dashboard").await;
+
+    desk.click_link("News").await;
+    desk.click("New news article").await;
+    desk.wait_for_heading("New news article").await;
+    desk.fill("Title", "Sports day raises £2,000").await;
+    desk.fill("Summary", "Thank you, runners.").await;
+    desk.fill("Body", "Pupils ran **ten miles** between them.").await;
+    desk.fill("Tags", "sport, fundraising").await;
+    // The live preview is rendered by Quire, as saving renders it.
+    desk.wait_for(Locator::XPath(
+        "//section[@aria-label='Preview of body']//strong[.='ten miles']",
+    ))
+    .await;
+    desk.screenshots("news-form").await;
+    desk.click("Save").await;
+    desk.wait_for_heading("Sports day raises £2,000").await;
+    let saved = news_by_title(desk, "Sports day raises £2,000").await;
+    assert_eq!(saved["status"], "DRAFT");
+
+    desk.fill("Title", "Sports day raises £2,500").await;
+    desk.click("Save").await;
+    desk.wait_for_heading("Sports day raises £2,500").await;
+    desk.click("Publish").await;
+    desk.wait_for(Locator::XPath(
+        "//section[@aria-labelledby='publishing-title']//span[.='Published']",
+    ))
+    .await;
+
+    let public = desk
+        .app
+        .gql(
+            "query($slug: String!) { newsArticle(slug: $slug) { title tags bodyHtml } }",
+            json!({ "slug": saved["slug"] }),
+        )
+        .await;
+    let article = &crate::support::data(&public)["newsArticle"];
+    assert_eq!(article["title"], "Sports day raises £2,500");
+    assert_eq!(article["tags"], json!(["fundraising", "sport"]));
+    assert!(article["bodyHtml"].as_str().unwrap().contains("<strong>ten miles</strong>"));
+
+    desk.click_link("News").await;
+    desk.wait_for_link("Sports day raises £2,500").await;
+    desk.screenshots("news-list").await;
+}
+
+pub async fn a_conflict_is_resolved_in_the_conflict_view(desk: &Desk) {
+    let id = create_news(desk, "Choir tour", "Ours").await;
+    desk.sign_in(super::EDITOR).await;
+    open_from_list(desk, "News", "Choir tour").await;
+
+    // Someone else saves first.
+    desk.api(
+        "mutation($id: ID!) { updateNewsArticle(id: $id, input: { summary: \"Theirs\" }, expectedVersion: 1) { version } }",
+        json!({ "id": id }),
+    )
+    .await;
+
+    desk.fill("Title", "Choir tour to York").await;
+    desk.click("Save").await;
+    desk.wait_for_heading("Someone else saved this first").await;
+    desk.screenshots("conflict").await;
+    desk.click("Use theirs for Summary").await;
+    desk.click("Keep mine").await;
+    desk.wait_for_heading("Choir tour to York").await;
+
+    let merged = news_by_title(desk, "Choir tour to York").await;
+    assert_eq!(merged["summary"], "Theirs");
+    assert_eq!(merged["version"], 3);
+}
+
+pub async fn uploads_a_booklet_and_its_cover(desk: &Desk) {
+    let dir = tempfile::tempdir().unwrap();
+    let cover = dir.path().join("cover.png");
+    std::fs::write(&cover, png(40, 30)).unwrap();
+    let pdf =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/lls/booklets/9-pillars-of-greatness.pdf");
+
+    desk.sign_in(super::EDITOR).await;
+    desk.click_link("Booklets").await;
+    desk.click("New booklet").await;
+    desk.fill("Title", "Nine pillars").await;
+    desk.field("Upload booklet file").await.send_keys(pdf).await.unwrap();
+    desk.wait_for_text("9-pillars-of-greatness.pdf").await;
+    desk.fill("Alt text for the cover image", "Nine stone pillars").await;
+    desk.field("Upload cover image").await.send_keys(&cover.display().to_string()).await.unwrap();
+    desk.wait_for_text("cover.png").await;
+    desk.click("Save").await;
+    desk.wait_for_heading("Nine pillars").await;
+
+    let data = desk
+        .api(
+            "{ booklets { nodes { title file { mimeType pageCount } cover { alt width } } } }",
+            json!({}),
+        )
+        .await;
+    let booklet = &data["booklets"]["nodes"][0];
+    assert_eq!(booklet["title"], "Nine pillars");
+    assert_eq!(booklet["file"]["mimeType"], "application/pdf");
+    assert_eq!(booklet["cover"]["alt"], "Nine stone pillars");
+    assert_eq!(booklet["cover"]["width"], 40);
+
+    desk.click_link("Media").await;
+    desk.wait_for_heading("Media").await;
+    desk.wait_for_text("9-pillars-of-greatness.pdf").await;
+    desk.screenshots("media").await;
+}
+
+pub async fn schedules_a_press_release_in_local_time(desk: &Desk) {
+    desk.sign_in(super::EDITOR).await;
+    desk.click_link("Press releases").await;
+    desk.click("New press release").await;
+    desk.fill("Title", "New school opens").await;
+    desk.fill("Notes to editors", "Photos on request.").await;
+    desk.click("Save").await;
+    desk.wait_for_heading("New school opens").await;
+    // The browser runs in London: 10:30 on a June day there is 09:30 UTC.
+    desk.set_value("Publish at", "2031-06-02T10:30").await;
+    desk.click("Schedule").await;
+    desk.wait_for_text("Publishes").await;
+    desk.wait_for(Locator::XPath("//button[normalize-space()='Cancel schedule']")).await;
+
+    let data = desk
+        .api(
+            "{ pressReleases { nodes { title status scheduledAt notesToEditorsHtml } } }",
+            json!({}),
+        )
+        .await;
+    let release = &data["pressReleases"]["nodes"][0];
+    assert_eq!(release["status"], "SCHEDULED");
+    let at =
+        chrono::DateTime::parse_from_rfc3339(release["scheduledAt"].as_str().unwrap()).unwrap();
+    assert_eq!(at, chrono::DateTime::parse_from_rfc3339("2031-06-02T09:30:00Z").unwrap());
+    assert!(release["notesToEditorsHtml"].as_str().unwrap().contains("Photos on request."));
+    let public = desk.app.gql("{ pressReleases { totalCount } }", json!({})).await;
+    assert_eq!(public["data"]["pressReleases"]["totalCount"], 0, "not before its time");
+}
+
+pub async fn restores_a_revision(desk: &Desk) {
+    let id = create_news(desk, "Old title", "Summary").await;
+    desk.api(
+        "mutation($id: ID!) { updateNewsArticle(id: $id, input: { title: \"New title\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    desk.sign_in(super::EDITOR).await;
+    open_from_list(desk, "News", "New title").await;
+    desk.click("Revisions").await;
+    desk.wait_for_heading("Changes from version 1 to version 2").await;
+    desk.wait_for(Locator::XPath("//pre[@class='diff']/del[contains(., 'Old title')]")).await;
+    desk.wait_for(Locator::XPath("//pre[@class='diff']/ins[contains(., 'New title')]")).await;
+    desk.screenshots("revisions").await;
+    desk.click("Restore version 1").await;
+    desk.wait_for_heading("Old title").await;
+
+    let data = desk
+        .api(
+            "query($id: ID!) { node(id: $id) { ... on NewsArticle { title version } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data["node"]["title"], "Old title");
+    assert_eq!(data["node"]["version"], 3);
+}
+
+pub async fn trashes_and_restores(desk: &Desk) {
+    let id = create_news(desk, "Bake sale", "Cakes").await;
+    desk.sign_in(super::EDITOR).await;
+    open_from_list(desk, "News", "Bake sale").await;
+    desk.click("Move to trash").await;
+    desk.wait_for_heading("News").await;
+    let gone = desk
+        .app
+        .gql_as(&desk.editor.token, "query($id: ID!) { node(id: $id) { id } }", json!({ "id": id }))
+        .await;
+    assert!(gone["data"]["node"].is_null(), "in the trash: {gone}");
+
+    desk.click_link("Trash").await;
+    desk.wait_for_heading("Trash").await;
+    desk.screenshots("trash").await;
+    desk.click("Restore Bake sale").await;
+    desk.wait_for_text("Restored: Bake sale.").await;
+    let back = desk.api("query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
+    assert_eq!(back["node"]["id"], id);
+}
+
+pub async fn an_author_never_sees_publish(desk: &Desk) {
+    user(&desk.app, "author@desk.test", Role::Author).await;
+    desk.sign_in("author@desk.test").await;
+    desk.click_link("News").await;
+    desk.click("New news article").await;
+    desk.fill("Title", "My first story").await;
+    desk.click("Save").await;
+    desk.wait_for_heading("My first story").await;
+    desk.wait_for_link("Revisions").await;
+    for refused in ["Publish", "Schedule", "Unpublish", "Move to trash"] {
+        assert!(!desk.has_button(refused).await, "an author sees {refused}");
+    }
+    let nav = desk.browser.find(Locator::Css("nav.main-nav")).await.unwrap().text().await.unwrap();
+    for hidden in ["Trash", "People", "API tokens"] {
+        assert!(!nav.lines().any(|l| l.trim() == hidden), "an author sees {hidden} in {nav}");
+    }
+    assert!(
+        desk.browser.find_all(Locator::Css("input[type=file]")).await.unwrap().is_empty(),
+        "authors cannot upload"
+    );
+    desk.wait_for_text("(Author)").await;
+}
+
+pub async fn an_admin_creates_a_user_and_a_token(desk: &Desk) {
+    user(&desk.app, "admin@desk.test", Role::Admin).await;
+    desk.sign_in("admin@desk.test").await;
+    desk.click_link("People").await;
+    desk.wait_for_heading("People").await;
+    desk.fill("Email", "new.editor@desk.test").await;
+    desk.fill("Display name", "New Editor").await;
+    desk.fill("Password", "a long enough password").await;
+    desk.field("Role").await.select_by_value("EDITOR").await.unwrap();
+    desk.click("Create user").await;
+    desk.wait_for_text("new.editor@desk.test").await;
+    desk.screenshots("people").await;
+    crate::fixtures::login(&desk.app, "new.editor@desk.test", "a long enough password").await;
+
+    desk.click_link("API tokens").await;
+    desk.wait_for_heading("API tokens").await;
+    desk.fill("Name", "Website build").await;
+    desk.click("Create token").await;
+    desk.wait_for_heading("Your new token").await;
+    let token = desk.field("New token").await.prop("value").await.unwrap().unwrap();
+    let works = desk.app.gql_as(&token, "{ news { totalCount } }", json!({})).await;
+    assert_eq!(works["data"]["news"]["totalCount"], 0, "{works}");
+}
+
+pub async fn a_drafts_preview_shows_its_image(desk: &Desk) {
+    let response = desk.app.upload(Some(&desk.editor.token), "hero.png", png(64, 48)).await;
+    let body: serde_json::Value = response.json().await.unwrap();
+    let image = body["data"]["uploadAsset"]["id"].as_str().unwrap().to_string();
+    let data = desk
+        .api(
+            "mutation($input: CreateNewsArticleInput!) { createNewsArticle(input: $input) { id } }",
+            json!({ "input": { "title": "Draft with a picture", "heroImageId": image, "body": "See *this*." } }),
+        )
+        .await;
+    assert!(data["createNewsArticle"]["id"].is_string());
+    desk.sign_in(super::EDITOR).await;
+    open_from_list(desk, "News", "Draft with a picture").await;
+    desk.click("Preview").await;
+    desk.wait_for(Locator::Css("img.hero")).await;
+    let width = desk
+        .wait_until(
+            "the hero image to load",
+            "const img = document.querySelector('img.hero'); return img && img.complete && img.naturalWidth",
+        )
+        .await;
+    assert_eq!(width, 64);
+    desk.screenshots("preview").await;
+}
