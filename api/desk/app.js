@@ -95,7 +95,7 @@ async function dashboard(main) {
   main.replaceChildren(heading(`Hello, ${state.me.displayName}`), h('p', { class: 'loading' }, 'Loading…'));
   const lists = Object.entries(TYPES).map(([key, t]) => {
     const fields = `nodes { id status updatedAt publishedAt scheduledAt scheduledAction ${t.titled ? 'title' : 'quote authorName'} }`;
-    return `${key}Drafts: ${t.list}(first: 5, filter: { status: [DRAFT] }, orderBy: { field: UPDATED_AT }) { ${fields} }
+    return `${key}Drafts: ${t.list}(first: 5, filter: { status: [DRAFT], mine: true }, orderBy: { field: UPDATED_AT }) { ${fields} }
       ${key}Scheduled: ${t.list}(first: 5, filter: { status: [SCHEDULED] }, orderBy: { field: PUBLISHED_AT, direction: ASC }) { ${fields} }
       ${key}Published: ${t.list}(first: 5, filter: { status: [PUBLISHED] }, orderBy: { field: PUBLISHED_AT }) { ${fields} }`;
   }).join('\n');
@@ -115,7 +115,7 @@ async function dashboard(main) {
     .map((n) => item(n, (x) => `${statusBadge(x.status).textContent.toLowerCase()}, changed ${when(x.updatedAt)}`));
   const audit = data.auditLog ? data.auditLog.nodes.map((e) => h('li', {}, `${when(e.at)} · ${e.actor.name} · ${e.action}${e.subjectType ? ` (${e.subjectType})` : ''}`)) : null;
   main.querySelector('.loading').replaceWith(h('div', { class: 'grid' },
-    section(state.me.role === 'AUTHOR' ? 'Drafts' : 'Drafts', drafts, 'No drafts.'),
+    section('My drafts', drafts, 'You have no drafts.'),
     section('Scheduled', scheduled, 'Nothing is scheduled.'),
     section('Published lately', published, 'Nothing published yet.'),
     audit ? section('Recent activity', audit, 'Nothing yet.') : section('Recently changed', recent, 'Nothing yet.')));
@@ -189,7 +189,7 @@ async function route() {
     else if (a === 'preview' && TYPES[b]) await previewScreen(main, b, c);
     else if (a === 'revisions' && TYPES[b]) await revisionsScreen(main, b, c);
     else if (a === 'tree') await treeScreen(main);
-    else if (a === 'media') await mediaScreen(main);
+    else if (a === 'media') await mediaScreen(main, params);
     else if (a === 'trash') await trashScreen(main);
     else if (a === 'account') accountScreen(main);
     else if (a === 'admin' && state.isAdmin()) {

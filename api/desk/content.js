@@ -58,6 +58,7 @@ export async function listScreen(main, key, params) {
   const t = TYPES[key];
   const search = params.get('q') || '';
   const status = params.get('status') || '';
+  const mine = params.get('mine') === '1';
   const order = params.get('order') || t.orders[0][0];
   const direction = params.get('dir') || '';
   const after = params.get('after');
@@ -75,10 +76,11 @@ export async function listScreen(main, key, params) {
   orderBox.value = order;
   const dirBox = select([['', 'Usual order'], ['ASC', 'Ascending'], ['DESC', 'Descending']]);
   dirBox.value = direction;
-  const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); go({ q: searchBox.value.trim(), status: statusBox.value, order: orderBox.value, dir: dirBox.value, after: '', before: '' }); } },
-    field('Search', searchBox), field('Status', statusBox), field('Sort by', orderBox), field('Direction', dirBox),
+  const mineBox = input({ type: 'checkbox', checked: mine });
+  const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); go({ q: searchBox.value.trim(), status: statusBox.value, mine: mineBox.checked ? '1' : '', order: orderBox.value, dir: dirBox.value, after: '', before: '' }); } },
+    field('Search', searchBox), field('Status', statusBox), field('Sort by', orderBox), field('Direction', dirBox), field('Only mine', mineBox),
     h('button', { type: 'submit' }, 'Apply'));
-  for (const box of [statusBox, orderBox, dirBox]) box.addEventListener('change', () => filters.requestSubmit());
+  for (const box of [statusBox, orderBox, dirBox, mineBox]) box.addEventListener('change', () => filters.requestSubmit());
 
   main.replaceChildren(
     h('div', { class: 'screen-head' }, heading(t.label), h('a', { class: 'button primary', href: `#/c/${key}/new` }, `New ${t.one}`)),
@@ -93,7 +95,7 @@ export async function listScreen(main, key, params) {
       nodes = data.search.nodes.map((hit) => hit.node).filter((n) => !status || n.status === status);
       pageInfo = { ...data.search.pageInfo, hasPreviousPage: false };
     } else {
-      const filter = status ? { status: [status] } : {};
+      const filter = { ...(status ? { status: [status] } : {}), ...(mine ? { mine: true } : {}) };
       const orderBy = { field: order, ...(direction ? { direction } : {}) };
       const paging = before ? { last: 25, before } : { first: 25, after };
       const data = await gql(`query($filter: ${t.type}Filter, $orderBy: ContentOrder, $first: Int, $after: String, $last: Int, $before: String) {

@@ -68,40 +68,44 @@ export function assetPicker({ label, name, current, images, onChange }) {
 // ---------------------------------------------------------------------------------------
 // The media library
 
-export async function mediaScreen(main, after) {
-  const data = await gql(`query($after: String) { assets(first: 50, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${ASSET_FIELDS} usedBy { __typename id } } } }`, { after });
-  const assets = data.assets.nodes;
-  const search = input({ type: 'search' });
-  const body = h('tbody');
-  const rows = assets.map((a) => {
+export async function mediaScreen(main, params = new URLSearchParams()) {
+  const q = params.get('q') || '';
+  const after = params.get('after');
+  const data = await gql(`query($after: String, $q: String) { assets(first: 50, after: $after, search: $q) { pageInfo { hasNextPage endCursor } nodes { ${ASSET_FIELDS} usedBy { __typename id ... on Page { title } ... on NewsArticle { title } ... on PressRelease { title } ... on Booklet { title } ... on Testimonial { authorName } } } } }`, { after, q: q || null });
+  const reload = () => mediaScreen(main, params);
+  const rows = data.assets.nodes.map((a) => {
     const altBox = input({ value: a.alt || '' });
-    const row = h('tr', { dataset: { name: `${a.filename} ${a.alt || ''}`.toLowerCase() } },
+    return h('tr', {},
       h('td', {}, isImage(a) ? h('img', { src: `${a.url}${a.url.includes('?') ? '&' : '?'}w=160`, alt: a.alt || '', class: 'thumb', loading: 'lazy' }) : h('span', { class: 'file-icon', 'aria-hidden': 'true' }, 'PDF')),
       h('th', { scope: 'row', class: 'title-cell' }, h('a', { href: a.url }, a.filename), h('div', { class: 'muted' }, `${bytes(a.byteSize)}${a.width ? ` · ${a.width}×${a.height}` : ''}${a.pageCount ? ` · ${a.pageCount} pages` : ''} · ${when(a.createdAt)}`)),
-      h('td', {}, isImage(a) ? h('form', { class: 'inline', onsubmit: async (e) => {
+      h('td', {}, isImage(a) && state.canPublish() ? h('form', { class: 'inline', onsubmit: async (e) => {
         e.preventDefault();
         try { await gql('mutation($id: ID!, $alt: String) { updateAsset(id: $id, alt: $alt) { id } }', { id: a.id, alt: altBox.value.trim() || null }); say('Alt text saved.'); } catch (error) { say(words(error)); }
-      } }, field(`Alt text for ${a.filename}`, altBox), h('button', { type: 'submit' }, 'Save alt text')) : h('span', { class: 'muted' }, '—')),
-      h('td', {}, a.usedBy.length ? `${a.usedBy.length} item${a.usedBy.length > 1 ? 's' : ''}` : 'Not used'),
+      } }, field(`Alt text for ${a.filename}`, altBox), h('button', { type: 'submit' }, 'Save alt text')) : h('span', {}, a.alt || '—')),
+      h('td', {}, a.usedBy.length ? h('ul', { class: 'plain' }, a.usedBy.map((n) => usedByLink(n))) : 'Not used'),
       h('td', {}, state.canPublish() ? h('button', { type: 'button', class: 'danger', disabled: a.usedBy.length > 0, onclick: async () => {
-        try { await gql('mutation($id: ID!) { deleteAsset(id: $id) }', { id: a.id }); say(`Deleted ${a.filename}.`); mediaScreen(main); } catch (error) { say(words(error)); }
+        try { await gql('mutation($id: ID!) { deleteAsset(id: $id) }', { id: a.id }); say(`Deleted ${a.filename}.`); reload(); } catch (error) { say(words(error)); }
       } }, `Delete ${a.filename}`) : null));
-    return row;
   });
-  body.append(...rows);
-  search.addEventListener('input', () => {
-    const q = search.value.trim().toLowerCase();
-    for (const row of rows) row.hidden = q && !row.dataset.name.includes(q);
-  });
-  const tableEl = table(['', 'File', 'Alt text', 'Where used', ''], [], 'Files');
-  tableEl.querySelector('tbody').replaceWith(body);
-  const uploader = state.canPublish() ? uploadForm(main) : null;
-  main.replaceChildren(heading('Media'), uploader, h('div', { class: 'filters' }, field('Search files', search)), tableEl,
-    data.assets.pageInfo.hasNextPage ? h('button', { type: 'button', onclick: () => mediaScreen(main, data.assets.pageInfo.endCursor) }, 'Older files') : null);
-  main.querySelector('h1').focus();
+  const search = input({ type: 'search', value: q });
+  const searchForm = h('form', { class: 'filters', role: 'search', onsubmit: (e) => {
+    e.preventDefault();
+    location.hash = search.value.trim() ? `#/media?q=${encodeURIComponent(search.value.trim())}` : '#/media';
+  } }, field('Search files', search, { hint: 'By file name or alt text.' }), h('button', { type: 'submit' }, 'Search'));
+  const more = new URLSearchParams(params);
+  more.set('after', data.assets.pageInfo.endCursor || '');
+  main.replaceChildren(heading('Media'), state.canPublish() ? uploadForm(reload) : null, searchForm,
+    table(['', 'File', 'Alt text', 'Where used', ''], rows, 'Files'),
+    data.assets.pageInfo.hasNextPage ? h('a', { class: 'button', href: `#/media?${more}` }, 'Older files') : null);
 }
 
-function uploadForm(main) {
+const KEYS = { Page: 'pages', NewsArticle: 'news', PressRelease: 'press', Testimonial: 'testimonials', Booklet: 'booklets' };
+function usedByLink(node) {
+  const key = KEYS[node.__typename];
+  return h('li', {}, h('a', { href: `#/c/${key}/${encodeURIComponent(node.id)}` }, node.title || node.authorName || node.__typename));
+}
+
+function uploadForm(reload) {
   const alt = input();
   const chooser = input({ type: 'file', accept: 'application/pdf,image/*' });
   const form = h('form', { class: 'panel upload', onsubmit: async (e) => {
@@ -109,7 +113,7 @@ function uploadForm(main) {
     const file = chooser.files[0];
     if (!file) { showError(form, { code: 'BAD_USER_INPUT', field: 'file', message: 'Choose a file first.' }); return; }
     if (file.type.startsWith('image/') && !alt.value.trim()) { showError(form, { code: 'BAD_USER_INPUT', field: 'alt', message: 'Describe the image first, for people who cannot see it.' }); return; }
-    try { await upload(file, alt.value.trim() || null); say(`Uploaded ${file.name}.`); mediaScreen(main); } catch (error) { showError(form, { ...error, field: error.field === 'file' ? 'file' : error.field }); }
+    try { await upload(file, alt.value.trim() || null); say(`Uploaded ${file.name}.`); reload(); } catch (error) { showError(form, { ...error, field: error.field === 'file' ? 'file' : error.field }); }
   } }, h('h2', {}, 'Upload a file'),
   field('File', chooser, { name: 'file', hint: 'PDF, PNG, JPEG, WebP, GIF or AVIF. Choose a file, or drop one here.' }),
   field('Alt text', alt, { name: 'alt', hint: 'For images: what the image shows.' }),

@@ -50,7 +50,7 @@ pub async fn signs_in_and_publishes_a_news_article(desk: &Desk) {
     desk.fill("Password", crate::fixtures::PASSWORD).await;
     let clicked = Instant::now();
     desk.click("Sign in").await;
-    desk.wait_for_heading("Drafts").await;
+    desk.wait_for_heading("My drafts").await;
     let first_screen = clicked.elapsed();
     assert!(first_screen < Duration::from_secs(1), "the dashboard took {first_screen:?}");
     desk.screenshots("dashboard").await;
@@ -157,8 +157,17 @@ pub async fn uploads_a_booklet_and_its_cover(desk: &Desk) {
 
     desk.click_link("Media").await;
     desk.wait_for_heading("Media").await;
-    desk.wait_for_text("9-pillars-of-greatness.pdf").await;
+    desk.wait_for_link("cover.png").await;
     desk.screenshots("media").await;
+    desk.fill("Search files", "GREATNESS").await;
+    desk.click("Search").await;
+    desk.wait_until(
+        "the search to leave the cover out",
+        "return ![...document.querySelectorAll('main a')].some(a => a.textContent === 'cover.png')",
+    )
+    .await;
+    desk.wait_for_link("Nine pillars").await; // where the file is used
+    assert!(!desk.button("Delete 9-pillars-of-greatness.pdf").await.is_enabled().await.unwrap());
 }
 
 pub async fn schedules_a_press_release_in_local_time(desk: &Desk) {

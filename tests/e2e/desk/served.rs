@@ -170,6 +170,18 @@ async fn assets_say_where_they_are_used(app: TestApp) {
         .collect();
     assert!(used.contains(&(image.clone(), 1)) && used.contains(&(unused, 0)), "{used:?}");
 
+    let search = "query($q: String) { assets(search: $q) { nodes { filename } } }";
+    for (text, found) in [
+        ("HERO", json!([{ "filename": "hero.png" }])),
+        ("%", json!([])),
+        ("", json!([{ "filename": "other.png" }, { "filename": "hero.png" }])),
+    ] {
+        let listed = app.gql_as(&editor.token, search, json!({ "q": text })).await;
+        assert_eq!(data(&listed)["assets"]["nodes"], found, "{text}");
+    }
+    let long = app.gql_as(&editor.token, search, json!({ "q": "x".repeat(201) })).await;
+    assert_eq!((error_code(&long), error_field(&long)), ("BAD_USER_INPUT", "search"));
+
     // The public sees the draft nowhere; once published, it sees who uses the image.
     let query = "query($s: String!) { newsArticle(slug: $s) { heroImage { usedBy { id } } } }";
     let hidden = app.gql(query, json!({ "s": article["slug"] })).await;
@@ -194,3 +206,21 @@ async fn graphiql_uses_the_websocket_and_can_be_turned_off(mut app: TestApp) {
     assert!(!off.text().await.unwrap().contains("graphiql"));
 }
 e2e!(graphiql_uses_the_websocket_and_can_be_turned_off);
+
+async fn lists_show_only_mine_when_asked(app: TestApp) {
+    let author = user(&app, "a@x.org", Role::Author).await;
+    let editor = user(&app, "e@x.org", Role::Editor).await;
+    let create = "mutation($t: String!) { createPage(input: { title: $t }) { id } }";
+    for (who, title) in [(&author, "Author's"), (&editor, "Editor's")] {
+        data(&app.gql_as(&who.token, create, json!({ "t": title })).await);
+    }
+    let mine = "{ pages(filter: { mine: true }) { totalCount nodes { title } } }";
+    let listed = app.gql_as(&author.token, mine, json!({})).await;
+    assert_eq!(data(&listed)["pages"]["nodes"], json!([{ "title": "Author's" }]));
+    let everyone = app.gql_as(&author.token, "{ pages { totalCount } }", json!({})).await;
+    assert_eq!(data(&everyone)["pages"]["totalCount"], 2);
+    let token = app.create_token(Role::Editor).await;
+    let by_token = app.gql_as(&token, mine, json!({})).await;
+    assert_eq!(data(&by_token)["pages"]["totalCount"], 0, "a token created nothing itself");
+}
+e2e!(lists_show_only_mine_when_asked);
