@@ -319,3 +319,38 @@ pub async fn a_drafts_preview_shows_its_image(desk: &Desk) {
     assert_eq!(width, 64);
     desk.screenshots("preview").await;
 }
+
+pub async fn moves_pages_with_the_keyboard(desk: &Desk) {
+    let create =
+        "mutation($t: String!, $p: Int) { createPage(input: { title: $t, position: $p }) { id } }";
+    let about = desk.api(create, json!({ "t": "About", "p": 0 })).await["createPage"]["id"].clone();
+    let team = desk.api(create, json!({ "t": "Team", "p": 10 })).await["createPage"]["id"].clone();
+
+    // Signing in with the keyboard alone: Enter submits.
+    desk.open("/admin/").await;
+    desk.fill("Email", super::EDITOR).await;
+    desk.fill("Password", &format!("{}\u{E007}", crate::fixtures::PASSWORD)).await;
+    desk.click_link("Page tree").await;
+    desk.wait_for_heading("Page tree").await;
+
+    let press_enter = |name: &'static str| async move {
+        desk.button(name).await.send_keys("\u{E007}").await.unwrap();
+    };
+    press_enter("Move Team up").await;
+    desk.wait_for_text("Moved Team.").await;
+    let order =
+        desk.api("{ pages(orderBy: { field: POSITION }) { nodes { title } } }", json!({})).await;
+    assert_eq!(order["pages"]["nodes"], json!([{ "title": "Team" }, { "title": "About" }]));
+
+    press_enter("Move About under Team").await;
+    desk.wait_for_text("About is now under Team.").await;
+    let moved = desk
+        .api(
+            "query($id: ID!) { node(id: $id) { ... on Page { path parent { id } } } }",
+            json!({ "id": about }),
+        )
+        .await;
+    assert_eq!(moved["node"]["parent"]["id"], team);
+    assert_eq!(moved["node"]["path"], "team/about");
+    desk.screenshots("page-tree").await;
+}

@@ -248,12 +248,20 @@ impl Desk {
         }
     }
 
-    /// Saves a screenshot of the screen at both widths under `target/desk-screenshots/`.
+    /// Saves a screenshot of the screen at both widths under `target/desk-screenshots/`,
+    /// checking on the way that every control has a name and nothing is wider than the
+    /// window.
     pub async fn screenshots(&self, name: &str) {
+        let unnamed = self.browser.execute(UNNAMED_CONTROLS, vec![]).await.unwrap();
+        assert_eq!(unnamed, json!([]), "controls without a name on {name}");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/desk-screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         for width in [WIDE, NARROW] {
             self.browser.set_window_size(width, 900).await.unwrap();
+            self.browser
+                .execute("document.activeElement?.blur(); window.scrollTo(0, 0);", vec![])
+                .await
+                .unwrap();
             tokio::time::sleep(Duration::from_millis(150)).await;
             let overflow = self
                 .browser
@@ -276,6 +284,16 @@ impl Desk {
         crate::support::data(&response).clone()
     }
 }
+
+/// The controls on the screen that a screen reader could not name: form fields without a
+/// label, buttons and links without text.
+const UNNAMED_CONTROLS: &str = r#"
+  const named = (el) => (el.getAttribute('aria-label') || '').trim() || (el.labels && [...el.labels].some(l => l.textContent.trim()));
+  return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')]
+    .filter(el => el.offsetParent !== null || el.getClientRects().length)
+    .filter(el => (el.matches('button, a') ? !(el.textContent.trim() || el.getAttribute('aria-label')) : !named(el)))
+    .map(el => el.outerHTML.slice(0, 120));
+"#;
 
 fn button_xpath(name: &str) -> String {
     let name = literal(name);
@@ -324,3 +342,4 @@ desk_test!(trashes_and_restores);
 desk_test!(an_author_never_sees_publish);
 desk_test!(an_admin_creates_a_user_and_a_token);
 desk_test!(a_drafts_preview_shows_its_image);
+desk_test!(moves_pages_with_the_keyboard);
