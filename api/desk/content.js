@@ -331,7 +331,8 @@ function previewLink(item) {
   const button = h('button', { type: 'button', onclick: async () => {
     try {
       const data = await gql('mutation($id: ID!) { createPreviewToken(id: $id, expiresInSeconds: 604800) }', { id: item.id });
-      const link = `${location.origin}/graphql?query=${encodeURIComponent('query($t: String!) { preview(token: $t) { id } }')}&variables=${encodeURIComponent(JSON.stringify({ t: data.createPreviewToken }))}`;
+      // The token is in the fragment: browsers never send it to a server or a log.
+      const link = `${location.origin}/admin/#/p/${encodeURIComponent(data.createPreviewToken)}`;
       const copied = await copy(link, output);
       output.value = link; output.hidden = false;
       say(copied ? 'Preview link copied: it works for a week.' : 'Copy the preview link below.');

@@ -318,6 +318,19 @@ pub async fn a_drafts_preview_shows_its_image(desk: &Desk) {
         .await;
     assert_eq!(width, 64);
     desk.screenshots("preview").await;
+
+    // The preview link opens the draft for anyone holding it, signed in or not.
+    desk.click_link("Back to editing").await;
+    desk.click("Copy preview link").await;
+    let output =
+        desk.wait_for(Locator::Css("input[aria-label='Preview link']:not([hidden])")).await;
+    let link = output.prop("value").await.unwrap().unwrap();
+    assert!(link.contains("/admin/#/p/"), "{link}");
+    desk.click("Sign out").await;
+    desk.wait_for_heading("Sign in to the Quire desk").await;
+    desk.browser.goto(&link).await.unwrap();
+    desk.wait_for_heading("Draft with a picture").await;
+    desk.wait_for(Locator::XPath("//em[.='this']")).await;
 }
 
 pub async fn moves_pages_with_the_keyboard(desk: &Desk) {
