@@ -70,9 +70,11 @@ const WORDS = {
 
 /** What an error says to a person: the server's own words for bad input, never a code. */
 export function words(error) {
-  if (error.code === 'BAD_USER_INPUT' || error.code === 'NETWORK') return error.message;
+  if (error.code === 'BAD_USER_INPUT' || error.code === 'NETWORK') return sentence(error.message);
   return WORDS[error.code] || error.message || 'Something went wrong.';
 }
+
+const sentence = (text) => (text ? `${text[0].toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : text);
 
 /** Shows an error beside the field it concerns, or at the top of the form. */
 export function showError(root, error) {

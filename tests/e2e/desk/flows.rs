@@ -229,7 +229,12 @@ pub async fn restores_a_revision(desk: &Desk) {
 
 pub async fn trashes_and_restores(desk: &Desk) {
     let id = create_news(desk, "Bake sale", "Cakes").await;
+    let long = format!("Fundraising{} and a long title", "-and-more".repeat(30));
+    create_news(desk, &long, "Long").await;
     desk.sign_in(super::EDITOR).await;
+    // Long titles wrap: no screen is wider than the window (the screenshots check it).
+    open_from_list(desk, "News", &long).await;
+    desk.screenshots("long-title").await;
     open_from_list(desk, "News", "Bake sale").await;
     desk.click("Move to trash").await;
     desk.wait_for_heading("News").await;
@@ -268,7 +273,27 @@ pub async fn an_author_never_sees_publish(desk: &Desk) {
         desk.browser.find_all(Locator::Css("input[type=file]")).await.unwrap().is_empty(),
         "authors cannot upload"
     );
-    desk.wait_for_text("(Author)").await;
+    // Their own account: a wrong password is named beside its field, in words.
+    desk.click_link("author@desk.test (Author)").await;
+    desk.wait_for_heading("Your account").await;
+    desk.fill("Current password", "not my password").await;
+    desk.fill("New password", "a brand new password").await;
+    desk.click("Change password").await;
+    let error =
+        desk.field("Current password").await.attr("aria-describedby").await.unwrap().unwrap();
+    let error_id = error.split(' ').next_back().unwrap().to_string();
+    let message = desk.wait_for(Locator::Id(&error_id)).await;
+    desk.wait_until(
+        "the error to show",
+        &format!("return document.getElementById('{error_id}').textContent"),
+    )
+    .await;
+    assert_eq!(message.text().await.unwrap(), "This is not your current password.");
+    desk.screenshots("account").await;
+    desk.fill("Current password", crate::fixtures::PASSWORD).await;
+    desk.click("Change password").await;
+    desk.wait_for_text("Password changed.").await;
+    crate::fixtures::login(&desk.app, "author@desk.test", "a brand new password").await;
 }
 
 pub async fn an_admin_creates_a_user_and_a_token(desk: &Desk) {
@@ -293,6 +318,24 @@ pub async fn an_admin_creates_a_user_and_a_token(desk: &Desk) {
     let token = desk.field("New token").await.prop("value").await.unwrap().unwrap();
     let works = desk.app.gql_as(&token, "{ news { totalCount } }", json!({})).await;
     assert_eq!(works["data"]["news"]["totalCount"], 0, "{works}");
+
+    desk.click_link("Webhooks").await;
+    desk.wait_for_heading("Webhooks").await;
+    desk.fill("URL", "https://hooks.example.org/quire").await;
+    desk.fill("Secret", "sixteen characters or more").await;
+    desk.click("Create webhook").await;
+    desk.click("Deliveries to https://hooks.example.org/quire").await;
+    desk.wait_for_heading("Deliveries to https://hooks.example.org/quire").await;
+
+    desk.click_link("Audit log").await;
+    desk.wait_for_heading("Audit log").await;
+    desk.wait_for(Locator::XPath("//th[.='user.create']")).await;
+    desk.screenshots("audit-log").await;
+
+    desk.click_link("Newsletter").await;
+    desk.wait_for_heading("Newsletter subscribers").await;
+    desk.click("Download CSV of confirmed subscribers").await;
+    desk.wait_for_text("Downloaded the confirmed subscribers as CSV.").await;
 }
 
 pub async fn a_drafts_preview_shows_its_image(desk: &Desk) {
