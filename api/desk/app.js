@@ -2,7 +2,7 @@
 // router that picks a screen from the address's `#/…` part.
 
 import { gql, setToken, token, state, whenSignedOut } from './api.js';
-import { h, field, input, select, showError, clearErrors, say, when, words, heading, statusBadge } from './ui.js';
+import { h, field, input, showError, clearErrors, say, when, words, heading, statusBadge } from './ui.js';
 import { TYPES, listScreen, editScreen, previewScreen, revisionsScreen, treeScreen, trashScreen, titleOf, ANY_NODE } from './content.js';
 import { mediaScreen } from './media.js';
 
@@ -19,6 +19,7 @@ function signInScreen(message) {
   const form = h('form', { class: 'panel sign-in', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     clearErrors(form);
+    performance.mark('quire:sign-in');
     try {
       const data = await gql(`mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token user { id email displayName role } } }`,
         { email: email.value, password: password.value });
@@ -45,7 +46,28 @@ async function signOut() {
   signInScreen('You have signed out.');
 }
 
-whenSignedOut(() => { state.me = null; signInScreen('Your session has ended: sign in again.'); });
+// A session that ends while a form holds unsaved changes: sign in again over the form, so
+// nothing is lost; then Save works as before.
+whenSignedOut(() => {
+  if (!state.dirty || !state.me) { state.me = null; signInScreen('Your session has ended: sign in again.'); return; }
+  const email = input({ type: 'email', autocomplete: 'username', value: state.me.email });
+  const password = input({ type: 'password', autocomplete: 'current-password' });
+  const dialog = h('dialog', { class: 'panel', 'aria-labelledby': 'again-title' });
+  const form = h('form', { novalidate: true, onsubmit: async (e) => {
+    e.preventDefault(); clearErrors(form);
+    try {
+      const data = await gql('mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }', { email: email.value, password: password.value });
+      setToken(data.login.token); dialog.close(); dialog.remove(); say('Signed in again: save your changes now.');
+    } catch (error) { showError(form, error.code === 'UNAUTHENTICATED' ? { code: 'BAD_USER_INPUT', field: 'password', message: 'Wrong email or password.' } : error); }
+  } }, h('h2', { id: 'again-title' }, 'Your session has ended'),
+  h('p', {}, 'Sign in again to keep your unsaved changes.'),
+  field('Email', email, { name: 'email' }), field('Password', password, { name: 'password' }),
+  h('button', { type: 'submit', class: 'primary' }, 'Sign in'));
+  dialog.append(form);
+  document.body.append(dialog);
+  dialog.showModal();
+  password.focus();
+});
 
 // ---------------------------------------------------------------------------------------
 // The frame
@@ -114,6 +136,7 @@ async function dashboard(main) {
   const recent = [...gather('Drafts'), ...gather('Published'), ...gather('Scheduled')].sort(byTime('updatedAt')).slice(0, 10)
     .map((n) => item(n, (x) => `${statusBadge(x.status).textContent.toLowerCase()}, changed ${when(x.updatedAt)}`));
   const audit = data.auditLog ? data.auditLog.nodes.map((e) => h('li', {}, `${when(e.at)} · ${e.actor.name} · ${e.action}${e.subjectType ? ` (${e.subjectType})` : ''}`)) : null;
+  performance.mark('quire:dashboard');
   main.querySelector('.loading').replaceWith(h('div', { class: 'grid' },
     section('My drafts', drafts, 'You have no drafts.'),
     section('Scheduled', scheduled, 'Nothing is scheduled.'),
@@ -178,7 +201,11 @@ async function route() {
   }
   shownHash = hash;
   state.dirty = false;
-  const main = app.querySelector('main.desk-main') || Object.assign(frame(), { className: 'desk-main' });
+  // Each screen gets a fresh <main>: a slower screen still loading writes into the one it
+  // was given, now detached, and never over the screen that replaced it.
+  const old = app.querySelector('main.desk-main');
+  const main = h('main', { id: 'main', tabindex: '-1', class: 'desk-main' });
+  if (old) old.replaceWith(main); else frame().replaceWith(main);
   markCurrent(hash);
   const params = new URLSearchParams(query);
   try {

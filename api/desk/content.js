@@ -284,6 +284,7 @@ export async function editScreen(main, key, id) {
 
   async function save(inputOverride, expectedVersion = item.version) {
     clearErrors(form);
+    await Promise.all(Object.values(controls).map((c) => c.pending).filter(Boolean));
     const values = inputOverride || readInput(key, controls, creating);
     try {
       if (creating) {
@@ -373,7 +374,11 @@ function conflictView(main, key, mine, myInput, save) {
     const merged = () => {
       const out = { ...myInput };
       for (const [name, box] of Object.entries(mineBoxes)) {
-        out[name] = name === 'tags' ? box.value.split(',').map((s) => s.trim()).filter(Boolean) : box.value;
+        const was = myInput[name];
+        if (name === 'tags') out[name] = box.value.split(',').map((s) => s.trim()).filter(Boolean);
+        else if (typeof was === 'number') out[name] = Number.parseInt(box.value || '0', 10);
+        else if (typeof was === 'boolean') out[name] = box.value === 'true';
+        else out[name] = box.value === '' && was === null ? null : box.value;
       }
       return out;
     };

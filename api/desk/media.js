@@ -28,6 +28,7 @@ export function assetPicker({ label, name, current, images, onChange }) {
   const picker = {
     get value() { return asset?.id ?? null; },
     el: null,
+    pending: null,
   };
   const render = () => {
     shown.replaceChildren(asset
@@ -51,7 +52,9 @@ export function assetPicker({ label, name, current, images, onChange }) {
     } catch (error) { showError(picker.el, { ...error, field: name }); }
     chooser.value = '';
   };
-  chooser.addEventListener('change', () => { if (chooser.files[0]) send(chooser.files[0]); });
+  // Saving waits for an upload still on its way (`pending`), so a file is never left out.
+  const start = (file) => { picker.pending = send(file); };
+  chooser.addEventListener('change', () => { if (chooser.files[0]) start(chooser.files[0]); });
   const canUpload = state.canPublish();
   picker.el = h('fieldset', { class: 'asset-picker', dataset: { field: name } },
     h('legend', {}, label), shown,
@@ -60,7 +63,7 @@ export function assetPicker({ label, name, current, images, onChange }) {
       field(`Upload ${label.toLowerCase()}`, chooser, { hint: 'Choose a file, or drop one here.' }),
     ] : h('p', { class: 'hint' }, 'Editors upload files.'),
     h('p', { class: 'error', hidden: true }));
-  if (canUpload) dropZone(picker.el, send);
+  if (canUpload) dropZone(picker.el, start);
   render();
   return picker;
 }

@@ -1,8 +1,6 @@
 //! What editors do at the desk, each flow start to finish in the browser, checked through
 //! the API afterwards.
 
-use std::time::{Duration, Instant};
-
 use fantoccini::Locator;
 use quire_api::auth::Role;
 use serde_json::json;
@@ -48,11 +46,19 @@ pub async fn signs_in_and_publishes_a_news_article(desk: &Desk) {
     desk.screenshots("sign-in").await;
     desk.fill("Email", super::EDITOR).await;
     desk.fill("Password", crate::fixtures::PASSWORD).await;
-    let clicked = Instant::now();
     desk.click("Sign in").await;
     desk.wait_for_heading("My drafts").await;
-    let first_screen = clicked.elapsed();
-    assert!(first_screen < Duration::from_secs(1), "the dashboard took {first_screen:?}");
+    // Measured by the browser, from pressing Sign in to the dashboard drawn.
+    let first_screen = desk
+        .browser
+        .execute(
+            "return performance.measure('first', 'quire:sign-in', 'quire:dashboard').duration",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let ms = first_screen.as_f64().unwrap();
+    assert!(ms < 1000.0, "the dashboard took {ms} ms after signing in");
     desk.screenshots("dashboard").await;
 
     desk.click_link("News").await;
@@ -136,10 +142,10 @@ pub async fn uploads_a_booklet_and_its_cover(desk: &Desk) {
     desk.click("New booklet").await;
     desk.fill("Title", "Nine pillars").await;
     desk.field("Upload booklet file").await.send_keys(pdf).await.unwrap();
-    desk.wait_for_text("9-pillars-of-greatness.pdf").await;
+    desk.button("Remove booklet file").await;
     desk.fill("Alt text for the cover image", "Nine stone pillars").await;
     desk.field("Upload cover image").await.send_keys(&cover.display().to_string()).await.unwrap();
-    desk.wait_for_text("cover.png").await;
+    // Saved at once: the save waits for the upload on its way.
     desk.click("Save").await;
     desk.wait_for_heading("Nine pillars").await;
 
@@ -409,4 +415,39 @@ pub async fn moves_pages_with_the_keyboard(desk: &Desk) {
     assert_eq!(moved["node"]["parent"]["id"], team);
     assert_eq!(moved["node"]["path"], "team/about");
     desk.screenshots("page-tree").await;
+}
+
+pub async fn a_session_that_ends_keeps_unsaved_changes(desk: &Desk) {
+    let id = create_news(desk, "Open day", "Come along").await;
+    desk.sign_in(super::EDITOR).await;
+    open_from_list(desk, "News", "Open day").await;
+    desk.fill("Title", "Open day on Saturday").await;
+
+    // The session ends elsewhere (here: signed out with the desk's own token).
+    let token = desk
+        .browser
+        .execute("return sessionStorage.getItem('quire.session')", vec![])
+        .await
+        .unwrap();
+    let ended = desk.app.gql_as(token.as_str().unwrap(), "mutation { logout }", json!({})).await;
+    assert_eq!(ended["data"]["logout"], true);
+
+    desk.click("Save").await;
+    desk.wait_for_heading("Your session has ended").await;
+    desk.fill("Password", crate::fixtures::PASSWORD).await;
+    desk.click("Sign in").await;
+    desk.wait_for_text("Signed in again: save your changes now.").await;
+    assert_eq!(
+        desk.field("Title").await.prop("value").await.unwrap().unwrap(),
+        "Open day on Saturday"
+    );
+    desk.click("Save").await;
+    desk.wait_for_heading("Open day on Saturday").await;
+    let saved = desk
+        .api(
+            "query($id: ID!) { node(id: $id) { ... on NewsArticle { title } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(saved["node"]["title"], "Open day on Saturday");
 }

@@ -108,8 +108,17 @@ impl Desk {
 
     /// Ends the browser session whatever the test's outcome, after checking (when it
     /// passed) that nothing was loaded from another origin.
-    pub async fn finish(self, outcome: std::thread::Result<()>) {
+    pub async fn finish(self, name: &str, outcome: std::thread::Result<()>) {
         let origins = if outcome.is_ok() { Some(self.foreign_requests().await) } else { None };
+        if outcome.is_err() {
+            // What the screen showed when the test failed, to see why.
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/desk-screenshots");
+            if let (Ok(()), Ok(png)) =
+                (std::fs::create_dir_all(&dir), self.browser.screenshot().await)
+            {
+                let _ = std::fs::write(dir.join(format!("failed-{name}.png")), png);
+            }
+        }
         let _ = self.browser.close().await;
         if let Err(panic) = outcome {
             std::panic::resume_unwind(panic);
@@ -328,7 +337,7 @@ macro_rules! desk_test {
                 flows::$name(&desk),
             ))
             .await;
-            desk.finish(outcome).await;
+            desk.finish(stringify!($name), outcome).await;
         }
     };
 }
@@ -343,3 +352,4 @@ desk_test!(an_author_never_sees_publish);
 desk_test!(an_admin_creates_a_user_and_a_token);
 desk_test!(a_drafts_preview_shows_its_image);
 desk_test!(moves_pages_with_the_keyboard);
+desk_test!(a_session_that_ends_keeps_unsaved_changes);
