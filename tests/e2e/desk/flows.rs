@@ -421,6 +421,8 @@ pub async fn a_session_that_ends_keeps_unsaved_changes(desk: &Desk) {
     let id = create_news(desk, "Open day", "Come along").await;
     desk.sign_in(super::EDITOR).await;
     open_from_list(desk, "News", "Open day").await;
+    desk.wait_for(Locator::XPath("//section[@aria-label='Preview of body']//p[.='First words.']"))
+        .await;
     desk.fill("Title", "Open day on Saturday").await;
 
     // The session ends elsewhere (here: signed out with the desk's own token).
