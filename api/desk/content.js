@@ -8,7 +8,7 @@ import {
 } from './ui.js';
 import { assetPicker } from './media.js';
 
-const COMMON = 'id status version publishedAt createdAt updatedAt scheduledAt scheduledAction';
+const COMMON = 'id status version publishedAt createdAt updatedAt scheduledAt scheduledAction viewerMayEdit';
 
 /** Every content type: its names in the API and the fields of its form. */
 export const TYPES = {
@@ -279,8 +279,11 @@ export async function editScreen(main, key, id) {
   const dirty = () => { state.dirty = true; saveButton.classList.add('attention'); };
   const { controls, elements } = await buildControls(key, item, dirty);
   const saveButton = h('button', { type: 'submit', class: 'primary' }, 'Save');
-  const form = h('form', { class: 'edit-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); save(); } },
-    elements, h('div', { class: 'actions sticky' }, saveButton, h('a', { class: 'button', href: `#/c/${key}` }, 'Back to the list')));
+  const mayEdit = creating || item.viewerMayEdit;
+  const form = h('form', { class: 'edit-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); if (mayEdit) save(); } },
+    mayEdit ? elements : [h('p', { class: 'form-alert', role: 'status' }, 'You may read this, not change it: authors change only their own drafts.'),
+      h('fieldset', { class: 'plain', disabled: true }, h('legend', { class: 'visually-hidden' }, 'Fields'), elements)],
+    h('div', { class: 'actions sticky' }, mayEdit ? saveButton : null, h('a', { class: 'button', href: `#/c/${key}` }, 'Back to the list')));
 
   async function save(inputOverride, expectedVersion = item.version) {
     clearErrors(form);

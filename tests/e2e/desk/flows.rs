@@ -260,8 +260,14 @@ pub async fn trashes_and_restores(desk: &Desk) {
 }
 
 pub async fn an_author_never_sees_publish(desk: &Desk) {
+    create_news(desk, "The editor's story", "Not theirs").await;
     user(&desk.app, "author@desk.test", Role::Author).await;
     desk.sign_in("author@desk.test").await;
+    // Someone else's item: readable, with nothing to save.
+    open_from_list(desk, "News", "The editor's story").await;
+    desk.wait_for_text("authors change only their own drafts").await;
+    assert!(!desk.has_button("Save").await, "an author may not save another's item");
+
     desk.click_link("News").await;
     desk.click("New news article").await;
     desk.fill("Title", "My first story").await;

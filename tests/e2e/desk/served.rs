@@ -224,3 +224,33 @@ async fn lists_show_only_mine_when_asked(app: TestApp) {
     assert_eq!(data(&by_token)["pages"]["totalCount"], 0, "a token created nothing itself");
 }
 e2e!(lists_show_only_mine_when_asked);
+
+async fn items_say_whether_you_may_edit_them(app: TestApp) {
+    let author = user(&app, "a@x.org", Role::Author).await;
+    let editor = user(&app, "e@x.org", Role::Editor).await;
+    let create = "mutation($t: String!) { createNewsArticle(input: { title: $t }) { id } }";
+    let own =
+        data(&app.gql_as(&author.token, create, json!({ "t": "Own" })).await)["createNewsArticle"]
+            ["id"]
+            .clone();
+    let other = data(&app.gql_as(&editor.token, create, json!({ "t": "Other" })).await)["createNewsArticle"]["id"].clone();
+    let may = |token: Option<String>, id: serde_json::Value| {
+        let app = &app;
+        async move {
+            let query =
+                "query($id: ID!) { node(id: $id) { ... on NewsArticle { viewerMayEdit } } }";
+            let response = match token {
+                Some(token) => app.gql_as(&token, query, json!({ "id": id })).await,
+                None => app.gql(query, json!({ "id": id })).await,
+            };
+            data(&response)["node"]["viewerMayEdit"].as_bool()
+        }
+    };
+    assert_eq!(may(Some(author.token.clone()), own.clone()).await, Some(true));
+    assert_eq!(may(Some(author.token.clone()), other.clone()).await, Some(false));
+    assert_eq!(may(Some(editor.token.clone()), own.clone()).await, Some(true));
+    crate::fixtures::publish(&app, &editor.token, "NewsArticle", own.as_str().unwrap()).await;
+    assert_eq!(may(Some(author.token.clone()), own.clone()).await, Some(false), "only drafts");
+    assert_eq!(may(None, own).await, Some(false), "the public edits nothing");
+}
+e2e!(items_say_whether_you_may_edit_them);
