@@ -242,6 +242,12 @@ window.addEventListener('hashchange', () => {
   route();
 });
 
+// The skip link moves focus; following its `#main` would be taken for a screen's address.
+document.querySelector('.skip')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+});
+
 window.addEventListener('beforeunload', (e) => {
   if (state.dirty) { e.preventDefault(); e.returnValue = ''; }
 });

@@ -283,7 +283,7 @@ export async function editScreen(main, key, id) {
   const form = h('form', { class: 'edit-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); if (mayEdit) save(); } },
     mayEdit ? elements : [h('p', { class: 'form-alert', role: 'status' }, 'You may read this, not change it: authors change only their own drafts.'),
       h('fieldset', { class: 'plain', disabled: true }, h('legend', { class: 'visually-hidden' }, 'Fields'), elements)],
-    h('div', { class: 'actions sticky' }, mayEdit ? saveButton : null, h('a', { class: 'button', href: `#/c/${key}` }, 'Back to the list')));
+    h('div', { class: 'actions form-actions' }, mayEdit ? saveButton : null, h('a', { class: 'button', href: `#/c/${key}` }, 'Back to the list')));
 
   async function save(inputOverride, expectedVersion = item.version) {
     clearErrors(form);

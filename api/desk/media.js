@@ -62,10 +62,29 @@ export function assetPicker({ label, name, current, images, onChange }) {
       images ? field(`Alt text for the ${label.toLowerCase()}`, alt, { name: `${name}-alt`, hint: 'What the image shows, for people who cannot see it.' }) : null,
       field(`Upload ${label.toLowerCase()}`, chooser, { hint: 'Choose a file, or drop one here.' }),
     ] : h('p', { class: 'hint' }, 'Editors upload files.'),
+    library(label, images, (chosen) => { asset = chosen; render(); onChange(); say(`Chose ${chosen.filename}.`); }),
     h('p', { class: 'error', hidden: true }));
   if (canUpload) dropZone(picker.el, start);
   render();
   return picker;
+}
+
+/** Finding an uploaded file by name or alt text, to use it again. */
+function library(label, images, choose) {
+  const search = input({ type: 'search' });
+  const results = h('ul', { class: 'plain choices' });
+  const find = async () => {
+    try {
+      const data = await gql(`query($q: String) { assets(first: 20, search: $q) { nodes { ${ASSET_FIELDS} } } }`, { q: search.value.trim() || null });
+      const found = data.assets.nodes.filter((a) => !images || isImage(a));
+      results.replaceChildren(...(found.length ? found.map((a) => h('li', {},
+        h('button', { type: 'button', onclick: () => choose(a) }, `Use ${a.filename}`),
+        a.alt ? h('span', { class: 'muted' }, ` ${a.alt}`) : null)) : [h('li', { class: 'muted' }, 'No file found.')]));
+    } catch (error) { results.replaceChildren(h('li', {}, words(error))); }
+  };
+  search.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); find(); } });
+  return h('details', { class: 'library' }, h('summary', {}, `Choose an uploaded file as the ${label.toLowerCase()}`),
+    h('div', { class: 'inline' }, field(`Find a file for the ${label.toLowerCase()}`, search), h('button', { type: 'button', onclick: find }, 'Find')), results);
 }
 
 // ---------------------------------------------------------------------------------------

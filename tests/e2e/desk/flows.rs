@@ -357,12 +357,25 @@ pub async fn a_drafts_preview_shows_its_image(desk: &Desk) {
     let data = desk
         .api(
             "mutation($input: CreateNewsArticleInput!) { createNewsArticle(input: $input) { id } }",
-            json!({ "input": { "title": "Draft with a picture", "heroImageId": image, "body": "See *this*." } }),
+            json!({ "input": { "title": "Draft with a picture", "body": "See *this*." } }),
         )
         .await;
     assert!(data["createNewsArticle"]["id"].is_string());
     desk.sign_in(super::EDITOR).await;
     open_from_list(desk, "News", "Draft with a picture").await;
+    // The hero image is one uploaded before, found in the library.
+    desk.wait_for(Locator::XPath("//summary[.='Choose an uploaded file as the hero image']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    desk.fill("Find a file for the hero image", "HERO").await;
+    desk.click("Find").await;
+    desk.click("Use hero.png").await;
+    desk.click("Save").await;
+    desk.wait_for_text("Saved.").await;
+    let saved = desk.api("{ news { nodes { heroImage { id } } } }", json!({})).await;
+    assert_eq!(saved["news"]["nodes"][0]["heroImage"]["id"], image);
     desk.click("Preview").await;
     desk.wait_for(Locator::Css("img.hero")).await;
     let width = desk
