@@ -1,6 +1,7 @@
 //! What a resolver gets from the request: the database, the caller and the loaders.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::Context;
 
@@ -17,13 +18,22 @@ pub struct RequestContext {
     pub actor: Actor,
     pub client_ip: Option<IpAddr>,
     pub loader: BatchLoader<ContentLoader>,
+    /// Set once a preview token has opened an item in this request: the files that item
+    /// shows then get signed URLs, so that its holder sees a draft's own images too.
+    pub preview_opened: AtomicBool,
 }
 
 impl RequestContext {
     pub fn new(db: Db, actor: Actor, client_ip: Option<IpAddr>) -> Self {
         let loader = BatchLoader::new(ContentLoader::new(db, actor.viewer()));
-        RequestContext { actor, client_ip, loader }
+        RequestContext { actor, client_ip, loader, preview_opened: AtomicBool::new(false) }
     }
+}
+
+/// Whether files should get signed URLs: for staff, and for whoever opened a preview.
+pub fn signs_files(ctx: &Context<'_>) -> ApiResult<bool> {
+    let request = request(ctx)?;
+    Ok(request.actor.viewer() == Viewer::Staff || request.preview_opened.load(Ordering::Relaxed))
 }
 
 /// Sign-in settings shared by every request.

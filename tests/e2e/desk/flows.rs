@@ -399,6 +399,13 @@ pub async fn a_drafts_preview_shows_its_image(desk: &Desk) {
     desk.browser.goto(&link).await.unwrap();
     desk.wait_for_heading("Draft with a picture").await;
     desk.wait_for(Locator::XPath("//em[.='this']")).await;
+    let width = desk
+        .wait_until(
+            "the hero image to load for the link's holder",
+            "const img = document.querySelector('img.hero'); return img && img.complete && img.naturalWidth",
+        )
+        .await;
+    assert_eq!(width, 64);
 }
 
 pub async fn moves_pages_with_the_keyboard(desk: &Desk) {

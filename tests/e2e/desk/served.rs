@@ -144,22 +144,34 @@ async fn people_change_their_own_password(app: TestApp) {
 }
 e2e!(people_change_their_own_password);
 
-async fn assets_say_where_they_are_used(app: TestApp) {
-    let editor = user(&app, "e@x.org", Role::Editor).await;
+/// Uploads a small image; returns its id.
+async fn upload_image(app: &TestApp, token: &str, filename: &str) -> String {
     let uploaded: serde_json::Value =
-        app.upload(Some(&editor.token), "hero.png", png(8, 8)).await.json().await.unwrap();
-    let image = uploaded["data"]["uploadAsset"]["id"].as_str().unwrap().to_string();
-    let unused: serde_json::Value =
-        app.upload(Some(&editor.token), "other.png", png(9, 9)).await.json().await.unwrap();
-    let unused = unused["data"]["uploadAsset"]["id"].as_str().unwrap().to_string();
+        app.upload(Some(token), filename, png(12, 10)).await.json().await.unwrap();
+    uploaded["data"]["uploadAsset"]["id"].as_str().unwrap().to_string()
+}
+
+/// A draft news article with a new hero image: the image's id, and the article's id and slug.
+async fn draft_with_hero(
+    app: &TestApp,
+    token: &str,
+    filename: &str,
+) -> (String, serde_json::Value) {
+    let image = upload_image(app, token, filename).await;
     let created = app
         .gql_as(
-            &editor.token,
+            token,
             "mutation($i: ID!) { createNewsArticle(input: { title: \"Hero\", heroImageId: $i }) { id slug } }",
             json!({ "i": image }),
         )
         .await;
-    let article = data(&created)["createNewsArticle"].clone();
+    (image, data(&created)["createNewsArticle"].clone())
+}
+
+async fn assets_say_where_they_are_used(app: TestApp) {
+    let editor = user(&app, "e@x.org", Role::Editor).await;
+    let (image, article) = draft_with_hero(&app, &editor.token, "hero.png").await;
+    let unused = upload_image(&app, &editor.token, "other.png").await;
     let listed =
         app.gql_as(&editor.token, "{ assets { nodes { id usedBy { id } } } }", json!({})).await;
     let used: Vec<(String, usize)> = data(&listed)["assets"]["nodes"]
@@ -254,3 +266,32 @@ async fn items_say_whether_you_may_edit_them(app: TestApp) {
     assert_eq!(may(None, own).await, Some(false), "the public edits nothing");
 }
 e2e!(items_say_whether_you_may_edit_them);
+
+async fn a_preview_shows_its_drafts_own_images(app: TestApp) {
+    let editor = user(&app, "e@x.org", Role::Editor).await;
+    let (_, article) = draft_with_hero(&app, &editor.token, "draft.png").await;
+    let id = article["id"].clone();
+    let token = app
+        .gql_as(
+            &editor.token,
+            "mutation($id: ID!) { createPreviewToken(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    let token = data(&token)["createPreviewToken"].clone();
+
+    let preview = app
+        .gql(
+            "query($t: String!) { preview(token: $t) { ... on NewsArticle { heroImage { url } } } }",
+            json!({ "t": token }),
+        )
+        .await;
+    let url = data(&preview)["preview"]["heroImage"]["url"].as_str().unwrap().to_string();
+    assert!(url.contains("sig="), "signed for the token's holder: {url}");
+    let image = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(image.status(), 200);
+    let bare = crate::media::bare(&json!(url));
+    let public = app.client.get(app.url(&bare)).send().await.unwrap();
+    assert_eq!(public.status(), 404, "never for the public without the signature");
+}
+e2e!(a_preview_shows_its_drafts_own_images);
