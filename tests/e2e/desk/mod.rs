@@ -263,6 +263,8 @@ impl Desk {
     pub async fn screenshots(&self, name: &str) {
         let unnamed = self.browser.execute(UNNAMED_CONTROLS, vec![]).await.unwrap();
         assert_eq!(unnamed, json!([]), "controls without a name on {name}");
+        let faint = self.browser.execute(LOW_CONTRAST, vec![]).await.unwrap();
+        assert_eq!(faint, json!([]), "text below WCAG AA contrast on {name}");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/desk-screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         for width in [WIDE, NARROW] {
@@ -302,6 +304,34 @@ const UNNAMED_CONTROLS: &str = r#"
     .filter(el => el.offsetParent !== null || el.getClientRects().length)
     .filter(el => (el.matches('button, a') ? !(el.textContent.trim() || el.getAttribute('aria-label')) : !named(el)))
     .map(el => el.outerHTML.slice(0, 120));
+"#;
+
+/// Text whose contrast with what is behind it is below WCAG 2.2 AA: 4.5:1, or 3:1 for large
+/// text (24 px, or 18.66 px bold). Disabled controls and hidden messages are exempt.
+const LOW_CONTRAST: &str = r#"
+  const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const behind = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const faint = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length || el.closest('[disabled], .toast, [hidden]')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden') continue;
+    const [l1, l2] = [lum(rgba(style.color)), lum(behind(el))].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) faint.push(`${el.tagName} "${el.textContent.trim().slice(0, 40)}" ${ratio.toFixed(2)}`);
+  }
+  return faint;
 "#;
 
 fn button_xpath(name: &str) -> String {
