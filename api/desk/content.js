@@ -233,10 +233,12 @@ function readInput(key, controls, creating) {
   return input;
 }
 
-function publishing(key, item, reload) {
+function publishing(key, item, reload, saveFirst) {
   const t = TYPES[key];
   if (!state.canPublish()) return null;
   const run = async (mutation, variables, message) => {
+    // Unsaved changes are saved first, so publishing never drops them.
+    if (state.dirty && !(await saveFirst())) return;
     try {
       await gql(`mutation($id: ID!, $at: DateTime) { ${mutation}${t.type}(id: $id, at: $at) { id } }`, { id: item.id, at: null, ...variables });
       say(message); reload();
@@ -302,9 +304,11 @@ export async function editScreen(main, key, id) {
         say('Saved.');
         editScreen(main, key, item.id);
       }
+      return true;
     } catch (error) {
-      if (error.code === 'CONFLICT' && !creating) { conflictView(main, key, item, values, save); return; }
+      if (error.code === 'CONFLICT' && !creating) { conflictView(main, key, item, values, save); return false; }
       showError(form, error);
+      return false;
     }
   }
 
@@ -312,7 +316,7 @@ export async function editScreen(main, key, id) {
     heading(creating ? `New ${t.one}` : titleOf(item)),
     creating ? null : statusBadge(item.status));
   const side = creating ? null : h('aside', { class: 'side' },
-    publishing(key, item, () => editScreen(main, key, item.id)),
+    publishing(key, item, () => editScreen(main, key, item.id), () => save()),
     h('section', { class: 'panel', 'aria-labelledby': 'more-title' }, h('h2', { id: 'more-title' }, 'More'),
       h('div', { class: 'actions column' },
         h('a', { class: 'button', href: `#/preview/${key}/${encodeURIComponent(item.id)}` }, 'Preview'),
