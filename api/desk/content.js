@@ -329,7 +329,7 @@ export async function editScreen(main, key, id) {
           } catch (error) { say(words(error)); }
         } }, 'Move to trash') : null)),
     h('p', { class: 'muted' }, `Version ${item.version} · last changed ${when(item.updatedAt)}`));
-  main.replaceChildren(head, h('div', { class: 'edit-layout' }, form, side));
+  main.replaceChildren(head, h('div', { class: side ? 'edit-layout' : 'edit-layout single' }, form, side));
   state.dirty = false;
   main.querySelector('h1').focus();
 }
@@ -428,6 +428,16 @@ export async function previewScreen(main, key, id) {
 
 const SKIP = new Set(['id', 'version', 'created_at', 'updated_at', 'body_html', 'notes_to_editors_html', 'content_type', 'created_by', 'deleted_at']);
 
+/** The names of a revision's fields, as the form calls them. */
+const SNAPSHOT_LABELS = {
+  title: 'Title', slug: 'Slug', summary: 'Summary', body: 'Body', tags: 'Tags', author_name: 'Author name',
+  hero_image_id: 'Hero image', notes_to_editors: 'Notes to editors', location: 'Location', quote: 'Quote',
+  author_role: 'Author role', organisation: 'Organisation', featured: 'Featured', position: 'Position',
+  parent_id: 'Parent page', seo_title: 'Title for search engines', seo_description: 'Description for search engines',
+  file_id: 'Booklet file', cover_id: 'Cover image', status: 'Status', published_at: 'Published date',
+  scheduled_at: 'Scheduled for', scheduled_action: 'Scheduled change', path: 'Path',
+};
+
 function flatten(snapshot) {
   const item = snapshot.item || snapshot;
   const out = {};
@@ -460,7 +470,7 @@ function diffView(older, newer) {
     const va = typeof a[k] === 'object' ? JSON.stringify(a[k]) : a[k];
     const vb = typeof b[k] === 'object' ? JSON.stringify(b[k]) : b[k];
     if ((va ?? '') === (vb ?? '')) continue;
-    parts.push(h('h3', {}, k.replace(/_/g, ' ')),
+    parts.push(h('h3', {}, SNAPSHOT_LABELS[k] || k.replace(/_/g, ' ')),
       h('pre', { class: 'diff' }, lineDiff(va, vb).map(([sign, line]) =>
         h(sign === '+' ? 'ins' : sign === '-' ? 'del' : 'span', {}, `${sign} ${line}\n`))));
   }

@@ -217,6 +217,7 @@ pub async fn restores_a_revision(desk: &Desk) {
     open_from_list(desk, "News", "New title").await;
     desk.click("Revisions").await;
     desk.wait_for_heading("Changes from version 1 to version 2").await;
+    desk.wait_for(Locator::XPath("//h3[.='Title']")).await;
     desk.wait_for(Locator::XPath("//pre[@class='diff']/del[contains(., 'Old title')]")).await;
     desk.wait_for(Locator::XPath("//pre[@class='diff']/ins[contains(., 'New title')]")).await;
     desk.screenshots("revisions").await;
@@ -478,4 +479,44 @@ pub async fn a_session_that_ends_keeps_unsaved_changes(desk: &Desk) {
         )
         .await;
     assert_eq!(saved["node"]["title"], "Open day on Saturday");
+}
+
+pub async fn writes_a_page_under_another_and_a_testimonial(desk: &Desk) {
+    desk.api("mutation { createPage(input: { title: \"About us\" }) { id } }", json!({})).await;
+    desk.sign_in(super::EDITOR).await;
+    desk.click_link("Pages").await;
+    desk.click("New page").await;
+    desk.fill("Title", "Our team").await;
+    desk.field("Parent page").await.select_by_label("About us (/about-us)").await.unwrap();
+    desk.fill("Body", "Meet the team.").await;
+    desk.click("Save").await;
+    desk.wait_for_heading("Our team").await;
+    let page =
+        desk.api("{ page(path: \"about-us/our-team\") { title bodyHtml } }", json!({})).await;
+    assert_eq!(page["page"]["title"], "Our team");
+
+    desk.click_link("Testimonials").await;
+    desk.click("New testimonial").await;
+    desk.fill("Quote", "The best week of the year.").await;
+    desk.fill("Author name", "Sam").await;
+    desk.fill("Organisation", "Hillside School").await;
+    desk.field("Featured on the home page").await.click().await.unwrap();
+    desk.click("Save").await;
+    desk.wait_for_heading("“The best week of the year.” — Sam").await;
+    desk.click("Publish").await;
+    desk.wait_for(Locator::XPath(
+        "//section[@aria-labelledby='publishing-title']//span[.='Published']",
+    ))
+    .await;
+    let public = desk
+        .app
+        .gql(
+            "{ testimonials(filter: { featured: true }) { nodes { quote organisation } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        public["data"]["testimonials"]["nodes"],
+        json!([{ "quote": "The best week of the year.", "organisation": "Hillside School" }])
+    );
 }
