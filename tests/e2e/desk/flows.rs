@@ -33,6 +33,13 @@ async fn create_news(desk: &Desk, title: &str, summary: &str) -> String {
     data["createNewsArticle"]["id"].as_str().unwrap().to_string()
 }
 
+/// Presses Publish on the open form and waits until the item says it is published.
+async fn publish(desk: &Desk) {
+    desk.click("Publish").await;
+    let badge = "//section[@aria-labelledby='publishing-title']//span[.='Published']";
+    desk.wait_for(Locator::XPath(badge)).await;
+}
+
 /// Opens an item's edit form the way an editor does: its list, then its title.
 async fn open_from_list(desk: &Desk, list: &str, title: &str) {
     desk.click_link(list).await;
@@ -81,12 +88,8 @@ pub async fn signs_in_and_publishes_a_news_article(desk: &Desk) {
 
     // Publishing with unsaved changes saves them first.
     desk.fill("Title", "Sports day raises £2,500").await;
-    desk.click("Publish").await;
+    publish(desk).await;
     desk.wait_for_heading("Sports day raises £2,500").await;
-    desk.wait_for(Locator::XPath(
-        "//section[@aria-labelledby='publishing-title']//span[.='Published']",
-    ))
-    .await;
 
     let public = desk
         .app
@@ -503,11 +506,7 @@ pub async fn writes_a_page_under_another_and_a_testimonial(desk: &Desk) {
     desk.field("Featured on the home page").await.click().await.unwrap();
     desk.click("Save").await;
     desk.wait_for_heading("“The best week of the year.” — Sam").await;
-    desk.click("Publish").await;
-    desk.wait_for(Locator::XPath(
-        "//section[@aria-labelledby='publishing-title']//span[.='Published']",
-    ))
-    .await;
+    publish(desk).await;
     let public = desk
         .app
         .gql(
