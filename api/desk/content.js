@@ -426,16 +426,17 @@ export async function previewScreen(main, key, id) {
 // ---------------------------------------------------------------------------------------
 // Revisions
 
-const SKIP = new Set(['id', 'version', 'created_at', 'updated_at', 'body_html', 'notes_to_editors_html', 'content_type', 'created_by', 'deleted_at']);
+// Bookkeeping that changes with every version, or is derived from what the editor wrote.
+const SKIP = new Set(['id', 'version', 'createdAt', 'updatedAt', 'bodyHtml', 'notesToEditorsHtml', 'contentType', 'createdBy', 'deletedAt', 'downloadCount', 'announceAt']);
 
 /** The names of a revision's fields, as the form calls them. */
 const SNAPSHOT_LABELS = {
-  title: 'Title', slug: 'Slug', summary: 'Summary', body: 'Body', tags: 'Tags', author_name: 'Author name',
-  hero_image_id: 'Hero image', notes_to_editors: 'Notes to editors', location: 'Location', quote: 'Quote',
-  author_role: 'Author role', organisation: 'Organisation', featured: 'Featured', position: 'Position',
-  parent_id: 'Parent page', seo_title: 'Title for search engines', seo_description: 'Description for search engines',
-  file_id: 'Booklet file', cover_id: 'Cover image', status: 'Status', published_at: 'Published date',
-  scheduled_at: 'Scheduled for', scheduled_action: 'Scheduled change', path: 'Path',
+  title: 'Title', slug: 'Slug', summary: 'Summary', body: 'Body', tags: 'Tags', authorName: 'Author name',
+  heroImageId: 'Hero image', notesToEditors: 'Notes to editors', location: 'Location', quote: 'Quote',
+  authorRole: 'Author role', organisation: 'Organisation', featured: 'Featured', position: 'Position',
+  parentId: 'Parent page', seoTitle: 'Title for search engines', seoDescription: 'Description for search engines',
+  fileId: 'Booklet file', coverId: 'Cover image', status: 'Status', publishedAt: 'Published date',
+  scheduledAt: 'Scheduled for', scheduledAction: 'Scheduled change', path: 'Path',
 };
 
 function flatten(snapshot) {
@@ -470,7 +471,7 @@ function diffView(older, newer) {
     const va = typeof a[k] === 'object' ? JSON.stringify(a[k]) : a[k];
     const vb = typeof b[k] === 'object' ? JSON.stringify(b[k]) : b[k];
     if ((va ?? '') === (vb ?? '')) continue;
-    parts.push(h('h3', {}, SNAPSHOT_LABELS[k] || k.replace(/_/g, ' ')),
+    parts.push(h('h3', {}, SNAPSHOT_LABELS[k] || k),
       h('pre', { class: 'diff' }, lineDiff(va, vb).map(([sign, line]) =>
         h(sign === '+' ? 'ins' : sign === '-' ? 'del' : 'span', {}, `${sign} ${line}\n`))));
   }

@@ -221,6 +221,8 @@ pub async fn restores_a_revision(desk: &Desk) {
     desk.click("Revisions").await;
     desk.wait_for_heading("Changes from version 1 to version 2").await;
     desk.wait_for(Locator::XPath("//h3[.='Title']")).await;
+    let headings = desk.browser.find_all(Locator::Css("main h3")).await.unwrap();
+    assert_eq!(headings.len(), 1, "only the title changed, bookkeeping aside");
     desk.wait_for(Locator::XPath("//pre[@class='diff']/del[contains(., 'Old title')]")).await;
     desk.wait_for(Locator::XPath("//pre[@class='diff']/ins[contains(., 'New title')]")).await;
     desk.screenshots("revisions").await;
