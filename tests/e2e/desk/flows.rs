@@ -168,6 +168,31 @@ pub async fn uploads_a_booklet_and_its_cover(desk: &Desk) {
     desk.wait_for_heading("Media").await;
     desk.wait_for_link("cover.png").await;
     desk.screenshots("media").await;
+
+    // A file dropped on the upload form (made here by drawing on a canvas).
+    desk.fill("Alt text", "A dropped square").await;
+    let form = desk.browser.find(Locator::Css("form.upload")).await.unwrap();
+    desk.browser
+        .execute_async(
+            r#"const [form, done] = arguments;
+               const canvas = document.createElement('canvas');
+               canvas.width = 20; canvas.height = 20;
+               canvas.getContext('2d').fillRect(0, 0, 20, 20);
+               canvas.toBlob((blob) => {
+                 const data = new DataTransfer();
+                 data.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+                 form.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+                 done();
+               }, 'image/png');"#,
+            vec![serde_json::to_value(&form).unwrap()],
+        )
+        .await
+        .unwrap();
+    desk.click("Upload").await;
+    desk.wait_for_link("dropped.png").await;
+    let dropped =
+        desk.api("{ assets(search: \"dropped\") { nodes { alt width } } }", json!({})).await;
+    assert_eq!(dropped["assets"]["nodes"], json!([{ "alt": "A dropped square", "width": 20 }]));
     desk.fill("Search files", "GREATNESS").await;
     desk.click("Search").await;
     desk.wait_until(
@@ -520,4 +545,32 @@ pub async fn writes_a_page_under_another_and_a_testimonial(desk: &Desk) {
         public["data"]["testimonials"]["nodes"],
         json!([{ "quote": "The best week of the year.", "organisation": "Hillside School" }])
     );
+}
+
+pub async fn pages_through_a_long_list(desk: &Desk) {
+    for n in 1..=30 {
+        let title = format!("Notice {n:02}");
+        desk.api(
+            "mutation($t: String!) { createPressRelease(input: { title: $t }) { id } }",
+            json!({ "t": title }),
+        )
+        .await;
+    }
+    desk.sign_in(super::EDITOR).await;
+    desk.click_link("Press releases").await;
+    desk.wait_for_text("30 in all").await;
+    desk.field("Sort by").await.select_by_value("TITLE").await.unwrap();
+    desk.wait_for(Locator::XPath("//tbody/tr[1]/th/a[.='Notice 01']")).await;
+    let rows = desk.browser.find_all(Locator::Css("tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 25);
+    desk.click("Next page").await;
+    desk.wait_for(Locator::XPath("//tbody/tr[1]/th/a[.='Notice 26']")).await;
+    assert_eq!(desk.browser.find_all(Locator::Css("tbody tr")).await.unwrap().len(), 5);
+    assert!(!desk.has_button("Next page").await);
+    desk.click("Previous page").await;
+    desk.wait_for(Locator::XPath("//tbody/tr[25]/th/a[.='Notice 25']")).await;
+
+    desk.fill("Search", "notice 07").await;
+    desk.click("Apply").await;
+    desk.wait_for(Locator::XPath("//tbody/tr[1]/th/a[.='Notice 07']")).await;
 }

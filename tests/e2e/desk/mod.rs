@@ -384,3 +384,4 @@ desk_test!(a_drafts_preview_shows_its_image);
 desk_test!(moves_pages_with_the_keyboard);
 desk_test!(a_session_that_ends_keeps_unsaved_changes);
 desk_test!(writes_a_page_under_another_and_a_testimonial);
+desk_test!(pages_through_a_long_list);
