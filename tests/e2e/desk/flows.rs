@@ -439,7 +439,7 @@ pub async fn a_drafts_preview_shows_its_image(desk: &Desk) {
     assert_eq!(width, 64);
 }
 
-pub async fn moves_pages_with_the_keyboard(desk: &Desk) {
+pub async fn moves_pages_with_the_keyboard_and_the_mouse(desk: &Desk) {
     let create =
         "mutation($t: String!, $p: Int) { createPage(input: { title: $t, position: $p }) { id } }";
     let about = desk.api(create, json!({ "t": "About", "p": 0 })).await["createPage"]["id"].clone();
@@ -472,6 +472,31 @@ pub async fn moves_pages_with_the_keyboard(desk: &Desk) {
     assert_eq!(moved["node"]["parent"]["id"], team);
     assert_eq!(moved["node"]["path"], "team/about");
     desk.screenshots("page-tree").await;
+
+    // With the mouse: About dragged onto Contact moves under it.
+    let contact =
+        desk.api(create, json!({ "t": "Contact", "p": 20 })).await["createPage"]["id"].clone();
+    desk.click_link("Dashboard").await;
+    desk.click_link("Page tree").await;
+    let row = |id: &serde_json::Value| format!("li[data-page='{}']", id.as_str().unwrap());
+    let from = desk.wait_for(Locator::Css(&row(&about))).await;
+    let onto = desk.wait_for(Locator::Css(&row(&contact))).await;
+    desk.browser
+        .execute(
+            r#"const [from, onto] = arguments;
+               const data = new DataTransfer();
+               from.dispatchEvent(new DragEvent('dragstart', { dataTransfer: data, bubbles: true }));
+               onto.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+               onto.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));"#,
+            vec![serde_json::to_value(&from).unwrap(), serde_json::to_value(&onto).unwrap()],
+        )
+        .await
+        .unwrap();
+    desk.wait_for_text("Moved About under Contact.").await;
+    let dragged = desk
+        .api("query($id: ID!) { node(id: $id) { ... on Page { path } } }", json!({ "id": about }))
+        .await;
+    assert_eq!(dragged["node"]["path"], "contact/about");
 }
 
 pub async fn a_session_that_ends_keeps_unsaved_changes(desk: &Desk) {

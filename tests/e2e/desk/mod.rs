@@ -381,7 +381,7 @@ desk_test!(trashes_and_restores);
 desk_test!(an_author_never_sees_publish);
 desk_test!(an_admin_creates_a_user_and_a_token);
 desk_test!(a_drafts_preview_shows_its_image);
-desk_test!(moves_pages_with_the_keyboard);
+desk_test!(moves_pages_with_the_keyboard_and_the_mouse);
 desk_test!(a_session_that_ends_keeps_unsaved_changes);
 desk_test!(writes_a_page_under_another_and_a_testimonial);
 desk_test!(pages_through_a_long_list);
