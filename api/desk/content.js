@@ -83,7 +83,7 @@ export async function listScreen(main, key, params) {
   for (const box of [statusBox, orderBox, dirBox, mineBox]) box.addEventListener('change', () => filters.requestSubmit());
 
   main.replaceChildren(
-    h('div', { class: 'screen-head' }, heading(t.label), h('a', { class: 'button primary', href: `#/c/${key}/new` }, `New ${t.one}`)),
+    h('div', { class: 'screen-head' }, heading(t.label), h('button', { type: 'button', class: 'primary', onclick: () => { location.hash = `#/c/${key}/new`; } }, `New ${t.one}`)),
     filters, h('p', { class: 'loading' }, 'Loading…'));
 
   let nodes; let pageInfo = null; let total = null;
