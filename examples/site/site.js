@@ -28,6 +28,11 @@ function local(url) {
   return url;
 }
 
+/** A file URL from Quire: relative to Quire's address unless Quire knows its public URL. */
+function fileUrl(url) {
+  return url ? new URL(url, api).href : "";
+}
+
 function esc(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
@@ -46,7 +51,7 @@ function head(seo) {
   set('link[rel="canonical"]', "href", seo.canonicalUrl);
   set('meta[property="og:title"]', "content", seo.title);
   set('meta[property="og:description"]', "content", seo.description);
-  set('meta[property="og:image"]', "content", seo.image?.url);
+  set('meta[property="og:image"]', "content", fileUrl(seo.image?.url));
   set('meta[name="robots"]', "content", seo.noIndex ? "noindex" : "index");
 }
 
@@ -142,9 +147,9 @@ const pages = {
     head(b.seo);
     const file = b.file;
     return `<article><h1>${esc(b.title)}</h1>
-      ${b.cover ? `<img class="cover" src="${esc(b.cover.url)}" alt="${esc(b.cover.alt)}">` : ""}
+      ${b.cover ? `<img class="cover" src="${esc(fileUrl(b.cover.url))}" alt="${esc(b.cover.alt)}">` : ""}
       ${b.bodyHtml ?? ""}
-      ${file ? `<p><a class="download" href="${esc(file.url)}" download>Download ${esc(file.filename)} (PDF, ${Math.round(file.byteSize / 1024)} KB${file.pageCount ? `, ${file.pageCount} pages` : ""})</a></p>` : ""}</article>`;
+      ${file ? `<p><a class="download" href="${esc(fileUrl(file.url))}" download>Download ${esc(file.filename)} (PDF, ${Math.round(file.byteSize / 1024)} KB${file.pageCount ? `, ${file.pageCount} pages` : ""})</a></p>` : ""}</article>`;
   },
 
   async page(path) {
