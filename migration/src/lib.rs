@@ -22,6 +22,13 @@ mod m20261129_000003_create_search_index;
 mod m20261201_000101_create_public_search_index;
 mod m20261201_000102_index_public_changes;
 
+/// The statements that fill the search indexes from `content_items`, for `quire import` to
+/// fill them again after it has written every item.
+pub mod search_fill {
+    pub use crate::m20261129_000003_create_search_index::{POSTGRES_FILL, SQLITE_FILL};
+    pub use crate::m20261201_000101_create_public_search_index::FILL as SQLITE_PUBLIC_FILL;
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

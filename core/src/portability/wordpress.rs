@@ -1,0 +1,565 @@
+//! `quire import-wordpress FILE.xml`: a WordPress export (WXR, the RSS file Tools → Export
+//! writes) into Quire, read as a stream. Posts become news articles, pages the page tree,
+//! attachments assets (from a local copy of `wp-content/uploads`; nothing is fetched).
+//! Post HTML is sanitised, turned into Markdown, and saved through the same services as an
+//! editor's save. Ids are UUIDv5 of the post's WordPress address (`<site>/?p=<id>`), so a
+//! second run finds everything already there and changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::content::changes::Changes;
+use crate::content::{ContentType, Viewer, history, read, slugs, write};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::media::{Storage, assets};
+
+/// One `<item>` of the file, with what Quire reads of it.
+#[derive(Debug, Default, Clone)]
+struct Post {
+    title: String,
+    link: String,
+    creator: String,
+    content: String,
+    excerpt: String,
+    id: u64,
+    date_gmt: String,
+    name: String,
+    status: String,
+    parent: u64,
+    menu_order: i32,
+    post_type: String,
+    attachment_url: String,
+    tags: Vec<String>,
+    meta: HashMap<String, String>,
+}
+
+/// What the file holds, one record at a time.
+enum Record {
+    Site(String),
+    Author { login: String, display_name: String },
+    Post(Box<Post>),
+}
+
+/// Reads a WXR file as a stream of records.
+struct Wxr {
+    reader: Reader<BufReader<File>>,
+    buf: Vec<u8>,
+    stack: Vec<String>,
+    text: String,
+    post: Option<Post>,
+    author: (String, String),
+    meta: (String, String),
+    tag: bool,
+}
+
+impl Wxr {
+    fn open(path: &Path) -> anyhow::Result<Wxr> {
+        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        Ok(Wxr {
+            reader: Reader::from_reader(BufReader::new(file)),
+            buf: Vec::new(),
+            stack: Vec::new(),
+            text: String::new(),
+            post: None,
+            author: Default::default(),
+            meta: Default::default(),
+            tag: false,
+        })
+    }
+
+    fn next(&mut self) -> anyhow::Result<Option<Record>> {
+        loop {
+            self.buf.clear();
+            let position = self.reader.buffer_position();
+            let event = self
+                .reader
+                .read_event_into(&mut self.buf)
+                .with_context(|| format!("reading the WordPress file near byte {position}"))?;
+            match event {
+                Event::Start(start) => {
+                    let name = start.name().as_ref().to_string();
+                    self.text.clear();
+                    match name.as_str() {
+                        "item" => self.post = Some(Post::default()),
+                        "category" => {
+                            self.tag = start.attributes().flatten().any(|a| {
+                                a.key.as_ref() == "domain" && a.value.as_ref() == "post_tag"
+                            });
+                        }
+                        _ => {}
+                    }
+                    self.stack.push(name);
+                }
+                Event::Text(text) => {
+                    let raw = text.xml10_content();
+                    self.text.push_str(&quick_xml::escape::unescape(&raw)?);
+                }
+                Event::CData(data) => self.text.push_str(&data.xml10_content()),
+                Event::GeneralRef(reference) => {
+                    let raw = format!("&{};", reference.xml10_content());
+                    self.text.push_str(&quick_xml::escape::unescape(&raw)?);
+                }
+                Event::End(_) => {
+                    let name = self.stack.pop().unwrap_or_default();
+                    let text = std::mem::take(&mut self.text);
+                    if let Some(record) = self.end(&name, text) {
+                        return Ok(Some(record));
+                    }
+                }
+                Event::Eof => return Ok(None),
+                _ => {}
+            }
+        }
+    }
+
+    /// What the end of element `name`, holding `text`, adds.
+    fn end(&mut self, name: &str, text: String) -> Option<Record> {
+        let parent = self.stack.last().map(String::as_str);
+        if let Some(post) = self.post.as_mut() {
+            let number = || text.trim().parse().unwrap_or_default();
+            match name {
+                "item" => return self.post.take().map(|p| Record::Post(Box::new(p))),
+                "title" => post.title = text,
+                "link" => post.link = text,
+                "dc:creator" => post.creator = text,
+                "content:encoded" => post.content = text,
+                "excerpt:encoded" => post.excerpt = text,
+                "wp:post_id" => post.id = number(),
+                "wp:post_date_gmt" => post.date_gmt = text,
+                "wp:post_name" => post.name = text,
+                "wp:status" => post.status = text,
+                "wp:post_parent" => post.parent = number(),
+                "wp:menu_order" => post.menu_order = text.trim().parse().unwrap_or_default(),
+                "wp:post_type" => post.post_type = text,
+                "wp:attachment_url" => post.attachment_url = text,
+                "category" if self.tag => post.tags.push(text.trim().to_string()),
+                "wp:meta_key" => self.meta.0 = text,
+                "wp:meta_value" => self.meta.1 = text,
+                "wp:postmeta" => {
+                    let (key, value) = std::mem::take(&mut self.meta);
+                    post.meta.insert(key, value);
+                }
+                _ => {}
+            }
+            return None;
+        }
+        match (name, parent) {
+            ("wp:base_site_url", _) | ("link", Some("channel")) => {
+                Some(Record::Site(text.trim().trim_end_matches('/').to_string()))
+            }
+            ("wp:author_login", _) => {
+                self.author.0 = text;
+                None
+            }
+            ("wp:author_display_name", _) => {
+                self.author.1 = text;
+                None
+            }
+            ("wp:author", _) => {
+                let (login, display_name) = std::mem::take(&mut self.author);
+                Some(Record::Author { login, display_name })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What an import did, and what it left out and why.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub site: String,
+    /// Created, by what they became ("news article (draft)" …).
+    pub imported: BTreeMap<String, usize>,
+    pub already_there: usize,
+    pub skipped: Vec<String>,
+    /// Old permalinks (path → the item's kind and slug), kept as redirects when Quire has
+    /// them.
+    pub permalinks: Vec<(String, String)>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Imported from WordPress ({}):", self.site)?;
+        for (what, count) in &self.imported {
+            writeln!(f, "  {what}: {count}")?;
+        }
+        writeln!(f, "Already there (left as they are): {}", self.already_there)?;
+        writeln!(f, "Skipped: {}", self.skipped.len())?;
+        for why in &self.skipped {
+            writeln!(f, "  {why}")?;
+        }
+        writeln!(
+            f,
+            "Redirects not recorded: {} old permalinks (Quire keeps no redirects yet):",
+            self.permalinks.len()
+        )?;
+        for (from, to) in &self.permalinks {
+            writeln!(f, "  {from} -> {to}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Report {
+    fn count(&mut self, what: String) {
+        *self.imported.entry(what).or_default() += 1;
+    }
+
+    fn skip(&mut self, post: &Post, why: impl fmt::Display) {
+        let kind = if post.post_type.is_empty() { "item" } else { &post.post_type };
+        self.skipped.push(format!("{kind} {} {:?}: {why}", post.id, post.title));
+    }
+}
+
+/// The id an item of the WordPress site at `site` is given in Quire.
+fn id_for(site: &str, wordpress_id: u64) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("{site}/?p={wordpress_id}").as_bytes())
+}
+
+/// What WordPress's status becomes: whether to publish and when, or why not to import.
+enum Fate {
+    Draft,
+    Publish(DateTime<Utc>),
+    Schedule(DateTime<Utc>),
+    Skip(&'static str),
+}
+
+fn fate(post: &Post) -> Fate {
+    let date = NaiveDateTime::parse_from_str(post.date_gmt.trim(), "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|d| d.and_utc());
+    match (post.status.as_str(), date) {
+        ("publish", Some(at)) => Fate::Publish(at),
+        ("future", Some(at)) => Fate::Schedule(at),
+        ("publish" | "future", None) => Fate::Skip("its date is missing or unreadable"),
+        ("draft" | "pending" | "private", _) => Fate::Draft,
+        ("trash", _) => Fate::Skip("it is in WordPress's trash"),
+        ("auto-draft", _) => Fate::Skip("it is an automatic draft, never saved"),
+        _ => Fate::Skip("its status is not one Quire knows"),
+    }
+}
+
+/// Where an attachment's file is in the uploads folder.
+fn upload_path(post: &Post) -> Option<String> {
+    if let Some(file) = post.meta.get("_wp_attached_file").filter(|f| !f.is_empty()) {
+        return Some(file.clone());
+    }
+    post.attachment_url.split_once("/wp-content/uploads/").map(|(_, rest)| rest.to_string())
+}
+
+/// WordPress keeps paragraphs as blank lines and adds `<p>` when it shows a post; the
+/// Markdown needs them, so they are added the same way first.
+fn paragraphs(html: &str) -> String {
+    const BLOCKS: &[&str] = &[
+        "<p",
+        "<ul",
+        "<ol",
+        "<h1",
+        "<h2",
+        "<h3",
+        "<h4",
+        "<h5",
+        "<h6",
+        "<blockquote",
+        "<div",
+        "<figure",
+        "<table",
+        "<pre",
+        "<hr",
+        "<!--",
+        "<script",
+        "<style",
+    ];
+    let html = html.replace("\r\n", "\n");
+    html.split("\n\n")
+        .map(str::trim)
+        .filter(|chunk| !chunk.is_empty())
+        .map(|chunk| {
+            let lower = chunk.to_ascii_lowercase();
+            if BLOCKS.iter().any(|tag| lower.starts_with(tag)) {
+                chunk.to_string()
+            } else {
+                format!("<p>{}</p>", chunk.replace('\n', "<br>\n"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Post HTML as Markdown: scripts, styles and event handlers are removed before the
+/// conversion, so none reaches even the stored Markdown.
+pub fn to_markdown(html: &str) -> anyhow::Result<String> {
+    let clean = ammonia::Builder::default().clean(&paragraphs(html)).to_string();
+    Ok(htmd::convert(&clean)?.trim().to_string())
+}
+
+/// The path of a URL (`https://example.org/2014/01/hello/` → `/2014/01/hello/`).
+fn url_path(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = &rest[rest.find('/')?..];
+    (path != "/").then(|| path.to_string())
+}
+
+struct Site {
+    url: String,
+    authors: HashMap<String, String>,
+    /// WordPress attachment id → asset id; attachment URL → the asset's file path.
+    assets: HashMap<u64, Uuid>,
+    files: Vec<(String, String)>,
+}
+
+/// Imports the WordPress export `file`, its attachments from `uploads`.
+pub async fn import(
+    db: &Db,
+    storage: &Storage,
+    file: &Path,
+    uploads: Option<&Path>,
+) -> anyhow::Result<Report> {
+    let mut report = Report::default();
+    let mut site =
+        Site { url: String::new(), authors: HashMap::new(), assets: HashMap::new(), files: vec![] };
+
+    // First pass: the site, its authors and its attachments, which posts refer to.
+    let mut wxr = Wxr::open(file)?;
+    while let Some(record) = wxr.next()? {
+        match record {
+            Record::Site(url) if site.url.is_empty() => site.url = url,
+            Record::Author { login, display_name } => {
+                site.authors.insert(login, display_name);
+            }
+            Record::Post(post) if post.post_type == "attachment" => {
+                attachment(db, storage, &mut site, uploads, &post, &mut report).await?;
+            }
+            _ => {}
+        }
+    }
+    if site.url.is_empty() {
+        bail!("{} is not a WordPress export: it names no site", file.display());
+    }
+    report.site = site.url.clone();
+
+    // Second pass: posts as they come; pages once all are read, parents first.
+    let mut pages = Vec::new();
+    let mut wxr = Wxr::open(file)?;
+    while let Some(record) = wxr.next()? {
+        let Record::Post(post) = record else {
+            continue;
+        };
+        match post.post_type.as_str() {
+            "post" => item(db, &site, ContentType::NewsArticle, &post, None, &mut report).await?,
+            "page" => pages.push(*post),
+            "attachment" => {}
+            "nav_menu_item" | "revision" | "wp_navigation" | "wp_global_styles" => {}
+            other => report.skip(&post, format!("Quire has no place for the type `{other}`")),
+        }
+    }
+    let ids: HashMap<u64, Uuid> = pages.iter().map(|p| (p.id, id_for(&site.url, p.id))).collect();
+    let mut done: Vec<u64> = vec![0];
+    while !pages.is_empty() {
+        let (ready, waiting): (Vec<Post>, Vec<Post>) = pages
+            .into_iter()
+            .partition(|p| done.contains(&p.parent) || !ids.contains_key(&p.parent));
+        if ready.is_empty() {
+            for page in &waiting {
+                report.skip(page, "its parents form a loop");
+            }
+            break;
+        }
+        for page in ready {
+            let parent = if page.parent == 0 {
+                None
+            } else if let Some(id) = ids.get(&page.parent) {
+                Some(*id)
+            } else {
+                report.skip(&page, "its parent is not in the file; imported at the top");
+                None
+            };
+            done.push(page.id);
+            item(db, &site, ContentType::Page, &page, parent, &mut report).await?;
+        }
+        pages = waiting;
+    }
+    tracing::info!(site = %site.url, skipped = report.skipped.len(), "WordPress site imported");
+    Ok(report)
+}
+
+async fn attachment(
+    db: &Db,
+    storage: &Storage,
+    site: &mut Site,
+    uploads: Option<&Path>,
+    post: &Post,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let id = id_for(&site.url, post.id);
+    let remember = |site: &mut Site, asset: &quire_entity::asset::Model| {
+        site.assets.insert(post.id, asset.id);
+        if !post.attachment_url.is_empty() {
+            let path = format!("/files/{}/{}", asset.id, asset.filename);
+            site.files.push((post.attachment_url.clone(), path));
+        }
+    };
+    if let Some(asset) = assets::find(db.conn(), id).await.map_err(ApiError::into_anyhow)? {
+        remember(site, &asset);
+        report.already_there += 1;
+        return Ok(());
+    }
+    let Some(uploads) = uploads else {
+        report.skip(post, "no uploads folder was given (--uploads)");
+        return Ok(());
+    };
+    let Some(relative) = upload_path(post).filter(|p| !p.split('/').any(|s| s == "..")) else {
+        report.skip(post, "it names no file");
+        return Ok(());
+    };
+    let path: PathBuf = uploads.join(&relative);
+    let Ok(content) = File::open(&path) else {
+        report.skip(post, format_args!("{relative} is not in the uploads folder"));
+        return Ok(());
+    };
+    let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let alt = post.meta.get("_wp_attachment_image_alt").cloned().filter(|a| !a.is_empty());
+    let incoming = || Ok(assets::Incoming { filename, content });
+    match assets::upload_with_id(db, storage, &Actor::System, id, incoming, alt, u64::MAX).await {
+        Ok(asset) => {
+            remember(site, &asset);
+            report.count("assets".into());
+        }
+        Err(ApiError::BadUserInput { message, .. }) => report.skip(post, message),
+        Err(other) => return Err(other.into_anyhow()),
+    }
+    Ok(())
+}
+
+/// Creates a post or page, unless it is there already.
+async fn item(
+    db: &Db,
+    site: &Site,
+    kind: ContentType,
+    post: &Post,
+    parent: Option<Uuid>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let id = id_for(&site.url, post.id);
+    if read::find(db.conn(), Viewer::Staff, None, id)
+        .await
+        .map_err(ApiError::into_anyhow)?
+        .is_some()
+    {
+        report.already_there += 1;
+        return Ok(());
+    }
+    let fate = fate(post);
+    if let Fate::Skip(why) = fate {
+        report.skip(post, why);
+        return Ok(());
+    }
+    let mut html = post.content.clone();
+    for (url, path) in &site.files {
+        html = html.replace(url, path);
+    }
+    let body = to_markdown(&html)?;
+    let summary = to_markdown(&post.excerpt)?;
+    let hero = post.meta.get("_thumbnail_id").and_then(|t| t.trim().parse::<u64>().ok());
+    let hero_image = hero.and_then(|h| site.assets.get(&h).copied());
+    if let (Some(h), None) = (hero, hero_image) {
+        report.skip(post, format_args!("its featured image ({h}) was not imported; left out"));
+    }
+    let title = match post.title.trim() {
+        "" => format!("Untitled (WordPress {} {})", post.post_type, post.id),
+        title => title.to_string(),
+    };
+    let slug = slugs::check(post.name.trim()).ok().or_else(|| {
+        let made = slug::slugify(post.name.trim());
+        slugs::check(&made).ok()
+    });
+    let author = site.authors.get(&post.creator).cloned().or_else(|| Some(post.creator.clone()));
+    let changes = Changes {
+        title: Some(title),
+        slug: slug.clone(),
+        summary: Some(Some(summary)),
+        body: Some(Some(body).filter(|b| !b.is_empty())),
+        parent_id: parent.map(Some),
+        position: (kind == ContentType::Page).then_some(post.menu_order),
+        tags: (kind == ContentType::NewsArticle).then(|| post.tags.clone()),
+        author_name: (kind == ContentType::NewsArticle).then_some(author).flatten().map(Some),
+        hero_image_id: (kind == ContentType::NewsArticle).then_some(hero_image).flatten().map(Some),
+        ..Changes::default()
+    };
+    let system = Actor::System;
+    let created = match write::create_with_id(db, &system, kind, id, changes).await {
+        Ok(created) => created,
+        Err(ApiError::BadUserInput { message, .. }) => {
+            report.skip(post, message);
+            return Ok(());
+        }
+        Err(other) => return Err(other.into_anyhow()),
+    };
+    let global = crate::ids::encode(history::type_name(kind), id);
+    let label = crate::content::label(kind);
+    let what = match fate {
+        Fate::Publish(at) => {
+            write::publish(db, &system, kind, &global, Some(at)).await.map_err(api)?;
+            label.to_string()
+        }
+        Fate::Schedule(at) => {
+            write::publish(db, &system, kind, &global, Some(at)).await.map_err(api)?;
+            format!("{label} (scheduled)")
+        }
+        Fate::Draft | Fate::Skip(_) => format!("{label} (draft)"),
+    };
+    report.count(what);
+    if let Some(from) = url_path(&post.link) {
+        let to = match kind {
+            ContentType::Page => format!("page {}", created.path.unwrap_or_default()),
+            _ => format!("{label} {}", created.slug.unwrap_or_default()),
+        };
+        report.permalinks.push((from, to));
+    }
+    Ok(())
+}
+
+fn api(err: ApiError) -> anyhow::Error {
+    err.into_anyhow()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_becomes_markdown_without_scripts() {
+        let html = "Hello <strong>there</strong>.\n\n<ul><li>one</li><li>two</li></ul>\n\n\
+                    <script>alert(1)</script><a href=\"https://example.org/\" onclick=\"x()\">a link</a>";
+        let markdown = to_markdown(html).unwrap();
+        assert!(markdown.contains("Hello **there**."), "{markdown}");
+        assert!(markdown.contains("one") && markdown.contains("two"), "{markdown}");
+        assert!(markdown.contains("[a link](https://example.org/)"), "{markdown}");
+        assert!(!markdown.contains("script") && !markdown.contains("alert"), "{markdown}");
+        assert!(!markdown.contains("onclick"), "{markdown}");
+    }
+
+    #[test]
+    fn ids_are_the_same_every_run_and_differ_by_site() {
+        assert_eq!(id_for("https://a.example", 4), id_for("https://a.example", 4));
+        assert_ne!(id_for("https://a.example", 4), id_for("https://b.example", 4));
+    }
+
+    #[test]
+    fn permalinks_are_paths() {
+        assert_eq!(url_path("https://example.org/2014/01/hello/").unwrap(), "/2014/01/hello/");
+        assert_eq!(url_path("https://example.org/?p=4").unwrap(), "/?p=4");
+        assert_eq!(url_path("https://example.org/"), None);
+    }
+}
