@@ -29,6 +29,7 @@ mod metrics;
 mod newsletter;
 mod pagination;
 mod persistence;
+mod portability;
 mod preview;
 mod revisions;
 mod s3;

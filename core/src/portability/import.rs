@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -19,6 +20,10 @@ use super::{KINDS, count_kind, import_kind};
 use crate::db::Db;
 use crate::media::Storage;
 use crate::search;
+
+/// Kinds a new database may hold before any import (the signing keys `quire serve` makes at
+/// its first start): they do not make it a site, and the export's replace them.
+const REPLACED: &[&str] = &["settings"];
 
 /// A finished import: rows per kind, and stored files.
 #[derive(Debug)]
@@ -81,7 +86,7 @@ pub async fn import(db: &Db, storage: &Storage, dir: &Path) -> anyhow::Result<Im
 
     let tx = db.write().await?;
     let mut found = Vec::new();
-    for kind in KINDS {
+    for kind in KINDS.iter().filter(|k| !REPLACED.contains(k)) {
         let count = count_kind(kind, &tx).await?;
         if count > 0 {
             found.push(format!("{count} {kind}"));
@@ -99,6 +104,9 @@ pub async fn import(db: &Db, storage: &Storage, dir: &Path) -> anyhow::Result<Im
         store(storage, dir, asset).await.with_context(|| format!("storing asset {}", asset.id))?;
     }
 
+    for kind in REPLACED {
+        tx.execute_unprepared(&format!("DELETE FROM \"{kind}\"")).await?;
+    }
     let mut kinds = BTreeMap::new();
     for kind in KINDS {
         let Some(&expected) = manifest.kinds.get(*kind) else {
