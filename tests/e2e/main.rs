@@ -43,3 +43,4 @@ mod trash;
 mod users;
 mod visibility;
 mod webhooks;
+mod wordpress;

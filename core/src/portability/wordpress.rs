@@ -258,36 +258,57 @@ fn upload_path(post: &Post) -> Option<String> {
     post.attachment_url.split_once("/wp-content/uploads/").map(|(_, rest)| rest.to_string())
 }
 
-/// WordPress keeps paragraphs as blank lines and adds `<p>` when it shows a post; the
-/// Markdown needs them, so they are added the same way first.
+/// Tags that stand as blocks of their own: never wrapped in a paragraph.
+const BLOCKS: &[&str] = &[
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "div",
+    "figure",
+    "figcaption",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "pre",
+    "hr",
+    "script",
+    "style",
+];
+
+/// WordPress keeps paragraphs as blank lines and adds `<p>` when it shows a post (its
+/// `wpautop`); the Markdown needs them, so they are added the same way first: blocks are
+/// set apart, and each run of text between blank lines becomes a paragraph.
 fn paragraphs(html: &str) -> String {
-    const BLOCKS: &[&str] = &[
-        "<p",
-        "<ul",
-        "<ol",
-        "<h1",
-        "<h2",
-        "<h3",
-        "<h4",
-        "<h5",
-        "<h6",
-        "<blockquote",
-        "<div",
-        "<figure",
-        "<table",
-        "<pre",
-        "<hr",
-        "<!--",
-        "<script",
-        "<style",
-    ];
-    let html = html.replace("\r\n", "\n");
+    let mut html = html.replace("\r\n", "\n").replace("<!--", "\n\n<!--").replace("-->", "-->\n\n");
+    for tag in BLOCKS {
+        for open in [format!("<{tag}>"), format!("<{tag} ")] {
+            html = html.replace(&open, &format!("\n\n{open}"));
+        }
+        let close = format!("</{tag}>");
+        html = html.replace(&close, &format!("{close}\n\n"));
+    }
     html.split("\n\n")
         .map(str::trim)
         .filter(|chunk| !chunk.is_empty())
         .map(|chunk| {
-            let lower = chunk.to_ascii_lowercase();
-            if BLOCKS.iter().any(|tag| lower.starts_with(tag)) {
+            let block = chunk.starts_with("<!--")
+                || BLOCKS.iter().any(|tag| {
+                    let rest = chunk.strip_prefix('<').map(|r| r.trim_start_matches('/'));
+                    rest.and_then(|r| r.strip_prefix(tag))
+                        .is_some_and(|r| r.starts_with(['>', ' ', '/']))
+                });
+            if block {
                 chunk.to_string()
             } else {
                 format!("<p>{}</p>", chunk.replace('\n', "<br>\n"))
@@ -517,7 +538,11 @@ async fn item(
             write::publish(db, &system, kind, &global, Some(at)).await.map_err(api)?;
             format!("{label} (scheduled)")
         }
-        Fate::Draft | Fate::Skip(_) => format!("{label} (draft)"),
+        Fate::Draft | Fate::Skip(_) => {
+            // A draft's address was never public: nothing links to it.
+            report.count(format!("{label} (draft)"));
+            return Ok(());
+        }
     };
     report.count(what);
     if let Some(from) = url_path(&post.link) {
@@ -537,6 +562,15 @@ fn api(err: ApiError) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paragraphs_are_made_as_wordpress_makes_them() {
+        let html = "One\ntwo\n\nThree:\n<ul>\n\t<li>a</li>\n</ul>\n<h2>Four</h2>";
+        assert_eq!(
+            paragraphs(html),
+            "<p>One<br>\ntwo</p>\n<p>Three:</p>\n<ul>\n<li>a</li>\n</ul>\n<h2>Four</h2>"
+        );
+    }
 
     #[test]
     fn html_becomes_markdown_without_scripts() {
