@@ -247,6 +247,9 @@ async fn moves(
     same_folders(from, to);
     assert_eq!(&answers(app, site).await, before);
     signs_in_as_before(app, site).await;
+    // Writing goes on where the old site stopped (the change journal's numbers included).
+    let created = create(app, &site.token, "NewsArticle", "{ title: \"After the move\" }").await;
+    assert_eq!(created["version"], 1);
 }
 
 /// Export, import into a new database, export again: the same folder.
@@ -345,3 +348,72 @@ async fn import_refuses_a_site_and_a_changed_export(mut app: TestApp) {
     assert_eq!(rows(&empty).await, before);
 }
 e2e!(import_refuses_a_site_and_a_changed_export);
+
+/// The rows of `kind` in an export, as JSON.
+fn rows_of(dir: &Path, kind: &str) -> Vec<Value> {
+    std::fs::read_to_string(dir.join(format!("{kind}.jsonl")))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// An export taken while an editor writes is the site at one moment: every item has exactly
+/// the revisions of its versions, and nothing refers to an item that is not there.
+async fn an_export_while_editors_write_is_one_moment(app: TestApp) {
+    let token = crate::fixtures::editor(&app).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = tokio::spawn({
+        let (stop, url) = (stop.clone(), app.url("/graphql"));
+        async move {
+            let client = crate::support::http_client();
+            let post = |query: String| {
+                client.post(&url).bearer_auth(&token).json(&json!({ "query": query })).send()
+            };
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let created: Value = post(format!(
+                    "mutation {{ createNewsArticle(input: {{ title: \"Written {n}\" }}) {{ id }} }}"
+                ))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+                let id = created["data"]["createNewsArticle"]["id"].as_str().unwrap().to_string();
+                post(format!(
+                    "mutation {{ updateNewsArticle(id: \"{id}\", input: {{ summary: \"Then changed\" }}) {{ id }} }}"
+                ))
+                .await
+                .unwrap();
+            }
+            n
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().join("export");
+    let exported = export(&app, &dir, &[]).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.unwrap();
+    succeeded(&exported);
+
+    let items = rows_of(&dir, "content_items");
+    assert!(!items.is_empty() && items.len() < written + 1, "{} of {written}", items.len());
+    let revisions = rows_of(&dir, "revisions");
+    for item in &items {
+        let mut versions: Vec<i64> = revisions
+            .iter()
+            .filter(|r| r["content_id"] == item["id"])
+            .map(|r| r["version"].as_i64().unwrap())
+            .collect();
+        versions.sort();
+        let expected: Vec<i64> = (1..=item["version"].as_i64().unwrap()).collect();
+        assert_eq!(versions, expected, "the revisions of {}", item["id"]);
+    }
+    let ids: std::collections::HashSet<&Value> = items.iter().map(|i| &i["id"]).collect();
+    assert!(revisions.iter().all(|r| ids.contains(&r["content_id"])));
+    assert!(rows_of(&dir, "content_changes").iter().all(|c| ids.contains(&c["content_id"])));
+}
+e2e!(an_export_while_editors_write_is_one_moment);
