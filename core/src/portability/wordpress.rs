@@ -34,6 +34,7 @@ struct Post {
     excerpt: String,
     id: u64,
     date_gmt: String,
+    date: String,
     name: String,
     status: String,
     parent: u64,
@@ -101,14 +102,10 @@ impl Wxr {
                     }
                     self.stack.push(name);
                 }
-                Event::Text(text) => {
-                    let raw = text.xml10_content();
-                    self.text.push_str(&quick_xml::escape::unescape(&raw)?);
-                }
+                Event::Text(text) => push_escaped(&mut self.text, &text.xml10_content()),
                 Event::CData(data) => self.text.push_str(&data.xml10_content()),
                 Event::GeneralRef(reference) => {
-                    let raw = format!("&{};", reference.xml10_content());
-                    self.text.push_str(&quick_xml::escape::unescape(&raw)?);
+                    push_escaped(&mut self.text, &format!("&{};", reference.xml10_content()));
                 }
                 Event::End(_) => {
                     let name = self.stack.pop().unwrap_or_default();
@@ -137,6 +134,7 @@ impl Wxr {
                 "excerpt:encoded" => post.excerpt = text,
                 "wp:post_id" => post.id = number(),
                 "wp:post_date_gmt" => post.date_gmt = text,
+                "wp:post_date" => post.date = text,
                 "wp:post_name" => post.name = text,
                 "wp:status" => post.status = text,
                 "wp:post_parent" => post.parent = number(),
@@ -172,6 +170,15 @@ impl Wxr {
             }
             _ => None,
         }
+    }
+}
+
+/// Adds escaped text, unescaped; an entity XML does not define (HTML's `&nbsp;` in a file
+/// that should not hold one) is kept as written.
+fn push_escaped(text: &mut String, raw: &str) {
+    match quick_xml::escape::unescape(raw) {
+        Ok(unescaped) => text.push_str(&unescaped),
+        Err(_) => text.push_str(raw),
     }
 }
 
@@ -236,9 +243,10 @@ enum Fate {
 }
 
 fn fate(post: &Post) -> Fate {
-    let date = NaiveDateTime::parse_from_str(post.date_gmt.trim(), "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .map(|d| d.and_utc());
+    // The time in UTC; WordPress leaves it empty (zeros) in some exports, and then its local
+    // time is the best there is.
+    let parse = |text: &str| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S").ok();
+    let date = parse(&post.date_gmt).or_else(|| parse(&post.date)).map(|d| d.and_utc());
     match (post.status.as_str(), date) {
         ("publish", Some(at)) => Fate::Publish(at),
         ("future", Some(at)) => Fate::Schedule(at),
@@ -588,6 +596,31 @@ mod tests {
     fn ids_are_the_same_every_run_and_differ_by_site() {
         assert_eq!(id_for("https://a.example", 4), id_for("https://a.example", 4));
         assert_ne!(id_for("https://a.example", 4), id_for("https://b.example", 4));
+    }
+
+    #[test]
+    fn the_file_is_read_as_a_stream_of_records() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            file.path(),
+            "<rss xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>\
+             <link>https://example.org/</link>\
+             <item><title>Heads &amp; teachers&#8217; day &nbsp;</title><wp:post_id>7</wp:post_id>\
+             <wp:post_date>2014-01-02 10:00:00</wp:post_date>\
+             <wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt><wp:status>publish</wp:status>\
+             <wp:post_parent/></item></channel></rss>",
+        )
+        .unwrap();
+        let mut wxr = Wxr::open(file.path()).unwrap();
+        let Some(Record::Site(site)) = wxr.next().unwrap() else { panic!("no site") };
+        assert_eq!(site, "https://example.org");
+        let Some(Record::Post(post)) = wxr.next().unwrap() else { panic!("no post") };
+        assert_eq!(post.title, "Heads & teachers\u{2019} day &nbsp;");
+        assert_eq!(post.id, 7);
+        assert!(
+            matches!(fate(&post), Fate::Publish(at) if at.to_rfc3339() == "2014-01-02T10:00:00+00:00")
+        );
+        assert!(wxr.next().unwrap().is_none());
     }
 
     #[test]
