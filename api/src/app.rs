@@ -25,6 +25,7 @@ use quire_core::media::downloads::DownloadCounter;
 use quire_core::media::variants::Variants;
 use quire_core::media::{Media, Storage, leftovers, signed};
 use quire_core::newsletter::{self, mail::MailWorker};
+use quire_core::site::settings::Defaults;
 use quire_core::users::LoginLimiter;
 use quire_core::webhooks::{RetryPolicy, Targets};
 
@@ -49,6 +50,8 @@ impl App {
         let url = config.database.url();
         let mut db = Db::connect_and_migrate(&url, config.pool_size()).await?;
         tracing::info!(database = %db::redact(&url), "database ready");
+        let public_url = config.media.public_url.as_deref();
+        db = db.with_site_defaults(Defaults::from_config(&config.feeds, public_url));
         if let Some(replica) = &config.database_read_url {
             db = db.with_replica(replica, config.pool_size()).await?;
             tracing::info!(replica = %db::redact(replica), "public reads go to the replica");

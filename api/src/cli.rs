@@ -89,7 +89,8 @@ pub enum Command {
         database: DatabaseArgs,
     },
     /// Write the whole site (content with every revision, people, token hashes, webhooks,
-    /// settings, subscribers and every stored file) into DIR, safely while Quire serves.
+    /// settings, menus, redirects, subscribers and every stored file) into DIR, safely while
+    /// Quire serves.
     Export {
         /// A new or empty folder; see docs/portability.md for what goes in it.
         dir: PathBuf,

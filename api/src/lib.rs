@@ -1,6 +1,10 @@
 //! Quire's interfaces: the HTTP server, the GraphQL schema and the command line, with the
 //! workers they start, over the domain in `quire-core`.
 
+// The schema's types nest deeply (content ↔ related content ↔ menus); async-graphql's
+// generated resolvers need more than the default recursion limit to compile.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod cli;
 pub mod config;

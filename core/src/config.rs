@@ -127,7 +127,7 @@ pub struct FeedConfig {
     pub feed_news_link: String,
 
     /// Where a press release is read, as for `--feed-news-link`.
-    #[arg(long, env = "QUIRE_FEED_PRESS_RELEASE_LINK", default_value = "/press-releases/{slug}")]
+    #[arg(long, env = "QUIRE_FEED_PRESS_RELEASE_LINK", default_value = "/press/{slug}")]
     pub feed_press_release_link: String,
 
     /// How many of the newest items a feed holds (at most 500).
@@ -145,7 +145,7 @@ impl Default for FeedConfig {
             feed_site_url: None,
             feed_site_name: "Quire".to_string(),
             feed_news_link: "/news/{slug}".to_string(),
-            feed_press_release_link: "/press-releases/{slug}".to_string(),
+            feed_press_release_link: "/press/{slug}".to_string(),
             feed_limit: 50,
             feed_max_age: 60,
         }

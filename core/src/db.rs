@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::commits::CHANNEL;
 use crate::commits::Commits;
 use crate::content::Viewer;
+use crate::site::settings::Defaults;
 
 /// A database handle: the pool, a count of the SQL statements it has run (for tests and
 /// metrics), and on SQLite a lock that lets one write transaction run at a time.
@@ -31,6 +32,9 @@ pub struct Db {
     write_lock: Option<Arc<Mutex<()>>>,
     statements: Arc<AtomicU64>,
     commits: Commits,
+    /// What the site settings are where editors set nothing: every service that makes a
+    /// front-end address reads the settings over these.
+    site_defaults: Arc<Defaults>,
 }
 
 tokio::task_local! {
@@ -121,7 +125,14 @@ impl Db {
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut conn, &statements);
         let write_lock = is_sqlite.then(|| Arc::new(Mutex::new(())));
-        Ok(Db { conn, replica: None, write_lock, statements, commits: Commits::default() })
+        Ok(Db {
+            conn,
+            replica: None,
+            write_lock,
+            statements,
+            commits: Commits::default(),
+            site_defaults: Arc::new(Defaults::default()),
+        })
     }
 
     /// Sends the public's reads to a read replica of this (PostgreSQL) database.
@@ -202,6 +213,16 @@ impl Db {
             }
             _ => (0, 0),
         }
+    }
+
+    /// Sets what the site settings are where editors set nothing (from the command line).
+    pub fn with_site_defaults(mut self, defaults: Defaults) -> Db {
+        self.site_defaults = Arc::new(defaults);
+        self
+    }
+
+    pub fn site_defaults(&self) -> &Defaults {
+        &self.site_defaults
     }
 
     /// SQL statements run through this handle since it was opened, but for background

@@ -26,6 +26,7 @@ pub mod portability;
 pub mod preview;
 pub mod search;
 pub mod seed;
+pub mod site;
 pub mod tls;
 pub mod tokens;
 pub mod users;

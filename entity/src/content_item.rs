@@ -71,6 +71,15 @@ pub struct Model {
     pub body_html: Option<String>,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
+    /// The image for link previews; the item's own image (hero, cover) when left out.
+    #[serde(default)]
+    pub seo_image_id: Option<Uuid>,
+    /// Where search engines should find this content, when not at its own address.
+    #[serde(default)]
+    pub canonical_url: Option<String>,
+    /// Kept out of the sitemap, and search engines are asked not to index it.
+    #[serde(default)]
+    pub no_index: bool,
     pub author_name: Option<String>,
     pub hero_image_id: Option<Uuid>,
     pub notes_to_editors: Option<String>,

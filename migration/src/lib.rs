@@ -21,6 +21,11 @@ mod m20261129_000002_create_newsletter_subscribers;
 mod m20261129_000003_create_search_index;
 mod m20261201_000101_create_public_search_index;
 mod m20261201_000102_index_public_changes;
+mod m20261201_000201_add_content_seo_columns;
+mod m20261201_000202_create_site_settings;
+mod m20261201_000203_create_menus;
+mod m20261201_000204_create_content_relations;
+mod m20261201_000205_create_redirects;
 
 /// The statements that fill the search indexes from `content_items`, for `quire import` to
 /// fill them again after it has written every item.
@@ -53,6 +58,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_search_index::Migration),
             Box::new(m20261201_000101_create_public_search_index::Migration),
             Box::new(m20261201_000102_index_public_changes::Migration),
+            Box::new(m20261201_000201_add_content_seo_columns::Migration),
+            Box::new(m20261201_000202_create_site_settings::Migration),
+            Box::new(m20261201_000203_create_menus::Migration),
+            Box::new(m20261201_000204_create_content_relations::Migration),
+            Box::new(m20261201_000205_create_redirects::Migration),
         ]
     }
 }

@@ -136,6 +136,17 @@ async fn fill(app: &TestApp) -> Site {
     crate::fixtures::published(app, &token, "Page", &child).await;
     let booklet = format!("{{ title: \"Pillars\", fileId: \"{}\" }}", file["id"].as_str().unwrap());
     crate::fixtures::published(app, &token, "Booklet", &booklet).await;
+
+    // The site's structure: settings, a menu, a redirect, related content.
+    let structure = [
+        "mutation { updateSiteSettings(input: { name: \"Moving Co\", url: \"https://moving.example\" }) { version } }".to_string(),
+        format!("mutation {{ saveMenu(name: \"main\", items: [{{ label: \"About\", targetId: \"{about}\" }}, {{ label: \"Elsewhere\", url: \"https://example.org/\" }}]) {{ version }} }}"),
+        "mutation { createRedirect(input: { from: \"/old-about\", to: \"/about\" }) { id } }".to_string(),
+        format!("mutation {{ updateNewsArticle(id: \"{article}\", input: {{ relatedIds: [\"{about}\"] }}) {{ version }} }}"),
+    ];
+    for mutation in structure {
+        data(&app.gql_as(&token, &mutation, json!({})).await);
+    }
     Site { token, email: email.to_string(), article }
 }
 
@@ -149,10 +160,15 @@ const STAFF: &str = "query($id: ID!) {
   revisions(id: $id, first: 10) { edges { node { id version createdAt snapshot } } }
   users { id email role }
   apiTokens { id name role }
+  siteSettings { name url version }
+  menus { name version items { label url target { id } } }
+  redirects(first: 10) { nodes { id from to permanent automatic createdAt } }
 }";
 
 const PUBLIC: &str = "{
-  news(first: 10) { edges { node { id title bodyHtml heroImage { url } } } }
+  news(first: 10) { edges { node { id title url bodyHtml heroImage { url } related { id } } } }
+  menu(name: \"main\") { items { label url } }
+  redirect(path: \"/old-about\") { to permanent }
   booklets(first: 10) { edges { node { id file { url } } } }
   page(path: \"about/our-team\") { title parent { title } }
 }";

@@ -1,6 +1,6 @@
 //! `quire import-wordpress`: a WordPress export (tests/e2e/wordpress/export.xml, written
 //! from the WXR format) comes in as news articles, a page tree and assets, sanitised,
-//! statuses kept, and a second run changes nothing.
+//! statuses kept, old permalinks redirected, and a second run changes nothing.
 
 use std::path::Path;
 
@@ -55,9 +55,11 @@ async fn a_wordpress_site_comes_in(app: TestApp) {
         "assets: 1",
         "annual-report.pdf is not in the uploads folder",
         "in WordPress's trash",
-        "Redirects not recorded: 5 old permalinks",
-        "/2014/01/13/2014-programmes-now-available/ -> news article 2014-programmes-now-available",
-        "/about/our-network/senior-leaders/ -> page about/our-network/senior-leaders",
+        "Redirects recorded from old permalinks: 2",
+        "/2014/01/13/2014-programmes-now-available/ -> /news/2014-programmes-now-available",
+        "/2099/06/01/summer-conference-announced/ -> /news/summer-conference-announced",
+        "Redirects not recorded: 3",
+        "/about/our-network/senior-leaders/: the item is at this address already",
     ] {
         assert!(printed.contains(line), "{line:?} missing from:\n{printed}");
     }
@@ -115,9 +117,20 @@ async fn a_wordpress_site_comes_in(app: TestApp) {
     let vacancies = "{ page(path: \"vacancies\") { title } }";
     assert_eq!(data(&app.gql(vacancies, json!({})).await)["page"], Value::Null);
 
+    // Old permalinks lead to the items' new addresses, for those who may see them.
+    let redirect = "query($p: String!) { redirect(path: $p) { to permanent } }";
+    let old = json!({ "p": "/2014/01/13/2014-programmes-now-available/" });
+    assert_eq!(
+        data(&app.gql(redirect, old).await)["redirect"],
+        json!({ "to": "/news/2014-programmes-now-available", "permanent": true })
+    );
+    let scheduled = json!({ "p": "/2099/06/01/summer-conference-announced/" });
+    assert_eq!(data(&app.gql(redirect, scheduled).await)["redirect"], Value::Null);
+
     // A second run changes nothing.
     let again = import_wordpress(&app, uploads.path()).await;
     assert!(again.contains("Already there (left as they are): 8"), "{again}");
+    assert!(again.contains("Redirects recorded from old permalinks: 0"), "{again}");
     assert!(!again.contains("news article:") && !again.contains("page:"), "{again}");
     assert_eq!(data(&app.gql_as(&token, NEWS, json!({})).await), &news);
 }

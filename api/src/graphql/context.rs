@@ -10,6 +10,7 @@ use quire_core::auth::Actor;
 use quire_core::content::Viewer;
 use quire_core::db::Db;
 use quire_core::error::{ApiError, ApiResult};
+use quire_core::site::settings::SiteSettings;
 use quire_core::users::LoginLimiter;
 
 /// Per-request data, added by the HTTP layer after authentication.
@@ -17,12 +18,15 @@ pub struct RequestContext {
     pub actor: Actor,
     pub client_ip: Option<IpAddr>,
     pub loader: BatchLoader<ContentLoader>,
+    /// The site settings, read at most once per request, by whatever first needs them
+    /// (`url`, `seo`, menus, redirects).
+    pub site: tokio::sync::OnceCell<SiteSettings>,
 }
 
 impl RequestContext {
     pub fn new(db: Db, actor: Actor, client_ip: Option<IpAddr>) -> Self {
         let loader = BatchLoader::new(ContentLoader::new(db, actor.viewer()));
-        RequestContext { actor, client_ip, loader }
+        RequestContext { actor, client_ip, loader, site: tokio::sync::OnceCell::new() }
     }
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use quire_core::content::{Item, Viewer, read, tags};
 use quire_core::db::Db;
+use quire_core::site::related;
 
 pub struct ContentLoader {
     db: Db,
@@ -90,5 +91,18 @@ impl Loader<AssetById> for ContentLoader {
     async fn load(&self, keys: &[AssetById]) -> LoadResult<AssetById, asset::Model> {
         let rows = quire_core::media::assets::by_ids(self.reads(), ids(keys, |k| k.0)).await?;
         Ok(rows.into_iter().map(|a| (AssetById(a.id), a)).collect())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RelatedByItem(pub Uuid);
+
+impl Loader<RelatedByItem> for ContentLoader {
+    type Value = Vec<Item>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RelatedByItem]) -> LoadResult<RelatedByItem, Vec<Item>> {
+        let found = related::of_items(self.reads(), self.viewer, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, RelatedByItem))
     }
 }

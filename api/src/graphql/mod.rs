@@ -28,6 +28,7 @@ mod pagination;
 mod preview;
 mod revisions;
 mod search;
+mod site;
 mod sync;
 mod tokens;
 mod trash;
@@ -69,6 +70,9 @@ pub struct QueryRoot(
     sync::SyncQuery,
     newsletter::NewsletterQuery,
     search::SearchQuery,
+    site::settings::SiteSettingsQuery,
+    site::menus::MenuQuery,
+    site::redirects::RedirectQuery,
 );
 
 /// Changing content.
@@ -88,6 +92,9 @@ pub struct MutationRoot(
     webhooks::WebhookMutation,
     assets::AssetMutation,
     newsletter::NewsletterMutation,
+    site::settings::SiteSettingsMutation,
+    site::menus::MenuMutation,
+    site::redirects::RedirectMutation,
 );
 
 pub type QuireSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -56,7 +56,11 @@ async fn respond(
         Some(url) => (url.clone(), false),
         None => (request_base(uri, headers), true),
     };
-    let feed = feeds::build(settings, &base, kind, format, snapshot);
+    let reads = state.db.reads_for(quire_core::content::Viewer::Public);
+    let site = quire_core::site::settings::load(reads, state.db.site_defaults())
+        .await
+        .map_err(|err| anyhow::anyhow!("{err:?}"))?;
+    let feed = feeds::build(&site, &base, kind, format, snapshot);
     let body = feeds::render(&feed, format)?;
     let etag = format!("\"{}\"", hex::encode(Sha256::digest(&body)));
 
@@ -93,7 +97,7 @@ async fn respond(
 
 /// `scheme://host` from the request, when no public URL is set: `X-Forwarded-Proto` (from
 /// a proxy that ends TLS) or `http`, and the `Host` header (or the HTTP/2 authority).
-fn request_base(uri: &Uri, headers: &HeaderMap) -> String {
+pub(super) fn request_base(uri: &Uri, headers: &HeaderMap) -> String {
     let scheme = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())

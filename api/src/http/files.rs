@@ -126,9 +126,11 @@ async fn serve(
     if asset.filename != filename {
         return not_found();
     }
-    // The public reaches a file only through published content that uses it.
+    // The public reaches a file only through published content that uses it, or as the
+    // site's logo.
     let users = assets::users(conn, Viewer::Public, id).await.map_err(anyhow_of)?;
-    if access == Access::Public && users.is_empty() {
+    let shown = !users.is_empty() || assets::is_site_logo(conn, id).await.map_err(anyhow_of)?;
+    if access == Access::Public && !shown {
         return not_found();
     }
     let cache = match access {
@@ -138,7 +140,7 @@ async fn serve(
             let left = (expires - chrono::Utc::now().timestamp()).max(0);
             header(&format!("private, max-age={left}"))
         }
-        _ if users.is_empty() => HeaderValue::from_static(STAFF_CACHE),
+        _ if !shown => HeaderValue::from_static(STAFF_CACHE),
         _ => HeaderValue::from_static(PUBLIC_CACHE),
     };
 

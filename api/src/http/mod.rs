@@ -11,6 +11,7 @@ mod newsletter_csv;
 mod newsletter_links;
 mod persisted_queries;
 mod response_cache;
+mod sitemap;
 mod time_limit;
 mod ws_connections;
 
@@ -142,6 +143,7 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
             get(newsletter_links::unsubscribe_page).post(newsletter_links::unsubscribe),
         )
         .route("/feeds/{name}", get(feeds::serve))
+        .route("/sitemap.xml", get(sitemap::serve))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
         // Uploads may be larger than other requests; the GraphQL handler holds those to

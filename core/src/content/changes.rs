@@ -17,6 +17,11 @@ pub struct Changes {
     pub position: Option<i32>,
     pub seo_title: Option<Option<String>>,
     pub seo_description: Option<Option<String>>,
+    pub seo_image_id: Option<Option<Uuid>>,
+    pub canonical_url: Option<Option<String>>,
+    pub no_index: Option<bool>,
+    /// Replaces the related items, in this order; written beside the item, not in it.
+    pub related: Option<Vec<Uuid>>,
     pub author_name: Option<Option<String>>,
     pub hero_image_id: Option<Option<Uuid>>,
     pub tags: Option<Vec<String>>,
@@ -64,6 +69,9 @@ impl Changes {
         set(&mut item.position, c.position);
         set_text(&mut item.seo_title, c.seo_title);
         set_text(&mut item.seo_description, c.seo_description);
+        set(&mut item.seo_image_id, c.seo_image_id);
+        set_text(&mut item.canonical_url, c.canonical_url);
+        set(&mut item.no_index, c.no_index);
         set_text(&mut item.author_name, c.author_name);
         set(&mut item.hero_image_id, c.hero_image_id);
         if let Some(notes) = c.notes_to_editors {

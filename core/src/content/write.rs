@@ -23,6 +23,9 @@ use super::{
 use crate::actor::{Actor, Role};
 use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
+use crate::site::settings::{self, Defaults};
+use crate::site::urls::Addresses;
+use crate::site::{redirects, related};
 use crate::{ids, search};
 
 use content_item::Column;
@@ -49,6 +52,9 @@ fn blank(kind: ContentType, id: Uuid, created_by: Option<Uuid>) -> Item {
         body_html: None,
         seo_title: None,
         seo_description: None,
+        seo_image_id: None,
+        canonical_url: None,
+        no_index: false,
         author_name: None,
         hero_image_id: None,
         notes_to_editors: None,
@@ -102,6 +108,9 @@ pub async fn create_with_id(
     if let Some(tags) = &tags {
         tags::replace(&*tx, item.id, tags).await?;
     }
+    if let Some(ids) = &changes.related {
+        related::replace(&*tx, item.id, ids).await?;
+    }
     search::index(&*tx, &item).await?;
     history::record(&*tx, actor, &item, tags.as_deref(), Action::Create).await?;
     journal::record(&*tx, None, Some(&item)).await?;
@@ -141,16 +150,18 @@ pub async fn update(
     } else {
         None
     };
-    let (next, tags) = apply(&*tx, actor, &current, &changes).await?;
+    let (next, tags) = apply(&*tx, actor, db.site_defaults(), &current, &changes).await?;
     let saved = commit_version(tx, actor, next, &current, tags, Action::Update, before).await?;
     tracing::info!(%id, kind = label(kind), version = saved.version, "content updated");
     Ok(saved)
 }
 
-/// Applies changes to a copy of `current` and derives what follows from them.
+/// Applies changes to a copy of `current` and derives what follows from them: tags,
+/// related items, the pages below a moved page, and redirects from old addresses.
 async fn apply(
     conn: &impl ConnectionTrait,
     actor: &Actor,
+    defaults: &Defaults,
     current: &Item,
     changes: &Changes,
 ) -> ApiResult<(Item, Option<Vec<String>>)> {
@@ -160,12 +171,42 @@ async fn apply(
     if next.parent_id != current.parent_id || next.published_at != current.published_at {
         sections::check_ancestors(conn, &next).await?;
     }
+    if let Some(ids) = &changes.related {
+        related::replace(conn, current.id, ids).await?;
+    }
+    let moved = (current.slug != next.slug
+        || current.path != next.path
+        || current.published_at != next.published_at)
+        && current.status == Status::Published;
+    let addresses = match moved {
+        true => Some(settings::load(conn, defaults).await?.addresses()),
+        false => None,
+    };
+    if let Some(addresses) = &addresses {
+        record_move(conn, addresses, current, &next).await?;
+    }
     if let (Some(old), Some(new)) = (&current.path, &next.path)
         && old != new
     {
-        move_descendants(conn, actor, old, new).await?;
+        move_descendants(conn, actor, addresses.as_ref(), old, new).await?;
     }
     Ok((next, tags))
+}
+
+/// Records a redirect from a published item's old address to its new one.
+async fn record_move(
+    conn: &impl ConnectionTrait,
+    addresses: &Addresses,
+    before: &Item,
+    after: &Item,
+) -> ApiResult<()> {
+    if before.status != Status::Published {
+        return Ok(());
+    }
+    if let (Some(old), Some(new)) = (addresses.path(before), addresses.path(after)) {
+        redirects::record_move(conn, addresses, after, &old, &new).await?;
+    }
+    Ok(())
 }
 
 /// Makes an old revision's content the newest version. The status stays as it is. `id` is
@@ -179,7 +220,7 @@ pub async fn restore_revision(db: &Db, actor: &Actor, id: &str) -> ApiResult<Ite
     check_may_edit(actor, &current)?;
     let changes = snapshot.into_changes();
     let before = sections::seen(&*tx, &current, now()).await?;
-    let (next, tags) = apply(&*tx, actor, &current, &changes).await?;
+    let (next, tags) = apply(&*tx, actor, db.site_defaults(), &current, &changes).await?;
     let action = Action::RestoreRevision(revision.version);
     commit_version(tx, actor, next, &current, tags, action, before).await
 }
@@ -418,6 +459,7 @@ pub async fn purge(db: &Db, actor: &Actor, id: &str) -> ApiResult<Uuid> {
     }
     content_item::Entity::delete_by_id(id).exec(&*tx).await?;
     search::remove(&*tx, id).await?;
+    related::forget(&*tx, id).await?;
     history::record_purge(&*tx, actor, &current).await?;
     journal::record(&*tx, Some(&current), None).await?;
     tx.commit().await?;
@@ -566,12 +608,20 @@ async fn derive(
         ("heroImageId", changes.hero_image_id),
         ("fileId", changes.file_id),
         ("coverId", changes.cover_id),
+        ("seo.imageId", changes.seo_image_id),
     ] {
         if let Some(Some(id)) = id
             && asset::Entity::find_by_id(id).one(conn).await?.is_none()
         {
             return Err(ApiError::bad_input(field, "no such asset"));
         }
+    }
+    if let Some(url) = &item.canonical_url
+        && (!(url.starts_with("https://") || url.starts_with("http://"))
+            || url.len() > 2000
+            || url.chars().any(char::is_whitespace))
+    {
+        return Err(ApiError::bad_input("seo.canonicalUrl", "give a full http(s) URL"));
     }
     item.body_html = item.body.as_deref().map(markdown::to_safe_html);
     item.notes_to_editors_html = item.notes_to_editors.as_deref().map(markdown::to_safe_html);
@@ -621,6 +671,7 @@ async fn page_path(conn: &impl ConnectionTrait, page: &Item) -> ApiResult<String
 async fn move_descendants(
     conn: &impl ConnectionTrait,
     actor: &Actor,
+    addresses: Option<&Addresses>,
     old: &str,
     new: &str,
 ) -> ApiResult<()> {
@@ -639,6 +690,9 @@ async fn move_descendants(
         let rest = page.path.as_deref().unwrap_or_default().get(old.len()..).unwrap_or_default();
         next.path = Some(format!("{new}{rest}"));
         let saved = save(conn, next, &page).await?;
+        if let Some(addresses) = addresses {
+            record_move(conn, addresses, &page, &saved).await?;
+        }
         history::record(conn, actor, &saved, None, Action::Update).await?;
         journal::record(conn, Some(&page), Some(&saved)).await?;
     }

@@ -18,6 +18,7 @@ use crate::content::list::{Filter, Scope, Sort, SortField};
 use crate::content::{ContentType, Item, Viewer, tags};
 use crate::error::ApiResult;
 use crate::pagination::Window;
+use crate::site::settings::SiteSettings;
 
 /// The most items a feed may be set to hold.
 pub const MAX_LIMIT: u64 = 500;
@@ -93,16 +94,12 @@ pub fn parse_name(name: &str) -> Option<(Kind, Format)> {
     Some((kind, format))
 }
 
-/// The feed settings, checked once at start-up.
+/// The feed settings, checked once at start-up. The site's name and the items' links
+/// come from the site settings ([`crate::site::settings`]), whose defaults the feed flags set.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Quire's own public address, without a trailing slash.
     pub public_url: Option<String>,
-    /// The website's address, without a trailing slash.
-    pub site_url: Option<String>,
-    pub site_name: String,
-    pub news_link: String,
-    pub press_release_link: String,
     pub limit: u64,
     pub max_age: u64,
 }
@@ -112,19 +109,8 @@ impl Settings {
         let base = |url: &str| url.trim().trim_end_matches('/').to_string();
         Settings {
             public_url: public_url.map(base).filter(|u| !u.is_empty()),
-            site_url: config.feed_site_url.as_deref().map(base).filter(|u| !u.is_empty()),
-            site_name: config.feed_site_name.trim().to_string(),
-            news_link: config.feed_news_link.trim().to_string(),
-            press_release_link: config.feed_press_release_link.trim().to_string(),
             limit: config.feed_limit.clamp(1, MAX_LIMIT),
             max_age: config.feed_max_age,
-        }
-    }
-
-    fn template(&self, kind: Kind) -> &str {
-        match kind {
-            Kind::News => &self.news_link,
-            Kind::PressReleases => &self.press_release_link,
         }
     }
 }
@@ -214,23 +200,26 @@ pub struct Entry {
     pub updated: DateTime<Utc>,
 }
 
-/// Builds the feed of `kind` in `format`; `base_url` is Quire's public address, without a
-/// trailing slash.
+/// Builds the feed of `kind` in `format`, its links made by the site's settings; `base_url`
+/// is Quire's public address, without a trailing slash, for a site with no URL set.
 pub fn build(
-    settings: &Settings,
+    site: &SiteSettings,
     base_url: &str,
     kind: Kind,
     format: Format,
     snapshot: Snapshot,
 ) -> Feed {
-    let site = settings.site_url.as_deref().unwrap_or(base_url);
-    let name = if settings.site_name.is_empty() { "Quire" } else { &settings.site_name };
+    let mut addresses = site.addresses();
+    if addresses.base.is_empty() {
+        addresses.base = base_url.to_string();
+    }
+    let name = if site.name.is_empty() { "Quire" } else { &site.name };
     let mut tags = snapshot.tags;
     let entries = snapshot
         .items
         .into_iter()
         .map(|item| {
-            let link = item_link(settings.template(kind), site, &item);
+            let link = addresses.url(&item).unwrap_or_default();
             let tags = tags.remove(&item.id).unwrap_or_default();
             entry(item, link, tags)
         })
@@ -238,20 +227,12 @@ pub fn build(
     Feed {
         title: format!("{name}: {}", kind.title()),
         description: format!("{} from {name}", kind.title()),
-        home_url: format!("{site}/"),
+        home_url: format!("{}/", addresses.base),
         self_url: format!("{base_url}/feeds/{}.{}", kind.name(), format.extension()),
         updated: snapshot.last_modified.unwrap_or(DateTime::UNIX_EPOCH),
         author: name.to_string(),
         entries,
     }
-}
-
-/// Fills `{slug}` and `{id}` in; a template without a scheme is a path on the site.
-fn item_link(template: &str, site: &str, item: &Item) -> String {
-    let id = item.id.to_string();
-    let slug = item.slug.as_deref().unwrap_or(&id);
-    let link = template.replace("{slug}", slug).replace("{id}", &id);
-    if link.contains("://") { link } else { format!("{site}/{}", link.trim_start_matches('/')) }
 }
 
 fn entry(item: Item, link: String, tags: Vec<String>) -> Entry {

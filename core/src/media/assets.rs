@@ -1,6 +1,6 @@
 //! Asset records: storing an upload, listing, finding who uses a file, deleting.
 
-use quire_entity::{asset, content_item};
+use quire_entity::{asset, content_item, site_setting};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -181,6 +181,13 @@ fn uses(id: Uuid) -> Condition {
         .add(Column::FileId.eq(id))
         .add(Column::CoverId.eq(id))
         .add(Column::HeroImageId.eq(id))
+        .add(Column::SeoImageId.eq(id))
+}
+
+/// Whether the site's settings show the asset (its logo): the public sees it then.
+pub async fn is_site_logo(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<bool> {
+    Ok(site_setting::Entity::find().filter(site_setting::Column::LogoId.eq(id)).count(conn).await?
+        > 0)
 }
 
 /// The content items that use an asset and that `viewer` may see. The public may see a
@@ -200,6 +207,7 @@ pub async fn visible(conn: &impl ConnectionTrait, viewer: Viewer, id: Uuid) -> A
                 .count(conn)
                 .await?
                 > 0
+                || is_site_logo(conn, id).await?
         }
     })
 }
@@ -211,6 +219,9 @@ pub async fn delete(db: &Db, media: &Media, actor: &Actor, id: Uuid) -> ApiResul
     let tx = db.write().await?;
     let found = find(&*tx, id).await?.ok_or_else(|| ApiError::not_found("asset"))?;
     lock_content(&*tx, &found.sha256).await?;
+    if is_site_logo(&*tx, id).await? {
+        return Err(ApiError::bad_input("id", "the site settings use this asset as the logo"));
+    }
     let users = content_item::Entity::find().filter(uses(id)).all(&*tx).await?;
     if !users.is_empty() {
         let names: Vec<String> = users

@@ -88,6 +88,11 @@ tables! {
     "webhooks" => webhook;
     "webhook_deliveries" => webhook_delivery;
     "newsletter_subscribers" => newsletter_subscriber;
+    "site_settings" => site_setting;
+    "menus" => menu;
+    "menu_revisions" => menu_revision;
+    "content_relations" => content_relation;
+    "redirects" => redirect;
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! attachments assets (from a local copy of `wp-content/uploads`; nothing is fetched).
 //! Post HTML is sanitised, turned into Markdown, and saved through the same services as an
 //! editor's save. Ids are UUIDv5 of the post's WordPress address (`<site>/?p=<id>`), so a
-//! second run finds everything already there and changes nothing.
+//! second run finds everything already there and changes nothing. The old permalink of
+//! each published item becomes a permanent redirect that follows the item.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -19,10 +20,13 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::content::changes::Changes;
-use crate::content::{ContentType, Viewer, history, read, slugs, write};
+use crate::content::{ContentType, Item, Viewer, history, read, slugs, write};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::media::{Storage, assets};
+use crate::site::redirects;
+use crate::site::settings;
+use crate::site::urls::Addresses;
 
 /// One `<item>` of the file, with what Quire reads of it.
 #[derive(Debug, Default, Clone)]
@@ -190,9 +194,10 @@ pub struct Report {
     pub imported: BTreeMap<String, usize>,
     pub already_there: usize,
     pub skipped: Vec<String>,
-    /// Old permalinks (path → the item's kind and slug), kept as redirects when Quire has
-    /// them.
-    pub permalinks: Vec<(String, String)>,
+    /// Old permalinks recorded as redirects: (old path, the item's address now).
+    pub redirects: Vec<(String, String)>,
+    /// Old permalinks not recorded, and why.
+    pub not_redirected: Vec<String>,
 }
 
 impl fmt::Display for Report {
@@ -206,13 +211,13 @@ impl fmt::Display for Report {
         for why in &self.skipped {
             writeln!(f, "  {why}")?;
         }
-        writeln!(
-            f,
-            "Redirects not recorded: {} old permalinks (Quire keeps no redirects yet):",
-            self.permalinks.len()
-        )?;
-        for (from, to) in &self.permalinks {
+        writeln!(f, "Redirects recorded from old permalinks: {}", self.redirects.len())?;
+        for (from, to) in &self.redirects {
             writeln!(f, "  {from} -> {to}")?;
+        }
+        writeln!(f, "Redirects not recorded: {}", self.not_redirected.len())?;
+        for why in &self.not_redirected {
+            writeln!(f, "  {why}")?;
         }
         Ok(())
     }
@@ -342,6 +347,8 @@ fn url_path(url: &str) -> Option<String> {
 
 struct Site {
     url: String,
+    /// Where items are on the new front end.
+    addresses: Addresses,
     authors: HashMap<String, String>,
     /// WordPress attachment id → asset id; attachment URL → the asset's file path.
     assets: HashMap<u64, Uuid>,
@@ -356,8 +363,14 @@ pub async fn import(
     uploads: Option<&Path>,
 ) -> anyhow::Result<Report> {
     let mut report = Report::default();
-    let mut site =
-        Site { url: String::new(), authors: HashMap::new(), assets: HashMap::new(), files: vec![] };
+    let addresses = settings::load(db.conn(), db.site_defaults()).await.map_err(api)?.addresses();
+    let mut site = Site {
+        url: String::new(),
+        addresses,
+        authors: HashMap::new(),
+        assets: HashMap::new(),
+        files: vec![],
+    };
 
     // First pass: the site, its authors and its attachments, which posts refer to.
     let mut wxr = Wxr::open(file)?;
@@ -527,25 +540,25 @@ async fn item(
         ..Changes::default()
     };
     let system = Actor::System;
-    let created = match write::create_with_id(db, &system, kind, id, changes).await {
-        Ok(created) => created,
+    match write::create_with_id(db, &system, kind, id, changes).await {
+        Ok(_) => {}
         Err(ApiError::BadUserInput { message, .. }) => {
             report.skip(post, message);
             return Ok(());
         }
         Err(other) => return Err(other.into_anyhow()),
-    };
+    }
     let global = crate::ids::encode(history::type_name(kind), id);
     let label = crate::content::label(kind);
-    let what = match fate {
-        Fate::Publish(at) => {
-            write::publish(db, &system, kind, &global, Some(at)).await.map_err(api)?;
-            label.to_string()
-        }
-        Fate::Schedule(at) => {
-            write::publish(db, &system, kind, &global, Some(at)).await.map_err(api)?;
-            format!("{label} (scheduled)")
-        }
+    let (saved, what) = match fate {
+        Fate::Publish(at) => (
+            write::publish(db, &system, kind, &global, Some(at)).await.map_err(api)?,
+            label.to_string(),
+        ),
+        Fate::Schedule(at) => (
+            write::publish(db, &system, kind, &global, Some(at)).await.map_err(api)?,
+            format!("{label} (scheduled)"),
+        ),
         Fate::Draft | Fate::Skip(_) => {
             // A draft's address was never public: nothing links to it.
             report.count(format!("{label} (draft)"));
@@ -553,13 +566,32 @@ async fn item(
         }
     };
     report.count(what);
-    if let Some(from) = url_path(&post.link) {
-        let to = match kind {
-            ContentType::Page => format!("page {}", created.path.unwrap_or_default()),
-            _ => format!("{label} {}", created.slug.unwrap_or_default()),
-        };
-        report.permalinks.push((from, to));
+    redirect(db, site, &saved, &post.link, report).await
+}
+
+/// Records the old permalink `link` of `item` as a permanent redirect that follows it.
+async fn redirect(
+    db: &Db,
+    site: &Site,
+    item: &Item,
+    link: &str,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let (Some(old), Some(new)) = (url_path(link), site.addresses.path(item)) else {
+        return Ok(());
+    };
+    if old.contains('?') {
+        report.not_redirected.push(format!("{old}: an address with a query is not a path"));
+        return Ok(());
     }
+    if site.addresses.normalise_path(&old) == site.addresses.normalise_path(&new) {
+        report.not_redirected.push(format!("{old}: the item is at this address already"));
+        return Ok(());
+    }
+    let tx = db.write().await?;
+    redirects::record_move(&*tx, &site.addresses, item, &old, &new).await.map_err(api)?;
+    tx.commit().await?;
+    report.redirects.push((old, new));
     Ok(())
 }
 

@@ -100,6 +100,10 @@ pub struct CreateBookletInput {
     cover: Option<Upload>,
     /// Publication time to show; set to now on first publication when left out.
     published_at: Option<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for CreateBookletInput {
@@ -108,7 +112,7 @@ impl IntoChanges for CreateBookletInput {
     }
 
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             title: Some(self.title),
             slug: self.slug,
             summary: Some(self.summary),
@@ -117,7 +121,9 @@ impl IntoChanges for CreateBookletInput {
             cover_id: Some(asset_ref(self.cover_id, "coverId")?),
             published_at: Some(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 
@@ -143,6 +149,10 @@ pub struct UpdateBookletInput {
     cover: Option<Upload>,
     /// Publication time to show.
     published_at: MaybeUndefined<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for UpdateBookletInput {
@@ -151,7 +161,7 @@ impl IntoChanges for UpdateBookletInput {
     }
 
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             title: self.title,
             slug: self.slug,
             summary: patch(self.summary),
@@ -160,7 +170,9 @@ impl IntoChanges for UpdateBookletInput {
             cover_id: asset_patch(self.cover_id, "coverId")?,
             published_at: patch(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 

@@ -107,11 +107,15 @@ pub struct CreateNewsArticleInput {
     hero_image_id: Option<ID>,
     /// Publication time to show; set to now on first publication when left out.
     published_at: Option<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for CreateNewsArticleInput {
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             title: Some(self.title),
             slug: self.slug,
             summary: Some(self.summary),
@@ -121,7 +125,9 @@ impl IntoChanges for CreateNewsArticleInput {
             hero_image_id: Some(asset_ref(self.hero_image_id, "heroImageId")?),
             published_at: Some(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 
@@ -144,11 +150,15 @@ pub struct UpdateNewsArticleInput {
     hero_image_id: MaybeUndefined<ID>,
     /// Publication time to show.
     published_at: MaybeUndefined<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for UpdateNewsArticleInput {
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             title: self.title,
             slug: self.slug,
             summary: patch(self.summary),
@@ -158,7 +168,9 @@ impl IntoChanges for UpdateNewsArticleInput {
             hero_image_id: asset_patch(self.hero_image_id, "heroImageId")?,
             published_at: patch(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 

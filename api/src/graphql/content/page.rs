@@ -125,11 +125,15 @@ pub struct CreatePageInput {
     seo_description: Option<String>,
     /// Publication time to show; set to now on first publication when left out.
     published_at: Option<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for CreatePageInput {
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             title: Some(self.title),
             slug: self.slug,
             parent_id: self
@@ -143,7 +147,9 @@ impl IntoChanges for CreatePageInput {
             seo_description: Some(self.seo_description),
             published_at: Some(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 
@@ -168,11 +174,15 @@ pub struct UpdatePageInput {
     seo_description: MaybeUndefined<String>,
     /// Publication time to show.
     published_at: MaybeUndefined<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for UpdatePageInput {
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             title: self.title,
             slug: self.slug,
             parent_id: parent_ref(self.parent_id)?,
@@ -183,7 +193,9 @@ impl IntoChanges for UpdatePageInput {
             seo_description: patch(self.seo_description),
             published_at: patch(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 

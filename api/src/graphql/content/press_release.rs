@@ -1,6 +1,6 @@
 //! `PressRelease`: dated statements with notes to editors.
 
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
 use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations};
@@ -98,11 +98,15 @@ pub struct CreatePressReleaseInput {
     location: Option<String>,
     /// The release date; set to now on first publication when left out.
     published_at: Option<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for CreatePressReleaseInput {
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             title: Some(self.title),
             slug: self.slug,
             summary: Some(self.summary),
@@ -111,7 +115,9 @@ impl IntoChanges for CreatePressReleaseInput {
             location: Some(self.location),
             published_at: Some(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 
@@ -132,11 +138,15 @@ pub struct UpdatePressReleaseInput {
     location: MaybeUndefined<String>,
     /// The release date.
     published_at: MaybeUndefined<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for UpdatePressReleaseInput {
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             title: self.title,
             slug: self.slug,
             summary: patch(self.summary),
@@ -145,7 +155,9 @@ impl IntoChanges for UpdatePressReleaseInput {
             location: patch(self.location),
             published_at: patch(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 

@@ -106,11 +106,15 @@ pub struct CreateTestimonialInput {
     position: Option<i32>,
     /// Publication time to show; set to now on first publication when left out.
     published_at: Option<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for CreateTestimonialInput {
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             quote: Some(self.quote),
             author_name: Some(Some(self.author_name)),
             author_role: Some(self.author_role),
@@ -119,7 +123,9 @@ impl IntoChanges for CreateTestimonialInput {
             position: self.position,
             published_at: Some(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 
@@ -140,11 +146,15 @@ pub struct UpdateTestimonialInput {
     position: Option<i32>,
     /// Publication time to show.
     published_at: MaybeUndefined<DateTime<Utc>>,
+    /// Search engine and link preview fields.
+    seo: Option<crate::graphql::site::seo::SeoInput>,
+    /// Related content chosen by editors, in order (ids of any content type); replaces the list.
+    related_ids: Option<Vec<ID>>,
 }
 
 impl IntoChanges for UpdateTestimonialInput {
     fn into_changes(self) -> ApiResult<Changes> {
-        Ok(Changes {
+        let mut changes = Changes {
             quote: self.quote,
             author_name: self.author_name.map(Some),
             author_role: patch(self.author_role),
@@ -153,7 +163,9 @@ impl IntoChanges for UpdateTestimonialInput {
             position: self.position,
             published_at: patch(self.published_at),
             ..Changes::default()
-        })
+        };
+        crate::graphql::site::seo::add_structure(&mut changes, self.seo, self.related_ids)?;
+        Ok(changes)
     }
 }
 

@@ -273,6 +273,37 @@ macro_rules! content_object {
                 Ok(crate::graphql::context::viewer(ctx)?.scheduled_at(&self.0))
             }
 
+            /// Its address on the front-end, made from the site settings' URL patterns (null
+            /// for testimonials, which have no page of their own).
+            async fn url(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<Option<String>> {
+                Ok(crate::graphql::site::url_of(ctx, &self.0).await?)
+            }
+
+            /// What a front-end puts in the page's `<head>`, with fallbacks to the item's own
+            /// fields and the site's settings.
+            async fn seo(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<crate::graphql::site::seo::Seo> {
+                let site = crate::graphql::site::current(ctx).await?;
+                Ok(crate::graphql::site::seo::Seo::new(self.0.clone(), site))
+            }
+
+            /// Related content chosen by editors, in order; what you may not see is left out.
+            async fn related(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<Vec<crate::graphql::node::Node>> {
+                let found = crate::graphql::context::loader(ctx)?
+                    .load_one(crate::graphql::loaders::RelatedByItem(self.0.id))
+                    .await?
+                    .unwrap_or_default();
+                Ok(found.into_iter().map(crate::graphql::node::Node::from).collect())
+            }
+
             /// What is scheduled to happen at `scheduledAt`. Staff only, like `scheduledAt`.
             async fn scheduled_action(
                 &self,

@@ -16,6 +16,8 @@ use crate::content::{ContentType, Viewer, history, read, write};
 use crate::db::Db;
 use crate::media::{Storage, assets};
 
+mod structure;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
@@ -34,6 +36,8 @@ struct FrontMatter {
     notes_to_editors: Option<String>,
     /// Booklets: the file beside the Markdown, uploaded as the booklet's file.
     file: Option<String>,
+    /// Ids of related items, in order.
+    related: Option<Vec<Uuid>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +90,7 @@ struct Entry {
     parent_path: Option<String>,
     changes: Changes,
     file: Option<PathBuf>,
+    related: Option<Vec<Uuid>>,
 }
 
 fn read_markdown(kind: ContentType, path: &Path) -> anyhow::Result<Entry> {
@@ -108,7 +113,14 @@ fn read_markdown(kind: ContentType, path: &Path) -> anyhow::Result<Entry> {
         ..Changes::default()
     };
     let file = front.file.map(|name| path.with_file_name(name));
-    Ok(Entry { kind, id: front.id, parent_path: front.parent, changes, file })
+    Ok(Entry {
+        kind,
+        id: front.id,
+        parent_path: front.parent,
+        changes,
+        file,
+        related: front.related,
+    })
 }
 
 fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -150,6 +162,7 @@ fn read_site(dir: &Path) -> anyhow::Result<Vec<Entry>> {
                 id: t.id,
                 parent_path: None,
                 file: None,
+                related: None,
                 changes: Changes {
                     quote: Some(t.quote),
                     author_name: Some(Some(t.author_name)),
@@ -202,6 +215,8 @@ pub async fn load_example(
 
 pub async fn load(db: &Db, storage: &Storage, dir: &Path) -> anyhow::Result<SeedReport> {
     let mut report = SeedReport::default();
+    // Related items may come later in the set: they are linked once all are there.
+    let mut links = Vec::new();
     for mut entry in read_site(dir)? {
         if read::find(db.conn(), Viewer::Staff, None, entry.id).await.map_err(api)?.is_some() {
             report.already_there += 1;
@@ -226,7 +241,21 @@ pub async fn load(db: &Db, storage: &Storage, dir: &Path) -> anyhow::Result<Seed
             .map_err(api)?;
         let id = crate::ids::encode(history::type_name(entry.kind), entry.id);
         write::publish(db, &system, entry.kind, &id, None).await.map_err(api)?;
+        if let Some(related) = entry.related {
+            links.push((entry.kind, entry.id, related));
+        }
         report.created += 1;
+    }
+    for (kind, id, related) in links {
+        let changes = Changes { related: Some(related), ..Changes::default() };
+        write::update(db, &Actor::System, kind, id, changes, None).await.map_err(api)?;
+    }
+    let structure = dir.join("site.toml");
+    if structure.is_file() {
+        let text = std::fs::read_to_string(&structure)?;
+        let file: structure::SiteFile =
+            toml::from_str(&text).with_context(|| format!("reading {}", structure.display()))?;
+        structure::load(db, file).await?;
     }
     tracing::info!(
         created = report.created,
@@ -249,7 +278,7 @@ async fn upload(
     assets::upload(db, storage, &Actor::System, file, None, u64::MAX).await.map_err(api)
 }
 
-fn api(err: crate::error::ApiError) -> anyhow::Error {
+pub(crate) fn api(err: crate::error::ApiError) -> anyhow::Error {
     err.into_anyhow()
 }
 
