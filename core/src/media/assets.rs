@@ -50,6 +50,19 @@ pub async fn upload(
     alt: Option<String>,
     max_bytes: u64,
 ) -> ApiResult<asset::Model> {
+    upload_with_id(db, storage, actor, Uuid::now_v7(), file, alt, max_bytes).await
+}
+
+/// As [`upload`], with a chosen id (an import keeps the ids it derives).
+pub async fn upload_with_id(
+    db: &Db,
+    storage: &Storage,
+    actor: &Actor,
+    id: Uuid,
+    file: impl FnOnce() -> ApiResult<Incoming>,
+    alt: Option<String>,
+    max_bytes: u64,
+) -> ApiResult<asset::Model> {
     may_upload(actor)?;
     let Incoming { filename, content } = file()?;
     let alt = check_alt(alt)?;
@@ -68,7 +81,7 @@ pub async fn upload(
     lock_content(&*tx, &sha256).await?;
     storage.put(&key, file).await.map_err(|e| ApiError::Internal(e.into()))?;
     let created = asset::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         filename: Set(filename),
         mime_type: Set(mime_type.to_string()),
         byte_size: Set(i64::try_from(byte_size).unwrap_or(i64::MAX)),
