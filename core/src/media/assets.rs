@@ -12,6 +12,7 @@ use super::{Media, ingest};
 use crate::actor::Actor;
 use crate::audit::{self, Subject};
 use crate::clock::now;
+use crate::commits::Scope;
 use crate::content::{Item, Viewer, history};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -90,7 +91,7 @@ pub async fn upload(
         Some(created.filename.clone()),
     )
     .await?;
-    tx.commit().await?;
+    tx.commit_within(Scope::OTHER).await?;
     tracing::info!(asset = %created.id, bytes = byte_size, mime = mime_type, "file uploaded");
     Ok(created)
 }
@@ -114,7 +115,7 @@ pub async fn update_alt(
     for item in users(&*tx, Viewer::Staff, id).await? {
         crate::content::journal::record(&*tx, Some(&item), Some(&item)).await?;
     }
-    tx.commit().await?;
+    tx.commit_within(Scope::OTHER).await?;
     Ok(updated)
 }
 
@@ -238,7 +239,7 @@ pub async fn delete(db: &Db, media: &Media, actor: &Actor, id: Uuid) -> ApiResul
         Some(found.filename.clone()),
     )
     .await?;
-    tx.commit().await?;
+    tx.commit_within(Scope::OTHER).await?;
     // Only now: a deletion the database refuses, even at its commit, leaves the file served.
     if let Err(err) = remove_unused_content(db, media, &found).await {
         tracing::error!(error = ?err, asset = %id, "removing a deleted asset's content; it stays, unused");
