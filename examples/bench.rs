@@ -1,5 +1,5 @@
 //! Quire's benchmark: `cargo run --release --example bench -- [--db sqlite|postgres]
-//! [--items 10000] [--concurrency 16,64] [--seconds 10]`.
+//! [--items 10000] [--concurrency 16,64] [--seconds 10] [--pool n] [--keep-data]`.
 //!
 //! It needs `wrk` and `nginx` on the PATH (Debian: `apt-get install wrk nginx-light`): `wrk`
 //! drives every row as a process of its own, so that the load generator is not the
@@ -40,6 +40,8 @@ struct Args {
     postgres_url: String,
     /// Database connections in Quire's pool; 0 leaves Quire's default.
     pool: u32,
+    /// Keeps the seeded database and data folder (to profile a Quire process on them).
+    keep_data: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -49,6 +51,7 @@ fn parse_args() -> anyhow::Result<Args> {
         concurrency: vec![16, 64],
         seconds: 10,
         pool: 0,
+        keep_data: false,
         postgres_url: std::env::var("QUIRE_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
     };
@@ -65,6 +68,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--seconds" => args.seconds = value()?.parse()?,
             "--postgres-url" => args.postgres_url = value()?,
             "--pool" => args.pool = value()?.parse()?,
+            "--keep-data" => args.keep_data = true,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -796,6 +800,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     drop(ceiling);
     drop(quire);
+    if args.keep_data {
+        eprintln!("kept: {} in {}", database.url, dir.keep().display());
+        return Ok(());
+    }
     if let Some((admin_url, name)) = database.drop_with {
         let admin = sea_orm::Database::connect(&admin_url).await?;
         admin
