@@ -3,9 +3,11 @@
 //! rather than passing them silently; under CI, `ci_runs_every_backend` fails instead.
 
 fn main() {
-    for (variable, cfg) in
-        [("QUIRE_TEST_POSTGRES_URL", "quire_test_postgres"), ("QUIRE_TEST_S3S_FS", "quire_test_s3")]
-    {
+    for (variable, cfg) in [
+        ("QUIRE_TEST_POSTGRES_URL", "quire_test_postgres"),
+        ("QUIRE_TEST_S3S_FS", "quire_test_s3"),
+        ("QUIRE_TEST_CHROMEDRIVER", "quire_test_browser"),
+    ] {
         println!("cargo::rerun-if-env-changed={variable}");
         println!("cargo::rustc-check-cfg=cfg({cfg})");
         if std::env::var_os(variable).is_some_and(|value| !value.is_empty()) {

@@ -11,6 +11,9 @@
 //! cache off, so that they measure the way to the database, and again against a second
 //! Quire process with the cache on; the last cached row runs Q1 while an editor saves a
 //! press release every 100 ms, and gives its hit rate.
+//!
+//! With `--export`, it seeds the same site and times `quire export` of it instead (in a
+//! process of its own, so that its peak memory is measured alone).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -42,6 +45,8 @@ struct Args {
     pool: u32,
     /// Keeps the seeded database and data folder (to profile a Quire process on them).
     keep_data: bool,
+    /// Time `quire export` of the seeded site instead of serving it.
+    export: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -52,6 +57,7 @@ fn parse_args() -> anyhow::Result<Args> {
         seconds: 10,
         pool: 0,
         keep_data: false,
+        export: false,
         postgres_url: std::env::var("QUIRE_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
     };
@@ -69,6 +75,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--postgres-url" => args.postgres_url = value()?,
             "--pool" => args.pool = value()?.parse()?,
             "--keep-data" => args.keep_data = true,
+            "--export" => args.export = true,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -89,7 +96,76 @@ fn main() -> anyhow::Result<()> {
         let cache_mb = raw.next().context("response cache size")?.parse()?;
         return runtime.block_on(serve(url, dir, pool, cache_mb));
     }
+    if raw_is_export() {
+        let mut raw = std::env::args().skip(2);
+        let url = raw.next().context("url")?;
+        let dir = raw.next().context("data dir")?;
+        let target = raw.next().context("export folder")?;
+        return runtime.block_on(export(url, dir, target));
+    }
     runtime.block_on(run(parse_args()?))
+}
+
+fn raw_is_export() -> bool {
+    std::env::args().nth(1).as_deref() == Some("__export")
+}
+
+/// The export process: exports as `quire export` does, then prints its time and its own
+/// peak memory.
+async fn export(url: String, dir: String, target: String) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let db = Db::connect(&url, 2).await?;
+    let storage = quire_api::media::Storage::local(std::path::Path::new(&dir));
+    let done = quire_api::portability::export(&db, &storage, std::path::Path::new(&target)).await?;
+    let rows: u64 = done.manifest.kinds.values().sum();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "EXPORTED {rows} {} {seconds:.2} {:.1}",
+        done.manifest.files,
+        peak_rss_mb(std::process::id())
+    );
+    Ok(())
+}
+
+/// Seeds the site, then exports it in a process of its own and prints what that took.
+async fn time_export(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+    let target = dir.join("export");
+    let output = Command::new(std::env::current_exe()?)
+        .args(["__export", url, dir.to_str().context("a UTF-8 path")?])
+        .arg(&target)
+        .stderr(Stdio::inherit())
+        .output()?;
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let Some(line) = printed.lines().find_map(|l| l.strip_prefix("EXPORTED ")) else {
+        bail!("the export failed: {printed}");
+    };
+    let fields: Vec<&str> = line.split(' ').collect();
+    let bytes: u64 = walk_bytes(&target);
+    println!("| database | items | rows | files | folder MB | seconds | peak RSS MB |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| {} | {} | {} | {} | {:.1} | {} | {} |",
+        args.db,
+        args.items,
+        fields[0],
+        fields[1],
+        bytes as f64 / 1_048_576.0,
+        fields[2],
+        fields[3]
+    );
+    Ok(())
+}
+
+fn walk_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| {
+            let path = entry.path();
+            if path.is_dir() { walk_bytes(&path) } else { entry.metadata().map_or(0, |m| m.len()) }
+        })
+        .sum()
 }
 
 /// The Quire process: serves until SIGTERM, printing its address first. A `cache_mb` of 0
@@ -678,6 +754,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         db.conn().execute_unprepared("ANALYZE").await?;
     }
     db.close().await;
+    if args.export {
+        let timed = time_export(&args, &database.url, dir.path()).await;
+        drop_database(&database).await?;
+        return timed;
+    }
 
     let started = Instant::now();
     let quire = start_quire(&database.url, dir.path(), args.pool, 0)?;
@@ -804,8 +885,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("kept: {} in {}", database.url, dir.keep().display());
         return Ok(());
     }
-    if let Some((admin_url, name)) = database.drop_with {
-        let admin = sea_orm::Database::connect(&admin_url).await?;
+    drop_database(&database).await
+}
+
+async fn drop_database(database: &Database) -> anyhow::Result<()> {
+    if let Some((admin_url, name)) = &database.drop_with {
+        let admin = sea_orm::Database::connect(admin_url).await?;
         admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
             .await?;

@@ -13,7 +13,7 @@ use crate::{app, graphql};
 use quire_core::auth::{Actor, Role};
 use quire_core::error::ApiError;
 use quire_core::tokens::RoleName;
-use quire_core::{backup, db, seed, tokens, users};
+use quire_core::{backup, db, portability, seed, tokens, users};
 
 fn role_name(role: Role) -> &'static str {
     role.name()
@@ -87,6 +87,42 @@ pub enum Command {
         force: bool,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+    /// Write the whole site (content with every revision, people, token hashes, webhooks,
+    /// settings, menus, redirects, subscribers and every stored file) into DIR, safely while
+    /// Quire serves.
+    Export {
+        /// A new or empty folder; see docs/portability.md for what goes in it.
+        dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Where the site's files are read from (as for `serve`).
+        #[command(flatten)]
+        media: Box<crate::config::MediaConfig>,
+    },
+    /// Read an export (`quire export`) into an empty database, its files into storage.
+    Import {
+        /// The folder `quire export` wrote.
+        dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Where the site's files go (as for `serve`).
+        #[command(flatten)]
+        media: Box<crate::config::MediaConfig>,
+    },
+    /// Bring a WordPress site in from its export file (WXR); running it twice changes
+    /// nothing.
+    ImportWordpress {
+        /// The file WordPress exported (Tools → Export).
+        file: PathBuf,
+        /// A copy of the site's `wp-content/uploads` folder, where attachments are found.
+        #[arg(long)]
+        uploads: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Where the attachments go (as for `serve`).
+        #[command(flatten)]
+        media: Box<crate::config::MediaConfig>,
     },
 }
 
@@ -238,6 +274,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 done.path.display(),
                 done.bytes
             );
+            Ok(())
+        }
+        Command::Export { dir, database, media } => {
+            let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
+            let storage = quire_core::media::Storage::from_config(&media, &database.data_dir)?;
+            let done = portability::export(&db, &storage, &dir).await?;
+            db.close().await;
+            let rows: u64 = done.manifest.kinds.values().sum();
+            println!(
+                "Exported {rows} rows and {} files to {} (format version {})",
+                done.manifest.files,
+                done.dir.display(),
+                done.manifest.format_version
+            );
+            Ok(())
+        }
+        Command::Import { dir, database, media } => {
+            let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
+            let storage = quire_core::media::Storage::from_config(&media, &database.data_dir)?;
+            let done = portability::import(&db, &storage, &dir).await;
+            db.close().await;
+            let done = done?;
+            let kinds: Vec<String> =
+                done.kinds.iter().map(|(kind, count)| format!("{kind}: {count}")).collect();
+            println!("Imported {} files and {}", done.files, kinds.join(", "));
+            Ok(())
+        }
+        Command::ImportWordpress { file, uploads, database, media } => {
+            let db = db::Db::connect_and_migrate(&database.url(), 2).await?;
+            let storage = quire_core::media::Storage::from_config(&media, &database.data_dir)?;
+            let report =
+                portability::wordpress::import(&db, &storage, &file, uploads.as_deref()).await;
+            db.close().await;
+            print!("{}", report?);
             Ok(())
         }
         Command::Token { action: TokenCommand::Create { role, name, database } } => {

@@ -108,6 +108,18 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
 
+    /// Serve GraphiQL at `/graphql` to browsers that ask for HTML. GraphiQL's scripts and
+    /// styles load from a public CDN; `--graphiql false` turns it off. The variable takes
+    /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
+    #[arg(
+        long,
+        env = "QUIRE_GRAPHIQL",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub graphiql: bool,
+
     #[command(flatten)]
     pub workflow: WorkflowConfig,
 
@@ -293,6 +305,7 @@ impl ServeConfig {
             database_max_connections: None,
             shutdown_grace_seconds: 10,
             request_timeout_seconds: 30,
+            graphiql: true,
             workflow: WorkflowConfig::default(),
             media: MediaConfig::default(),
             caching: CachingConfig::default(),

@@ -14,7 +14,9 @@ pub mod telemetry;
 pub(crate) mod workers;
 
 // The domain modules that the binary, the examples and the tests reach through this crate.
-pub use quire_core::{auth, backup, db, live, media, search, seed, tls, tokens, users};
+pub use quire_core::{
+    auth, backup, db, live, media, portability, search, seed, tls, tokens, users,
+};
 
 pub use app::App;
 pub use config::ServeConfig;

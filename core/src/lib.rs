@@ -22,6 +22,7 @@ pub mod live;
 pub mod media;
 pub mod newsletter;
 pub mod pagination;
+pub mod portability;
 pub mod preview;
 pub mod search;
 pub mod seed;

@@ -233,6 +233,53 @@ pub async fn update(
     Ok(updated)
 }
 
+/// A signed-in person changes their own password, giving the current one. Their other
+/// sessions end; the one they are using stays.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    current_password: &str,
+    new_password: String,
+) -> ApiResult<bool> {
+    actor.require_staff()?;
+    let Actor::User { id, session_id, .. } = actor else {
+        return Err(ApiError::Forbidden("only a signed-in person has a password"));
+    };
+    let wrong = || ApiError::bad_input("currentPassword", "this is not your current password");
+    if current_password.len() > 1024 {
+        return Err(wrong());
+    }
+    let user = find(db, *id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    if !passwords::verify(user.password_hash.clone(), current_password.to_string()).await? {
+        return Err(wrong());
+    }
+    check_password(&new_password)
+        .map_err(|_| ApiError::bad_input("newPassword", "a password is 10 to 200 characters"))?;
+    let hash = passwords::hash(new_password).await?;
+    let tx = db.write().await?;
+    let mut next = user.into_active_model();
+    next.password_hash = Set(hash);
+    next.updated_at = Set(now());
+    next.update(&*tx).await?;
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, sea_orm::prelude::Expr::value(now()))
+        .filter(session::Column::UserId.eq(*id))
+        .filter(session::Column::Id.ne(*session_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(&*tx)
+        .await?;
+    audit::record(
+        &*tx,
+        actor,
+        "user.password",
+        Some(Subject { type_name: SUBJECT, id: *id }),
+        None,
+    )
+    .await?;
+    tx.commit_private().await?;
+    Ok(true)
+}
+
 /// Deactivates a user and ends all their sessions.
 pub async fn deactivate(db: &Db, actor: &Actor, id: Uuid) -> ApiResult<user::Model> {
     actor.require_admin()?;

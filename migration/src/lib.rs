@@ -27,6 +27,13 @@ mod m20261201_000203_create_menus;
 mod m20261201_000204_create_content_relations;
 mod m20261201_000205_create_redirects;
 
+/// The statements that fill the search indexes from `content_items`, for `quire import` to
+/// fill them again after it has written every item.
+pub mod search_fill {
+    pub use crate::m20261129_000003_create_search_index::{POSTGRES_FILL, SQLITE_FILL};
+    pub use crate::m20261201_000101_create_public_search_index::FILL as SQLITE_PUBLIC_FILL;
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -19,6 +19,10 @@ const SQLITE_UP: &[&str] = &[
     "CREATE VIRTUAL TABLE content_search USING fts5(\
         title, summary, body, \
         tokenize = 'porter unicode61 remove_diacritics 2')",
+];
+
+/// Fills SQLite's (empty) index from the items there; `quire import` runs them again.
+pub const SQLITE_FILL: &[&str] = &[
     "INSERT INTO content_search_ids (content_id) SELECT id FROM content_items",
     "INSERT INTO content_search (rowid, title, summary, body) \
         SELECT ids.id, \
@@ -39,22 +43,25 @@ const POSTGRES_UP: &[&str] = &[
             setweight(to_tsvector('english', coalesce(summary, '')), 'B') || \
             setweight(to_tsvector('english', coalesce(body, '')), 'C')) STORED)",
     "CREATE INDEX ix_content_search_document ON content_search USING GIN (document)",
-    "INSERT INTO content_search (content_id, title, summary, body) \
+];
+
+/// Fills PostgreSQL's (empty) index from the items there; `quire import` runs it again.
+pub const POSTGRES_FILL: &[&str] =
+    &["INSERT INTO content_search (content_id, title, summary, body) \
         SELECT id, \
             CASE WHEN content_type = 'testimonial' THEN author_name ELSE title END, \
             CASE WHEN content_type = 'testimonial' THEN organisation ELSE summary END, \
             CASE WHEN content_type = 'testimonial' THEN quote ELSE body END \
-        FROM content_items",
-];
+        FROM content_items"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let statements = match manager.get_database_backend() {
-            DbBackend::Postgres => POSTGRES_UP,
-            _ => SQLITE_UP,
+        let (create, fill) = match manager.get_database_backend() {
+            DbBackend::Postgres => (POSTGRES_UP, POSTGRES_FILL),
+            _ => (SQLITE_UP, SQLITE_FILL),
         };
-        for sql in statements {
+        for sql in create.iter().chain(fill) {
             manager.get_connection().execute_unprepared(sql).await?;
         }
         Ok(())

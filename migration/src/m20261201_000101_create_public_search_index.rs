@@ -14,8 +14,9 @@ const CREATE: &str = "CREATE VIRTUAL TABLE content_search_public USING fts5(\
     tokenize = 'porter unicode61 remove_diacritics 2')";
 
 /// The rows of the full index whose items the public sees at `?`: published, their time
-/// come, not due to be unpublished, and (pages) no page above them hidden.
-const FILL: &str = "INSERT INTO content_search_public (rowid, title, summary, body) \
+/// come, not due to be unpublished, and (pages) no page above them hidden. `quire import`
+/// runs it again.
+pub const FILL: &str = "INSERT INTO content_search_public (rowid, title, summary, body) \
     SELECT ids.id, s.title, s.summary, s.body \
     FROM content_search s \
     JOIN content_search_ids ids ON ids.id = s.rowid \

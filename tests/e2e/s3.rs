@@ -12,11 +12,11 @@ use crate::fixtures::{editor, id_of};
 use crate::media::{bare, files_under, png};
 use crate::support::{Backend, TestApp, data, error_code};
 
-const BUCKET: &str = "quire-files";
+pub(crate) const BUCKET: &str = "quire-files";
 
-struct S3Server {
+pub(crate) struct S3Server {
     child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
     root: tempfile::TempDir,
 }
 
@@ -28,7 +28,7 @@ impl Drop for S3Server {
 }
 
 impl S3Server {
-    async fn start() -> Option<S3Server> {
+    pub(crate) async fn start() -> Option<S3Server> {
         let binary = std::env::var_os("QUIRE_TEST_S3S_FS").map(PathBuf::from)?;
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join(BUCKET)).unwrap();
@@ -52,8 +52,16 @@ impl S3Server {
         panic!("s3s-fs did not start");
     }
 
+    /// Sets `config` to keep files in the bucket, under `prefix`.
+    pub(crate) fn serve_from(&self, config: &mut quire_api::ServeConfig, prefix: &str) {
+        config.media.storage = format!("s3://{BUCKET}/{prefix}");
+        config.media.s3_endpoint = Some(self.endpoint.clone());
+        config.media.s3_access_key_id = Some("quire".into());
+        config.media.s3_secret_access_key = Some("quire-secret".into());
+    }
+
     /// Every object in the bucket.
-    fn objects(&self) -> Vec<PathBuf> {
+    pub(crate) fn objects(&self) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
                 let path = entry.path();
@@ -94,14 +102,7 @@ async fn files_live_in_s3_on_postgres() {
 
 async fn files_live_in_s3_compatible_storage(#[allow(unused_mut)] mut app: TestApp) {
     let s3 = S3Server::start().await.expect("s3s-fs at QUIRE_TEST_S3S_FS starts");
-    let endpoint = s3.endpoint.clone();
-    app.reconfigure(|config| {
-        config.media.storage = format!("s3://{BUCKET}/site");
-        config.media.s3_endpoint = Some(endpoint);
-        config.media.s3_access_key_id = Some("quire".into());
-        config.media.s3_secret_access_key = Some("quire-secret".into());
-    })
-    .await;
+    app.reconfigure(|config| s3.serve_from(config, "site")).await;
     let token = editor(&app).await;
     let pdf = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -326,11 +326,12 @@ macro_rules! e2e {
 #[test]
 fn ci_runs_every_backend() {
     if std::env::var_os("CI").is_some() {
-        let built_for = [cfg!(quire_test_postgres), cfg!(quire_test_s3)];
+        let built_for = [cfg!(quire_test_postgres), cfg!(quire_test_s3), cfg!(quire_test_browser)];
         assert_eq!(
             built_for,
-            [true, true],
-            "CI must set QUIRE_TEST_POSTGRES_URL and QUIRE_TEST_S3S_FS when it builds the tests"
+            [true, true, true],
+            "CI must set QUIRE_TEST_POSTGRES_URL, QUIRE_TEST_S3S_FS and QUIRE_TEST_CHROMEDRIVER \
+             when it builds the tests"
         );
     }
 }

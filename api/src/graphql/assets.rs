@@ -34,10 +34,13 @@ impl AssetQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "How many, 20 by default, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Return files after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Only files whose name or alt text contains this, in any case.")]
+        search: Option<String>,
     ) -> async_graphql::Result<Connection<String, Asset>> {
         let actor = context::actor(ctx)?;
-        let files =
-            assets::list(context::db(ctx)?.conn(), &actor, Forward { first, after }).await?;
+        let db = context::db(ctx)?;
+        let page = Forward { first, after };
+        let files = assets::list(db.conn(), &actor, page, search.as_deref()).await?;
         Ok(connection(files, Asset))
     }
 }

@@ -1,6 +1,7 @@
 //! What a resolver gets from the request: the database, the caller and the loaders.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::Context;
 
@@ -21,13 +22,28 @@ pub struct RequestContext {
     /// The site settings, read at most once per request, by whatever first needs them
     /// (`url`, `seo`, menus, redirects).
     pub site: tokio::sync::OnceCell<SiteSettings>,
+    /// Set once a preview token has opened an item in this request: the files that item
+    /// shows then get signed URLs, so that its holder sees a draft's own images too.
+    pub preview_opened: AtomicBool,
 }
 
 impl RequestContext {
     pub fn new(db: Db, actor: Actor, client_ip: Option<IpAddr>) -> Self {
         let loader = BatchLoader::new(ContentLoader::new(db, actor.viewer()));
-        RequestContext { actor, client_ip, loader, site: tokio::sync::OnceCell::new() }
+        RequestContext {
+            actor,
+            client_ip,
+            loader,
+            site: tokio::sync::OnceCell::new(),
+            preview_opened: AtomicBool::new(false),
+        }
     }
+}
+
+/// Whether files should get signed URLs: for staff, and for whoever opened a preview.
+pub fn signs_files(ctx: &Context<'_>) -> ApiResult<bool> {
+    let request = request(ctx)?;
+    Ok(request.actor.viewer() == Viewer::Staff || request.preview_opened.load(Ordering::Relaxed))
 }
 
 /// Sign-in settings shared by every request.

@@ -38,6 +38,9 @@ pub struct TagsByItem(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AssetById(pub Uuid);
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UsersByAsset(pub Uuid);
+
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
 fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
@@ -104,5 +107,17 @@ impl Loader<RelatedByItem> for ContentLoader {
     async fn load(&self, keys: &[RelatedByItem]) -> LoadResult<RelatedByItem, Vec<Item>> {
         let found = related::of_items(self.reads(), self.viewer, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, RelatedByItem))
+    }
+}
+
+impl Loader<UsersByAsset> for ContentLoader {
+    type Value = Vec<Item>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UsersByAsset]) -> LoadResult<UsersByAsset, Vec<Item>> {
+        let found =
+            quire_core::media::assets::users_of(self.reads(), self.viewer, &ids(keys, |k| k.0))
+                .await?;
+        Ok(rekey(found, UsersByAsset))
     }
 }

@@ -22,6 +22,7 @@ pub(crate) mod errors;
 mod guard;
 mod ids;
 mod loaders;
+mod markdown;
 mod newsletter;
 mod node;
 mod pagination;
@@ -73,6 +74,7 @@ pub struct QueryRoot(
     site::settings::SiteSettingsQuery,
     site::menus::MenuQuery,
     site::redirects::RedirectQuery,
+    markdown::MarkdownQuery,
 );
 
 /// Changing content.

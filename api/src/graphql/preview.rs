@@ -11,7 +11,9 @@ pub struct PreviewQuery;
 
 #[Object]
 impl PreviewQuery {
-    /// The item a preview token opens, draft or not. Anyone holding the token may ask.
+    /// The item a preview token opens, draft or not. Anyone holding the token may ask;
+    /// the item's files (images, a booklet's file) come with signed URLs, so they load
+    /// for the holder even while only the draft uses them.
     async fn preview(
         &self,
         ctx: &Context<'_>,
@@ -19,7 +21,12 @@ impl PreviewQuery {
     ) -> async_graphql::Result<Option<Node>> {
         // A draft seen through a token is nobody else's to cache, and the token expires.
         ctx.insert_http_header(http::header::CACHE_CONTROL, "private, no-store");
-        Ok(preview::open(context::db(ctx)?, &token).await?.map(Node::from))
+        let opened = preview::open(context::db(ctx)?, &token).await?;
+        if opened.is_some() {
+            let request = context::request(ctx)?;
+            request.preview_opened.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(opened.map(Node::from))
     }
 }
 

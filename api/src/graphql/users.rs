@@ -139,6 +139,18 @@ impl UserMutation {
         Ok(users::logout(context::db(ctx)?, &context::actor(ctx)?).await?)
     }
 
+    /// Changes the signed-in person's own password, given their current one; their other
+    /// sessions end, this one stays.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret, desc = "The password they sign in with now.")] current_password: String,
+        #[graphql(secret, desc = "The new password: 10 to 200 characters.")] new_password: String,
+    ) -> async_graphql::Result<bool> {
+        let (db, actor) = (context::db(ctx)?, context::actor(ctx)?);
+        Ok(users::change_password(db, &actor, &current_password, new_password).await?)
+    }
+
     /// Creates a user (admins only).
     async fn create_user(
         &self,

@@ -34,9 +34,13 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = query.unwrap_or_default();
-    if query.is_empty() && accepts(&headers, "text/html") {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("Quire GraphiQL").finish())
-            .into_response();
+    if query.is_empty() && state.graphiql && accepts(&headers, "text/html") {
+        let page = GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Quire GraphiQL")
+            .finish();
+        return Html(page).into_response();
     }
     let request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,

@@ -1,6 +1,7 @@
 //! The HTTP surface: routes and the layers around them.
 
 mod client_address;
+mod desk;
 mod feeds;
 mod files;
 mod graphql;
@@ -69,6 +70,10 @@ pub struct Shared {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Limits on subscriptions over WebSocket, and the connections each address holds.
     pub websockets: graphql_ws::Limits,
+    /// Whether `GET /graphql` serves GraphiQL to browsers.
+    pub graphiql: bool,
+    /// The editors' desk's `Content-Security-Policy`.
+    pub desk_policy: HeaderValue,
 }
 
 impl Shared {
@@ -115,6 +120,8 @@ impl Shared {
             public_cache_control,
             trusted_proxies: config.trusted_proxies.clone(),
             websockets: graphql_ws::Limits::new(&config.websocket),
+            graphiql: config.graphiql,
+            desk_policy: desk::policy(config.media.public_url.as_deref()),
         })
     }
 }
@@ -134,6 +141,9 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
         .route("/files/{id}/{filename}", get(files::download))
         .route("/metrics", get(metrics::render))
         .route("/admin/newsletter.csv", get(newsletter_csv::export))
+        .route("/admin", get(desk::to_index))
+        .route("/admin/", get(desk::index))
+        .route("/admin/{*file}", get(desk::file))
         .route(
             "/newsletter/confirm",
             get(newsletter_links::confirm_page).post(newsletter_links::confirm),

@@ -29,6 +29,8 @@ pub struct Filter {
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
     pub featured: Option<bool>,
+    /// Only items this user created.
+    pub created_by: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +97,9 @@ impl Scope {
         }
         if let Some(featured) = f.featured {
             cond = cond.add(Column::Featured.eq(featured));
+        }
+        if let Some(user) = f.created_by {
+            cond = cond.add(Column::CreatedBy.eq(user));
         }
         cond
     }

@@ -20,7 +20,7 @@ fn required(field: &str, value: Option<&str>) -> ApiResult<()> {
     }
 }
 
-const MAX_BODY: usize = 500_000;
+pub(crate) const MAX_BODY: usize = 500_000;
 
 pub fn item(item: &Item) -> ApiResult<()> {
     if item.content_type == ContentType::Testimonial {

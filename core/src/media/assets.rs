@@ -51,6 +51,19 @@ pub async fn upload(
     alt: Option<String>,
     max_bytes: u64,
 ) -> ApiResult<asset::Model> {
+    upload_with_id(db, storage, actor, Uuid::now_v7(), file, alt, max_bytes).await
+}
+
+/// As [`upload`], with a chosen id (an import keeps the ids it derives).
+pub async fn upload_with_id(
+    db: &Db,
+    storage: &Storage,
+    actor: &Actor,
+    id: Uuid,
+    file: impl FnOnce() -> ApiResult<Incoming>,
+    alt: Option<String>,
+    max_bytes: u64,
+) -> ApiResult<asset::Model> {
     may_upload(actor)?;
     let Incoming { filename, content } = file()?;
     let alt = check_alt(alt)?;
@@ -69,7 +82,7 @@ pub async fn upload(
     lock_content(&*tx, &sha256).await?;
     storage.put(&key, file).await.map_err(|e| ApiError::Internal(e.into()))?;
     let created = asset::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         filename: Set(filename),
         mime_type: Set(mime_type.to_string()),
         byte_size: Set(i64::try_from(byte_size).unwrap_or(i64::MAX)),
@@ -148,19 +161,40 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<ass
 
 /// Every file, newest first (staff only); ids are UUID v7, so they sort by time and serve
 /// as the cursor.
+/// The longest text `assets(search:)` takes.
+const MAX_SEARCH: usize = 200;
+
 pub async fn list(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     page: Forward,
+    search: Option<&str>,
 ) -> ApiResult<Page<asset::Model>> {
     actor.require_staff()?;
     let window = page.check::<Uuid>()?;
     let mut query = asset::Entity::find();
+    if let Some(text) = search.map(str::trim).filter(|t| !t.is_empty()) {
+        query = query.filter(matching(text)?);
+    }
     if let Some(before) = window.cursor {
         query = query.filter(asset::Column::Id.lt(before));
     }
     let rows = query.order_by_desc(asset::Column::Id).limit(window.fetch()).all(conn).await?;
     Ok(window.page(rows, |a| a.id))
+}
+
+/// Files whose name or alt text contains `text`, in any case; `%` and `_` are themselves.
+fn matching(text: &str) -> ApiResult<Condition> {
+    if text.chars().count() > MAX_SEARCH {
+        return Err(ApiError::bad_input("search", "search for 200 characters at most"));
+    }
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let contains = |column: asset::Column| {
+        let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        Expr::expr(Func::lower(Expr::col(column))).like(pattern)
+    };
+    Ok(Condition::any().add(contains(asset::Column::Filename)).add(contains(asset::Column::Alt)))
 }
 
 fn uses(id: Uuid) -> Condition {
@@ -176,6 +210,35 @@ fn uses(id: Uuid) -> Condition {
 pub async fn is_site_logo(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<bool> {
     Ok(site_setting::Entity::find().filter(site_setting::Column::LogoId.eq(id)).count(conn).await?
         > 0)
+}
+
+/// For each of `ids`, the content items that use it and that `viewer` may see, in one query.
+pub async fn users_of(
+    conn: &impl ConnectionTrait,
+    viewer: Viewer,
+    ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, Vec<Item>>> {
+    use content_item::Column;
+    let any = Condition::any()
+        .add(Column::FileId.is_in(ids.iter().copied()))
+        .add(Column::CoverId.is_in(ids.iter().copied()))
+        .add(Column::HeroImageId.is_in(ids.iter().copied()));
+    let items = content_item::Entity::find()
+        .filter(any)
+        .filter(viewer.condition())
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?;
+    let mut found: std::collections::HashMap<Uuid, Vec<Item>> = std::collections::HashMap::new();
+    for item in items {
+        let mut used = vec![item.file_id, item.cover_id, item.hero_image_id];
+        used.sort();
+        used.dedup();
+        for id in used.into_iter().flatten().filter(|id| ids.contains(id)) {
+            found.entry(id).or_default().push(item.clone());
+        }
+    }
+    Ok(found)
 }
 
 /// The content items that use an asset and that `viewer` may see. The public may see a

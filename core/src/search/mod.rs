@@ -92,6 +92,27 @@ pub async fn remove(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<()> {
     }
 }
 
+/// Fills the (empty) indexes from every item there, after an import has written them
+/// without going through [`index`]: with the statements the indexes were first filled with.
+pub async fn fill(conn: &impl ConnectionTrait) -> ApiResult<()> {
+    use quire_migration::search_fill::{POSTGRES_FILL, SQLITE_FILL, SQLITE_PUBLIC_FILL};
+    let backend = conn.get_database_backend();
+    let all = if backend == DbBackend::Postgres { POSTGRES_FILL } else { SQLITE_FILL };
+    for sql in all {
+        conn.execute_unprepared(sql).await?;
+    }
+    if backend != DbBackend::Postgres {
+        let now = sea_orm::Value::from(crate::clock::now());
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            SQLITE_PUBLIC_FILL,
+            [now],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// An opaque position in a result list: the score and id of the last hit seen. The score
 /// travels as its bits: a decimal in JSON need not read back as the same float, and the
 /// next page starts at exactly this score.

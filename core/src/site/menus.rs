@@ -241,7 +241,10 @@ pub async fn save(
                 created_at: at,
                 updated_at: at,
             };
-            next.clone().into_active_model().insert(&*tx).await.map_err(|_| {
+            next.clone().into_active_model().insert(&*tx).await.map_err(|e| {
+                if !matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+                    return ApiError::from(e);
+                }
                 ApiError::Conflict(format!(
                     "the menu `{name}` was created by someone else: reload it and try again"
                 ))

@@ -240,7 +240,10 @@ pub async fn update(
         // The version read under the row lock (PostgreSQL) or the single writer (SQLite).
         Some(_) => model.update(&*tx).await?,
         // Two first changes at once: the second insert fails on the key, as a conflict.
-        None => model.insert(&*tx).await.map_err(|_| {
+        None => model.insert(&*tx).await.map_err(|e| {
+            if !matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+                return ApiError::from(e);
+            }
             ApiError::Conflict(
                 "the site settings were changed by someone else: reload them and try again".into(),
             )

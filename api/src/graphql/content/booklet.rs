@@ -3,7 +3,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Upload};
 use chrono::{DateTime, Utc};
 
-use super::shared::{self, IntoChanges, IntoFilter, UploadField, content_list, content_mutations};
+use super::shared::{
+    self, IntoChanges, IntoFilter, UploadField, content_list, content_mutations, created_by,
+};
 use super::{asset_patch, asset_ref, patch, statuses};
 use crate::graphql::context;
 use crate::graphql::loaders::AssetById;
@@ -13,6 +15,7 @@ use quire_core::content::ContentType;
 use quire_core::content::changes::Changes;
 use quire_core::content::list::{Filter, Sort, SortField};
 use quire_core::error::ApiResult;
+use uuid::Uuid;
 
 content_object! {
     /// A downloadable publication.
@@ -48,6 +51,8 @@ content_object! {
 pub struct BookletFilter {
     /// Only items with one of these statuses (editors; the public sees published items only).
     status: Option<Vec<ContentStatus>>,
+    /// Only the items you created (signed-in people; nothing for tokens and the public).
+    mine: Option<bool>,
 }
 
 #[derive(Default)]
@@ -66,8 +71,12 @@ impl BookletQuery {
 }
 
 impl IntoFilter for BookletFilter {
-    fn into_filter(self) -> ApiResult<Filter> {
-        Ok(Filter { statuses: statuses(self.status), ..Filter::default() })
+    fn into_filter(self, me: Option<Uuid>) -> ApiResult<Filter> {
+        Ok(Filter {
+            statuses: statuses(self.status),
+            created_by: created_by(self.mine, me),
+            ..Filter::default()
+        })
     }
 }
 

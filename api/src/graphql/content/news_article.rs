@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
-use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations};
+use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations, created_by};
 use super::{asset_patch, asset_ref, patch, statuses};
 use crate::graphql::context;
 use crate::graphql::loaders::{AssetById, TagsByItem};
@@ -13,6 +13,7 @@ use quire_core::content::ContentType;
 use quire_core::content::changes::Changes;
 use quire_core::content::list::{Filter, Sort, SortField};
 use quire_core::error::ApiResult;
+use uuid::Uuid;
 
 content_object! {
     /// A news article.
@@ -46,6 +47,8 @@ content_object! {
 pub struct NewsArticleFilter {
     /// Only items with one of these statuses (editors; the public sees published items only).
     status: Option<Vec<ContentStatus>>,
+    /// Only the items you created (signed-in people; nothing for tokens and the public).
+    mine: Option<bool>,
     /// Only articles with this tag.
     tag: Option<String>,
     /// Only articles published at or after this time.
@@ -70,9 +73,10 @@ impl NewsArticleQuery {
 }
 
 impl IntoFilter for NewsArticleFilter {
-    fn into_filter(self) -> ApiResult<Filter> {
+    fn into_filter(self, me: Option<Uuid>) -> ApiResult<Filter> {
         Ok(Filter {
             statuses: statuses(self.status),
+            created_by: created_by(self.mine, me),
             tag: self.tag,
             published_after: self.published_after,
             published_before: self.published_before,

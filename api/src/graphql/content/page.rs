@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
-use super::shared::{IntoChanges, IntoFilter, content_list, content_mutations};
+use super::shared::{IntoChanges, IntoFilter, content_list, content_mutations, created_by};
 use super::{patch, statuses};
 use crate::graphql::loaders::{ItemById, PageChildrenByParent};
 use crate::graphql::types::{ContentStatus, content_object};
@@ -12,6 +12,7 @@ use quire_core::content::changes::Changes;
 use quire_core::content::list::{Filter, Sort, SortField};
 use quire_core::content::{ContentType, read};
 use quire_core::error::ApiResult;
+use uuid::Uuid;
 
 content_object! {
     /// A page of the site, such as the home page or "About us".
@@ -61,6 +62,8 @@ content_object! {
 pub struct PageFilter {
     /// Only items with one of these statuses (editors; the public sees published items only).
     status: Option<Vec<ContentStatus>>,
+    /// Only the items you created (signed-in people; nothing for tokens and the public).
+    mine: Option<bool>,
     /// Only the children of this page; `null` for top-level pages.
     parent_id: MaybeUndefined<ID>,
 }
@@ -83,11 +86,16 @@ impl PageQuery {
 }
 
 impl IntoFilter for PageFilter {
-    fn into_filter(self) -> ApiResult<Filter> {
+    fn into_filter(self, me: Option<Uuid>) -> ApiResult<Filter> {
         let parent = patch(self.parent_id)
             .map(|id| id.map(|id| ids::expect(&id, "Page", "filter.parentId", "page")).transpose())
             .transpose()?;
-        Ok(Filter { statuses: statuses(self.status), parent, ..Filter::default() })
+        Ok(Filter {
+            statuses: statuses(self.status),
+            created_by: created_by(self.mine, me),
+            parent,
+            ..Filter::default()
+        })
     }
 }
 

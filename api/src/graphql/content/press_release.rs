@@ -3,13 +3,14 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
-use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations};
+use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations, created_by};
 use super::{patch, statuses};
 use crate::graphql::types::{ContentStatus, content_object};
 use quire_core::content::ContentType;
 use quire_core::content::changes::Changes;
 use quire_core::content::list::{Filter, Sort, SortField};
 use quire_core::error::ApiResult;
+use uuid::Uuid;
 
 content_object! {
     /// A press release.
@@ -42,6 +43,8 @@ content_object! {
 pub struct PressReleaseFilter {
     /// Only items with one of these statuses (editors; the public sees published items only).
     status: Option<Vec<ContentStatus>>,
+    /// Only the items you created (signed-in people; nothing for tokens and the public).
+    mine: Option<bool>,
     /// Only releases published at or after this time.
     published_after: Option<DateTime<Utc>>,
     /// Only releases published before this time.
@@ -64,9 +67,10 @@ impl PressReleaseQuery {
 }
 
 impl IntoFilter for PressReleaseFilter {
-    fn into_filter(self) -> ApiResult<Filter> {
+    fn into_filter(self, me: Option<Uuid>) -> ApiResult<Filter> {
         Ok(Filter {
             statuses: statuses(self.status),
+            created_by: created_by(self.mine, me),
             published_after: self.published_after,
             published_before: self.published_before,
             ..Filter::default()

@@ -86,7 +86,13 @@ pub async fn find_by_id<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResu
 
 /// A list's `filter` argument, turned into the service's filter (it may need to decode ids).
 pub trait IntoFilter {
-    fn into_filter(self) -> ApiResult<Filter>;
+    /// The core's filter; `me` is the signed-in user, for `mine`.
+    fn into_filter(self, me: Option<Uuid>) -> ApiResult<Filter>;
+}
+
+/// `mine: true` lists the items the caller created: none for a caller who is not a person.
+pub fn created_by(mine: Option<bool>, me: Option<Uuid>) -> Option<Uuid> {
+    mine.unwrap_or(false).then(|| me.unwrap_or(Uuid::nil()))
 }
 
 /// A reference to an asset that a file uploaded with an input may fill, instead of an id.
@@ -223,7 +229,8 @@ macro_rules! content_list {
                 #[graphql(desc = "How to order the list.")]
                 order_by: Option<crate::graphql::types::ContentOrder>,
             ) -> async_graphql::Result<crate::graphql::content::shared::ContentConnection<$ty>> {
-                let filter = crate::graphql::content::shared::IntoFilter::into_filter(filter.unwrap_or_default())?;
+                let me = crate::graphql::context::actor(ctx)?.user_id();
+                let filter = crate::graphql::content::shared::IntoFilter::into_filter(filter.unwrap_or_default(), me)?;
                 let args = crate::graphql::content::shared::ListArgs { first, after, last, before, order_by };
                 Ok(crate::graphql::content::shared::list::<$ty>(ctx, filter, args).await?)
             }

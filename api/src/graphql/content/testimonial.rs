@@ -3,13 +3,14 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
-use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations};
+use super::shared::{self, IntoChanges, IntoFilter, content_list, content_mutations, created_by};
 use super::{patch, statuses};
 use crate::graphql::types::{ContentStatus, content_object};
 use quire_core::content::ContentType;
 use quire_core::content::changes::Changes;
 use quire_core::content::list::{Filter, Sort, SortField};
 use quire_core::error::ApiResult;
+use uuid::Uuid;
 
 content_object! {
     /// A quote from someone the organisation has worked with.
@@ -57,6 +58,8 @@ content_object! {
 pub struct TestimonialFilter {
     /// Only items with one of these statuses (editors; the public sees published items only).
     status: Option<Vec<ContentStatus>>,
+    /// Only the items you created (signed-in people; nothing for tokens and the public).
+    mine: Option<bool>,
     /// Only featured (or only not featured) testimonials.
     featured: Option<bool>,
 }
@@ -77,8 +80,13 @@ impl TestimonialQuery {
 }
 
 impl IntoFilter for TestimonialFilter {
-    fn into_filter(self) -> ApiResult<Filter> {
-        Ok(Filter { statuses: statuses(self.status), featured: self.featured, ..Filter::default() })
+    fn into_filter(self, me: Option<Uuid>) -> ApiResult<Filter> {
+        Ok(Filter {
+            statuses: statuses(self.status),
+            created_by: created_by(self.mine, me),
+            featured: self.featured,
+            ..Filter::default()
+        })
     }
 }
 

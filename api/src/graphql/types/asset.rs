@@ -3,8 +3,9 @@
 use async_graphql::{Context, ID, Object};
 use quire_entity::asset;
 
+use crate::graphql::loaders::UsersByAsset;
+use crate::graphql::node::Node;
 use crate::graphql::{context, ids};
-use quire_core::content::Viewer;
 use quire_core::media::Media;
 
 /// A stored file: a booklet's PDF, an image.
@@ -26,13 +27,11 @@ impl Asset {
     /// width) and `format` (`webp`, `jpeg` or `png`) in the query string. For staff the URL
     /// is signed (`?expires=…&sig=…`, add more with `&`): it loads without credentials, in
     /// an `<img>` say, for one to two hours, whether or not published content uses the file.
-    /// The public's URL has no signature and serves the file while published content uses it.
+    /// The public's URL has no signature and serves the file while published content uses
+    /// it; within an answer to `preview`, the URLs are signed as for staff.
     async fn url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let media = ctx.data::<Media>()?;
-        Ok(match context::viewer(ctx)? {
-            Viewer::Staff => media.signed_url(&self.0),
-            Viewer::Public => media.url(&self.0),
-        })
+        Ok(if context::signs_files(ctx)? { media.signed_url(&self.0) } else { media.url(&self.0) })
     }
 
     /// The file's name, safe for a URL and a download.
@@ -78,5 +77,13 @@ impl Asset {
     /// When it was uploaded.
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
+    }
+
+    /// The content that uses this file (as a booklet's file or cover, or a hero image)
+    /// and that you may see: staff see drafts, the public only published content. Items
+    /// in the trash are not listed, yet they too keep the file from being deleted.
+    async fn used_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Node>> {
+        let users = context::loader(ctx)?.load_one(UsersByAsset(self.0.id)).await?;
+        Ok(users.unwrap_or_default().into_iter().map(Node::from).collect())
     }
 }

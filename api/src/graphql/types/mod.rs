@@ -312,6 +312,16 @@ macro_rules! content_object {
                 Ok(crate::graphql::context::viewer(ctx)?.scheduled_action(&self.0).map(Into::into))
             }
 
+            /// Whether you may change this item: editors and admins any item, authors only
+            /// their own drafts, the public none. A form can leave out what would be refused.
+            async fn viewer_may_edit(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<bool> {
+                let actor = crate::graphql::context::actor(ctx)?;
+                Ok(quire_core::content::write::may_edit(&actor, &self.0))
+            }
+
             $($fields)*
         }
     };
