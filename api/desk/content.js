@@ -166,9 +166,21 @@ function markdownEditor(name, value, onInput) {
   return { control: area, el: h('div', { class: 'markdown-pair' }, wrap, h('section', { class: 'preview', 'aria-label': label }, h('h2', { class: 'small' }, label), preview)) };
 }
 
+/** Every page, in path order, a hundred at a time (a list gives at most 100). */
+async function allPages(fields) {
+  const pages = [];
+  let after = null;
+  do {
+    const data = await gql(`query($after: String) { pages(first: 100, after: $after, orderBy: { field: PATH }) { pageInfo { hasNextPage endCursor } nodes { ${fields} } } }`, { after });
+    pages.push(...data.pages.nodes);
+    after = data.pages.pageInfo.hasNextPage ? data.pages.pageInfo.endCursor : null;
+  } while (after && pages.length < 10000);
+  return pages;
+}
+
 async function parentOptions(selfId) {
-  const data = await gql('{ pages(first: 100, orderBy: { field: PATH }) { nodes { id title path } } }');
-  return [['', 'None (top level)'], ...data.pages.nodes.filter((p) => p.id !== selfId).map((p) => [p.id, `${p.title} (/${p.path})`])];
+  const pages = await allPages('id title path');
+  return [['', 'None (top level)'], ...pages.filter((p) => p.id !== selfId).map((p) => [p.id, `${p.title} (/${p.path})`])];
 }
 
 /** Builds the controls of a type's form; returns them by field name. */
@@ -516,8 +528,7 @@ export async function revisionsScreen(main, key, id) {
 // The page tree: move pages with buttons (keyboard and mouse) or by dragging
 
 export async function treeScreen(main) {
-  const data = await gql('{ pages(first: 100, orderBy: { field: PATH }) { nodes { id title path position version parent { id } } } }');
-  const pages = data.pages.nodes;
+  const pages = await allPages('id title path position version parent { id }');
   const children = (parentId) => pages.filter((p) => (p.parent?.id ?? null) === parentId).sort((a, b) => a.position - b.position || a.title.localeCompare(b.title));
   const move = async (page, changes, message) => {
     try {

@@ -30,14 +30,16 @@ pub async fn subscribe_at(addr: std::net::SocketAddr, token: Option<&str>, query
         None => json!({}),
     };
     send(&mut socket, json!({ "type": "connection_init", "payload": payload })).await;
-    assert_eq!(next(&mut socket).await.unwrap()["type"], "connection_ack");
+    // Answers the test waits for may take long on a busy machine; only the quiet that
+    // says "nothing more is coming" is kept short.
+    assert_eq!(within(&mut socket, REPLY).await.unwrap()["type"], "connection_ack");
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
     send(&mut socket, subscribe).await;
     // The subscription is registered once the server has read the message; a ping round
     // trip after it proves that.
     send(&mut socket, json!({ "type": "ping" })).await;
     // Changes made before may arrive first; they are not what the test waits for.
-    while next(&mut socket).await.expect("a pong")["type"] != "pong" {}
+    while within(&mut socket, REPLY).await.expect("a pong")["type"] != "pong" {}
     socket
 }
 
@@ -77,10 +79,18 @@ pub async fn until_listening(
     panic!("a subscription never started listening");
 }
 
+/// How long a reply the server owes may take.
+const REPLY: Duration = Duration::from_secs(15);
+
 /// The next message, or `None` after a quiet second.
 async fn next(socket: &mut Socket) -> Option<Value> {
+    within(socket, Duration::from_secs(1)).await
+}
+
+/// The next message, or `None` after `quiet` without one.
+async fn within(socket: &mut Socket, quiet: Duration) -> Option<Value> {
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(1), socket.next()).await.ok()??;
+        let message = tokio::time::timeout(quiet, socket.next()).await.ok()??;
         if let Message::Text(text) = message.unwrap() {
             return Some(serde_json::from_str(&text).unwrap());
         }

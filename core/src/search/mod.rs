@@ -180,7 +180,21 @@ struct Backend {
 #[tracing::instrument(skip_all, fields(limit = search.limit))]
 pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<Page<Hit>> {
     let window = Window { backward: false, limit: search.limit, cursor: search.after };
-    let backend = conn.get_database_backend();
+    let statement = statement(conn.get_database_backend(), search, window.fetch());
+    let rows = conn.query_all_raw(statement).await?;
+    let mut hits = Vec::with_capacity(rows.len());
+    for row in rows {
+        let item = Item::from_query_result(&row, "")?;
+        let score: f64 = row.try_get("", "score")?;
+        let raw: Option<String> = row.try_get("", "snippet")?;
+        let score = if score.is_finite() { score } else { 0.0 };
+        hits.push(Hit { item, score, snippet: raw.as_deref().and_then(snippet::to_html) });
+    }
+    Ok(window.page(hits, Hit::cursor))
+}
+
+/// The one statement a search runs, fetching `fetch` rows.
+fn statement(backend: DbBackend, search: &Search, fetch: u64) -> sea_orm::Statement {
     let sql = match backend {
         DbBackend::Postgres => postgres::backend(&search.terms),
         _ => sqlite::backend(&search.terms, search.viewer == Viewer::Public),
@@ -210,20 +224,11 @@ pub async fn run(conn: &impl ConnectionTrait, search: &Search) -> ApiResult<Page
     let mut select = select
         .order_by(Expr::col(Alias::new("score")), Order::Desc)
         .order_by_asc(Column::Id)
-        .limit(window.fetch());
+        .limit(fetch);
     for (table, on) in sql.joins {
         QuerySelect::query(&mut select).join(JoinType::InnerJoin, table, on);
     }
-    let rows = conn.query_all_raw(select.build(backend)).await?;
-    let mut hits = Vec::with_capacity(rows.len());
-    for row in rows {
-        let item = Item::from_query_result(&row, "")?;
-        let score: f64 = row.try_get("", "score")?;
-        let raw: Option<String> = row.try_get("", "snippet")?;
-        let score = if score.is_finite() { score } else { 0.0 };
-        hits.push(Hit { item, score, snippet: raw.as_deref().and_then(snippet::to_html) });
-    }
-    Ok(window.page(hits, Hit::cursor))
+    select.build(backend)
 }
 
 #[cfg(test)]
@@ -239,5 +244,33 @@ mod tests {
         let infinite = Cursor { score_bits: f64::INFINITY.to_bits(), id: Uuid::now_v7() };
         assert!(Cursor::decode(&pagination::encode(&infinite)).is_err());
         assert_eq!(Cursor::decode("nonsense").err().map(|e| e.code()), Some("BAD_USER_INPUT"));
+    }
+
+    /// On SQLite the search starts from the index's MATCH and looks each hit's item up by
+    /// key; started from the items, it ran the MATCH once per item (11 s at 10,000 items).
+    #[tokio::test]
+    async fn sqlite_searches_start_from_the_index() {
+        let db = crate::db::Db::connect_and_migrate("sqlite::memory:", 1).await.unwrap();
+        for viewer in [Viewer::Public, Viewer::Staff] {
+            let search = Search {
+                terms: query::parse("schools").unwrap(),
+                viewer,
+                types: Some(vec![ContentType::NewsArticle]),
+                after: Some(Cursor { score_bits: 1.0f64.to_bits(), id: Uuid::nil() }),
+                limit: 20,
+            };
+            let mut statement = statement(DbBackend::Sqlite, &search, 21);
+            statement.sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
+            let rows = db.conn().query_all_raw(statement).await.unwrap();
+            let plan: Vec<String> =
+                rows.iter().map(|row| row.try_get::<String>("", "detail").unwrap()).collect();
+            let first =
+                plan.iter().find(|step| step.starts_with("SCAN") || step.starts_with("SEARCH"));
+            assert!(
+                first.is_some_and(|step| step.starts_with("SCAN content_search")
+                    && step.contains("VIRTUAL TABLE")),
+                "{viewer:?}: {plan:#?}"
+            );
+        }
     }
 }
