@@ -1,12 +1,16 @@
 //! Quire's benchmark: `cargo run --release --example bench -- [--db sqlite|postgres]
-//! [--items 10000] [--concurrency 16,64] [--seconds 10]`.
+//! [--items 10000] [--concurrency 16,64] [--seconds 10] [--pool n] [--keep-data]`.
+//!
+//! It needs `wrk` and `nginx` on the PATH (Debian: `apt-get install wrk nginx-light`): `wrk`
+//! drives every row as a process of its own, so that the load generator is not the
+//! bottleneck, and nginx serves Quire's own Q1 response bytes as the ceiling, on every core.
 //!
 //! It seeds the items directly, starts Quire as its own process (this binary again, in a
-//! serve mode, so that Quire's memory is measured alone), starts a static server that
-//! answers with Quire's own Q1 response bytes (the ceiling), and drives each with a
-//! closed-loop keep-alive load generator. It prints one table. Every operation runs with
-//! the response cache off, so that it measures the way to the database; the `Q1 cached`
-//! row runs against a second Quire process with the cache on.
+//! serve mode, so that Quire's memory is measured alone) and drives each operation with a
+//! closed-loop keep-alive load. It prints one table. Q1, Q2 and Q3 run with the response
+//! cache off, so that they measure the way to the database, and again against a second
+//! Quire process with the cache on; the last cached row runs Q1 while an editor saves a
+//! press release every 100 ms, and gives its hit rate.
 //!
 //! With `--export`, it seeds the same site and times `quire export` of it instead (in a
 //! process of its own, so that its peak memory is measured alone).
@@ -39,6 +43,8 @@ struct Args {
     postgres_url: String,
     /// Database connections in Quire's pool; 0 leaves Quire's default.
     pool: u32,
+    /// Keeps the seeded database and data folder (to profile a Quire process on them).
+    keep_data: bool,
     /// Time `quire export` of the seeded site instead of serving it.
     export: bool,
 }
@@ -50,6 +56,7 @@ fn parse_args() -> anyhow::Result<Args> {
         concurrency: vec![16, 64],
         seconds: 10,
         pool: 0,
+        keep_data: false,
         export: false,
         postgres_url: std::env::var("QUIRE_BENCH_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
@@ -67,6 +74,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--seconds" => args.seconds = value()?.parse()?,
             "--postgres-url" => args.postgres_url = value()?,
             "--pool" => args.pool = value()?.parse()?,
+            "--keep-data" => args.keep_data = true,
             "--export" => args.export = true,
             other => bail!("unknown argument {other}"),
         }
@@ -307,97 +315,220 @@ fn start_quire(
     Ok(Server { child, base: format!("http://{addr}") })
 }
 
-/// A static server answering every request with `body`: the ceiling.
-async fn start_ceiling(body: Vec<u8>) -> anyhow::Result<String> {
-    let body = bytes::Bytes::from(body);
-    let app = axum::Router::new().fallback(move || {
-        let body = body.clone();
-        async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://{addr}"))
+/// nginx answering every request with `body`: the ceiling. Stopped when dropped.
+struct Ceiling {
+    child: Child,
+    url: String,
 }
 
-/// What one operation sends: the n-th request's body and headers.
-type MakeRequest = std::sync::Arc<dyn Fn(usize) -> (Value, Option<String>) + Send + Sync>;
+impl Drop for Ceiling {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-QUIT", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_ceiling(body: &[u8], dir: &std::path::Path) -> anyhow::Result<Ceiling> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let root = dir.join("nginx");
+    std::fs::create_dir_all(&root)?;
+    std::fs::write(root.join("q1.json"), body)?;
+    // nginx serves files to GET only: a POST is turned away with 405, which is answered
+    // with the file, as a GET.
+    let config = format!(
+        "worker_processes {cores};\ndaemon off;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n\
+         events {{ worker_connections 1024; }}\n\
+         http {{\n  access_log off;\n  keepalive_requests 100000000;\n  keepalive_timeout 60s;\n\
+           client_body_temp_path {root}/body;\n  proxy_temp_path {root}/proxy;\n\
+           fastcgi_temp_path {root}/fastcgi;\n  uwsgi_temp_path {root}/uwsgi;\n  scgi_temp_path {root}/scgi;\n\
+           default_type application/json;\n  root {root};\n\
+           server {{\n    listen 127.0.0.1:{port};\n\
+             location / {{ error_page 405 =200 /q1.json; try_files /q1.json =404; }}\n\
+             location = /q1.json {{ }}\n  }}\n}}\n",
+        cores = std::thread::available_parallelism().map_or(2, |n| n.get()),
+        root = root.display(),
+    );
+    let path = root.join("nginx.conf");
+    std::fs::write(&path, config)?;
+    let child = Command::new("nginx")
+        .args(["-c", &path.display().to_string(), "-p", &root.display().to_string()])
+        .stdout(Stdio::null())
+        .spawn()
+        .context("starting nginx (Debian: apt-get install nginx-light)")?;
+    let url = format!("http://127.0.0.1:{port}/graphql");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > Duration::from_secs(10) {
+            bail!("nginx did not start; see {}", root.join("error.log").display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(Ceiling { child, url })
+}
+
+/// What one operation sends: the request bodies it takes in turn, and a bearer token.
+struct Requests {
+    bodies: Vec<Value>,
+    token: Option<String>,
+}
+
+impl Requests {
+    fn one(body: Value) -> Requests {
+        Requests { bodies: vec![body], token: None }
+    }
+}
 
 struct Measured {
-    requests: usize,
-    errors: usize,
-    seconds: f64,
-    latencies_us: Vec<u32>,
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    /// Answers other than 2xx, and socket errors.
+    errors: u64,
 }
 
-/// `concurrency` workers, each with its own keep-alive connection, each sending its next
-/// request as soon as the last is answered, for `seconds` after a one-second warm-up.
-async fn drive(url: &str, make: MakeRequest, concurrency: usize, seconds: u64) -> Measured {
-    let warm_up = Instant::now() + Duration::from_secs(1);
-    let end = warm_up + Duration::from_secs(seconds);
-    let workers = (0..concurrency).map(|w| {
-        let url = url.to_string();
-        let make = make.clone();
-        tokio::spawn(async move {
-            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
-            let (mut latencies, mut errors, mut n) = (Vec::new(), 0usize, w * 7919);
-            loop {
-                let (body, token) = make(n);
-                n += 1;
-                let started = Instant::now();
-                if started >= end {
-                    break;
-                }
-                let mut request = client.post(&url).json(&body);
-                if let Some(token) = token {
-                    request = request.bearer_auth(token);
-                }
-                let ok = match request.send().await {
-                    Ok(response) => {
-                        let status = response.status();
-                        let body = response.bytes().await;
-                        status.is_success()
-                            && body.is_ok_and(|b| !b.windows(9).any(|w| w == b"\"errors\""))
-                    }
-                    Err(_) => false,
-                };
-                if started >= warm_up {
-                    latencies.push(started.elapsed().as_micros().min(u32::MAX as u128) as u32);
-                    if !ok {
-                        errors += 1;
-                    }
-                }
+/// A wrk script sending `requests`' bodies in turn, each thread from its own place.
+fn script(requests: &Requests, dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let mut lua = String::from("local bodies = {\n");
+    for body in &requests.bodies {
+        let text = body.to_string();
+        if text.contains("]==]") {
+            bail!("a request body the script cannot quote");
+        }
+        lua.push_str(&format!("[==[{text}]==],\n"));
+    }
+    lua.push_str("}\nlocal headers = { [\"Content-Type\"] = \"application/json\" }\n");
+    if let Some(token) = &requests.token {
+        lua.push_str(&format!("headers[\"Authorization\"] = \"Bearer {token}\"\n"));
+    }
+    lua.push_str(
+        "n = 0\n\
+         local threads = 0\n\
+         function setup(thread) threads = threads + 1; thread:set(\"n\", threads * 7919) end\n\
+         function request()\n  n = n + 1\n  return wrk.format(\"POST\", nil, headers, bodies[n % #bodies + 1])\nend\n",
+    );
+    let path = dir.join(format!("wrk-{}.lua", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&path, lua)?;
+    Ok(path)
+}
+
+fn wrk_command(url: &str, script: &std::path::Path, concurrency: usize, seconds: u64) -> Command {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(concurrency);
+    let mut command = Command::new("wrk");
+    command
+        .args(["--latency", "-t", &threads.to_string(), "-c", &concurrency.to_string()])
+        .args(["-d", &format!("{seconds}s"), "--timeout", "10s", "-s"])
+        .arg(script)
+        .arg(url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// A latency as wrk prints it (`812.00us`, `1.20ms`, `2.01s`), in milliseconds.
+fn millis(text: &str) -> f64 {
+    let text = text.trim();
+    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (text, 1.0)
+    };
+    number.parse::<f64>().unwrap_or(f64::NAN) * scale
+}
+
+fn parse_wrk(output: &str) -> anyhow::Result<Measured> {
+    let mut measured = Measured { rate: 0.0, p50_ms: 0.0, p99_ms: 0.0, errors: 0 };
+    for line in output.lines().map(str::trim) {
+        if let Some(rate) = line.strip_prefix("Requests/sec:") {
+            measured.rate = rate.trim().parse()?;
+        } else if let Some(at) = line.strip_prefix("50%") {
+            measured.p50_ms = millis(at);
+        } else if let Some(at) = line.strip_prefix("99%") {
+            measured.p99_ms = millis(at);
+        } else if let Some(n) = line.strip_prefix("Non-2xx or 3xx responses:") {
+            measured.errors += n.trim().parse::<u64>()?;
+        } else if let Some(counts) = line.strip_prefix("Socket errors:") {
+            measured.errors += counts
+                .split(',')
+                .filter_map(|part| part.split_whitespace().last()?.parse::<u64>().ok())
+                .sum::<u64>();
+        }
+    }
+    if measured.rate == 0.0 {
+        bail!("wrk printed no rate:\n{output}");
+    }
+    Ok(measured)
+}
+
+/// wrk on one URL with one set of requests.
+struct Load {
+    url: String,
+    script: std::path::PathBuf,
+    concurrency: usize,
+}
+
+impl Load {
+    /// Runs a one-second warm-up.
+    fn warm(
+        url: &str,
+        requests: &Requests,
+        concurrency: usize,
+        dir: &std::path::Path,
+    ) -> anyhow::Result<Load> {
+        let load = Load { url: url.to_string(), script: script(requests, dir)?, concurrency };
+        let warm_up = wrk_command(url, &load.script, concurrency, 1)
+            .output()
+            .context("running wrk (Debian: apt-get install wrk)")?;
+        if !warm_up.status.success() {
+            bail!("wrk failed: {}", String::from_utf8_lossy(&warm_up.stderr));
+        }
+        Ok(load)
+    }
+
+    /// The measured run, `seconds` long, in a blocking thread.
+    async fn run(self, seconds: u64) -> anyhow::Result<Measured> {
+        tokio::task::spawn_blocking(move || {
+            let output =
+                wrk_command(&self.url, &self.script, self.concurrency, seconds).output()?;
+            if !output.status.success() {
+                bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));
             }
-            (latencies, errors)
+            parse_wrk(&String::from_utf8_lossy(&output.stdout))
         })
-    });
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for worker in futures_util::future::join_all(workers).await {
-        let (latencies, e) = worker.unwrap();
-        all.extend(latencies);
-        errors += e;
+        .await?
     }
-    all.sort_unstable();
-    Measured { requests: all.len(), errors, seconds: seconds as f64, latencies_us: all }
 }
 
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    f64::from(sorted[index]) / 1000.0
+/// `concurrency` keep-alive connections, each sending its next request as soon as the last
+/// is answered, for `seconds` after a one-second warm-up.
+async fn drive(
+    url: &str,
+    requests: &Requests,
+    concurrency: usize,
+    seconds: u64,
+    dir: &std::path::Path,
+) -> anyhow::Result<Measured> {
+    Load::warm(url, requests, concurrency, dir)?.run(seconds).await
 }
 
-async fn statements(base: &str) -> anyhow::Result<f64> {
-    let text = reqwest::Client::new().get(format!("{base}/metrics")).send().await?.text().await?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("quire_sql_statements_total "))
-        .context("no statement count in /metrics")?
-        .trim()
-        .parse()
-        .context("a statement count")
+/// Fails unless Quire answers every one of `requests` without errors (wrk sees statuses
+/// only).
+async fn check(url: &str, requests: &Requests) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    for body in requests.bodies.iter().take(3) {
+        let mut request = client.post(url).json(body);
+        if let Some(token) = &requests.token {
+            request = request.bearer_auth(token);
+        }
+        let answer = request.send().await?.text().await?;
+        if !answer.starts_with("{\"data\"") || answer.contains("\"errors\"") {
+            bail!("{body} failed: {answer}");
+        }
+    }
+    Ok(())
 }
 
 fn peak_rss_mb(pid: u32) -> f64 {
@@ -408,37 +539,152 @@ fn peak_rss_mb(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// Counts from Quire's `/metrics`: SQL statements, response cache hits and misses.
+async fn counts(base: &str) -> anyhow::Result<(f64, f64, f64)> {
+    let text = reqwest::Client::new().get(format!("{base}/metrics")).send().await?.text().await?;
+    let read = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map_or(0.0, |n| n.trim().parse().unwrap_or(0.0))
+    };
+    Ok((
+        statements_in(&text)?,
+        read("quire_response_cache_total{outcome=\"hit\"} "),
+        read("quire_response_cache_total{outcome=\"miss\"} "),
+    ))
+}
+
+fn statements_in(text: &str) -> anyhow::Result<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("quire_sql_statements_total "))
+        .context("no statement count in /metrics")?
+        .trim()
+        .parse()
+        .context("a statement count")
+}
+
+/// One line of the table.
+struct Line<'a> {
+    name: &'a str,
+    concurrency: usize,
+    measured: &'a Measured,
+    top_rate: f64,
+    sql_per_request: Option<f64>,
+    hit_rate: Option<f64>,
+    rss_mb: Option<f64>,
+}
+
+fn print_line(args: &Args, line: Line) {
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    println!(
+        "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1}% | {} | {} | {} | {} |",
+        line.name,
+        args.db,
+        line.concurrency,
+        line.measured.rate,
+        line.measured.p50_ms,
+        line.measured.p99_ms,
+        100.0 * line.measured.rate / line.top_rate,
+        or_dash(line.sql_per_request.map(|n| format!("{n:.1}"))),
+        or_dash(line.hit_rate.map(|n| format!("{:.1}%", 100.0 * n))),
+        line.measured.errors,
+        or_dash(line.rss_mb.map(|n| format!("{n:.1}"))),
+    );
+}
+
 /// Drives one operation against `quire` and prints its row of the table.
 async fn row(
     args: &Args,
+    dir: &std::path::Path,
     quire: &Server,
     name: &str,
-    make: &MakeRequest,
+    requests: &Requests,
     concurrency: usize,
     top_rate: f64,
 ) -> anyhow::Result<()> {
     let graphql = format!("{}/graphql", quire.base);
-    let before = statements(&quire.base).await?;
-    let measured = drive(&graphql, make.clone(), concurrency, args.seconds).await;
-    let after = statements(&quire.base).await?;
-    let rate = measured.requests as f64 / measured.seconds;
-    // The warm-up's requests ran statements too; the scrape itself runs one.
-    let total_requests = measured.requests as f64 * (1.0 + 1.0 / args.seconds as f64);
-    let per_request = (after - before - 1.0).max(0.0) / total_requests.max(1.0);
-    println!(
-        "| {name} | {} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {:.1}% | {per_request:.1} | {} | {:.1} |",
-        args.db,
-        percentile(&measured.latencies_us, 0.5),
-        percentile(&measured.latencies_us, 0.99),
-        100.0 * rate / top_rate,
-        measured.errors,
-        peak_rss_mb(quire.child.id()),
+    check(&graphql, requests).await?;
+    let load = Load::warm(&graphql, requests, concurrency, dir)?;
+    let (statements, hits, misses) = counts(&quire.base).await?;
+    let measured = load.run(args.seconds).await?;
+    let (statements_after, hits_after, misses_after) = counts(&quire.base).await?;
+    let requests_made = (measured.rate * args.seconds as f64).max(1.0);
+    // The scrape itself runs one statement.
+    let per_request = (statements_after - statements - 1.0).max(0.0) / requests_made;
+    let looked_up = (hits_after - hits) + (misses_after - misses);
+    print_line(
+        args,
+        Line {
+            name,
+            concurrency,
+            measured: &measured,
+            top_rate,
+            sql_per_request: Some(per_request),
+            hit_rate: (looked_up > 0.0).then(|| (hits_after - hits) / looked_up),
+            rss_mb: Some(peak_rss_mb(quire.child.id())),
+        },
     );
     Ok(())
 }
 
-/// The costliest operations the default limits still allow, and two they refuse.
-fn costliest_request() -> MakeRequest {
+/// Q1 from `concurrency` clients on a Quire process with the response cache on, while an
+/// editor saves a press release every 100 ms: the answers about news stay cached.
+#[allow(clippy::too_many_arguments)]
+async fn cached_while_an_editor_saves(
+    args: &Args,
+    dir: &std::path::Path,
+    quire: &Server,
+    q1: &Requests,
+    press_release: &str,
+    token: &str,
+    concurrency: usize,
+    top_rate: f64,
+) -> anyhow::Result<()> {
+    let graphql = format!("{}/graphql", quire.base);
+    let load = Load::warm(&graphql, q1, concurrency, dir)?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let editor = {
+        let (graphql, id, token, stop) =
+            (graphql.clone(), press_release.to_string(), token.to_string(), stop.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut saves = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let update = json!({ "query": "mutation($id: ID!, $s: String) { updatePressRelease(id: $id, input: { summary: $s }) { version } }", "variables": { "id": id, "s": format!("Summary {saves}") } });
+                let answer = client.post(&graphql).bearer_auth(&token).json(&update).send().await;
+                if answer.is_ok_and(|a| a.status().is_success()) {
+                    saves += 1;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            saves
+        })
+    };
+    let (_, hits, misses) = counts(&quire.base).await?;
+    let measured = load.run(args.seconds).await?;
+    let (_, hits_after, misses_after) = counts(&quire.base).await?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let saves = editor.await?;
+    let looked_up = (hits_after - hits) + (misses_after - misses);
+    print_line(
+        args,
+        Line {
+            name: &format!(
+                "Q1 cached while an editor saves a press release every 100 ms ({saves} saves)"
+            ),
+            concurrency,
+            measured: &measured,
+            top_rate,
+            sql_per_request: None,
+            hit_rate: (looked_up > 0.0).then(|| (hits_after - hits) / looked_up),
+            rss_mb: Some(peak_rss_mb(quire.child.id())),
+        },
+    );
+    Ok(())
+}
+
+/// The costliest operations the default limits still allow, and two they refuse, in turn.
+fn costliest_requests() -> Requests {
     const ALLOWED: [&str; 2] = [
         // 2 + 495 × (2 + 1 + 6) = 4,457
         "{ changes(first: 495) { nodes { id at node { ... on NewsArticle { id title summary body bodyHtml tags } } } } }",
@@ -454,15 +700,11 @@ fn costliest_request() -> MakeRequest {
         .map(|i| format!("a{i}: changes(first: 500) {{ nodes {{ node {{ id }} }} }}"))
         .collect::<Vec<_>>()
         .join(" ");
-    let refused = [bomb, format!("{{ {aliases} }}")];
-    std::sync::Arc::new(move |n| {
-        let query = match n % 4 {
-            0 | 1 => ALLOWED[n % 2].to_string(),
-            2 => refused[0].clone(),
-            _ => refused[1].clone(),
-        };
-        (json!({ "query": query }), None)
-    })
+    let bodies = [ALLOWED[0].to_string(), ALLOWED[1].to_string(), bomb, format!("{{ {aliases} }}")]
+        .into_iter()
+        .map(|query| json!({ "query": query }))
+        .collect();
+    Requests { bodies, token: None }
 }
 
 /// Q1 from `concurrency` clients while as many others send the costliest operations the
@@ -472,33 +714,32 @@ async fn beside_the_costliest(
     args: &Args,
     url: &str,
     dir: &std::path::Path,
-    q1: &MakeRequest,
+    q1: &Requests,
     concurrency: usize,
     top_rate: f64,
 ) -> anyhow::Result<()> {
     let quire = start_quire(url, dir, args.pool, 0)?;
     let graphql = format!("{}/graphql", quire.base);
-    let (q1_measured, hostile) = tokio::join!(
-        drive(&graphql, q1.clone(), concurrency, args.seconds),
-        drive(&graphql, costliest_request(), concurrency, args.seconds),
+    let (q1_load, hostile_load) = (
+        Load::warm(&graphql, q1, concurrency, dir)?,
+        Load::warm(&graphql, &costliest_requests(), concurrency, dir)?,
     );
-    let rate = q1_measured.requests as f64 / q1_measured.seconds;
-    println!(
-        "| Q1 beside {concurrency} clients of the costliest allowed | {} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {:.1}% | - | {} | {:.1} |",
-        args.db,
-        percentile(&q1_measured.latencies_us, 0.5),
-        percentile(&q1_measured.latencies_us, 0.99),
-        100.0 * rate / top_rate,
-        q1_measured.errors,
-        peak_rss_mb(quire.child.id()),
-    );
-    println!(
-        "| (the costliest: half allowed, half refused) | {} | {concurrency} | {:.0} | {:.2} | {:.2} | - | - | - | - |",
-        args.db,
-        hostile.requests as f64 / hostile.seconds,
-        percentile(&hostile.latencies_us, 0.5),
-        percentile(&hostile.latencies_us, 0.99),
-    );
+    let (q1_measured, hostile) =
+        tokio::join!(q1_load.run(args.seconds), hostile_load.run(args.seconds));
+    let (q1_measured, hostile) = (q1_measured?, hostile?);
+    let name = format!("Q1 beside {concurrency} clients of the costliest allowed");
+    let line = |name, measured| Line {
+        name,
+        concurrency,
+        measured,
+        top_rate,
+        sql_per_request: None,
+        hit_rate: None,
+        rss_mb: Some(peak_rss_mb(quire.child.id())),
+    };
+    print_line(args, line(&name, &q1_measured));
+    // Half of them are refused, with errors in 200 answers: wrk counts statuses only.
+    print_line(args, line("(the costliest: half allowed, half refused)", &hostile));
     Ok(())
 }
 
@@ -530,42 +771,49 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if !q1_bytes.starts_with(b"{\"data\"") {
         bail!("Q1 failed: {}", String::from_utf8_lossy(&q1_bytes));
     }
-    let ceiling = start_ceiling(q1_bytes.clone()).await?;
+    let ceiling = start_ceiling(&q1_bytes, dir.path())?;
+    let served = client.post(&ceiling.url).json(&q1).send().await?;
+    if !served.status().is_success() || served.bytes().await? != q1_bytes {
+        bail!("the ceiling does not answer with Q1's bytes");
+    }
 
-    let slugs: std::sync::Arc<Vec<String>> =
-        std::sync::Arc::new(articles.iter().rev().take(1000).map(|(_, s)| s.clone()).collect());
-    let ids: std::sync::Arc<Vec<String>> = std::sync::Arc::new(
-        articles
+    // The press release the editor saves in the last cached row.
+    let create = json!({ "query": "mutation { createPressRelease(input: { title: \"Bench release\" }) { id } }" });
+    let created: Value =
+        client.post(&graphql).bearer_auth(&token).json(&create).send().await?.json().await?;
+    let press_release = created["data"]["createPressRelease"]["id"]
+        .as_str()
+        .with_context(|| format!("creating a press release: {created}"))?
+        .to_string();
+
+    let q1_requests = Requests::one(q1.clone());
+    let q2_requests = Requests {
+        bodies: articles
             .iter()
             .rev()
             .take(1000)
-            .map(|(id, _)| quire_api::graphql::global_id("NewsArticle", *id).to_string())
+            .map(|(_, slug)| json!({ "query": "query($s: String!) { newsArticle(slug: $s) { id title body bodyHtml publishedAt } }", "variables": { "s": slug } }))
             .collect(),
-    );
-    let q1_request: MakeRequest = {
-        let q1 = q1.clone();
-        std::sync::Arc::new(move |_| (q1.clone(), None))
+        token: None,
     };
-    let q2_request: MakeRequest = std::sync::Arc::new(move |n| {
-        (
-            json!({ "query": "query($s: String!) { newsArticle(slug: $s) { id title body bodyHtml publishedAt } }", "variables": { "s": slugs[n % slugs.len()] } }),
-            None,
-        )
-    });
-    let q3_request: MakeRequest = std::sync::Arc::new(|_| (json!({ "query": HOME_PAGE }), None));
-    let m1_request: MakeRequest = {
-        let token = token.clone();
-        std::sync::Arc::new(move |n| {
-            (
-                json!({ "query": "mutation($id: ID!, $s: String) { updateNewsArticle(id: $id, input: { summary: $s }) { version } }", "variables": { "id": ids[n % ids.len()], "s": format!("Summary {n}") } }),
-                Some(token.clone()),
-            )
-        })
+    let q3_requests = Requests::one(json!({ "query": HOME_PAGE }));
+    let m1_requests = Requests {
+        bodies: articles
+            .iter()
+            .rev()
+            .take(1000)
+            .enumerate()
+            .map(|(n, (id, _))| {
+                let id = quire_api::graphql::global_id("NewsArticle", *id).to_string();
+                json!({ "query": "mutation($id: ID!, $s: String) { updateNewsArticle(id: $id, input: { summary: $s }) { version } }", "variables": { "id": id, "s": format!("Summary {n}") } })
+            })
+            .collect(),
+        token: Some(token.clone()),
     };
 
     println!();
     println!(
-        "Quire benchmark: {} items on {}, {} s per run, machine: {} cores",
+        "Quire benchmark: {} items on {}, {} s per run, machine: {} cores; load from wrk, ceiling: nginx",
         args.items,
         args.db,
         args.seconds,
@@ -577,27 +825,31 @@ async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "| operation | db | concurrency | req/s | p50 ms | p99 ms | ratio to ceiling | SQL/request | errors | peak RSS MB |"
+        "| operation | db | concurrency | req/s | p50 ms | p99 ms | ratio to ceiling | SQL/request | cache hits | errors | peak RSS MB |"
     );
-    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for &concurrency in &args.concurrency {
-        let top =
-            drive(&format!("{ceiling}/graphql"), q1_request.clone(), concurrency, args.seconds)
-                .await;
-        let top_rate = top.requests as f64 / top.seconds;
-        println!(
-            "| ceiling (static Q1 bytes) | - | {concurrency} | {top_rate:.0} | {:.2} | {:.2} | 100% | - | {} | - |",
-            percentile(&top.latencies_us, 0.5),
-            percentile(&top.latencies_us, 0.99),
-            top.errors
+        let top = drive(&ceiling.url, &q1_requests, concurrency, args.seconds, dir.path()).await?;
+        let top_rate = top.rate;
+        print_line(
+            &args,
+            Line {
+                name: "ceiling (nginx, static Q1 bytes)",
+                concurrency,
+                measured: &top,
+                top_rate,
+                sql_per_request: None,
+                hit_rate: None,
+                rss_mb: None,
+            },
         );
-        for (name, make) in [
-            ("Q1 20 newest news", &q1_request),
-            ("Q2 article by slug", &q2_request),
-            ("Q3 home page", &q3_request),
-            ("M1 update by an editor", &m1_request),
+        for (name, requests) in [
+            ("Q1 20 newest news", &q1_requests),
+            ("Q2 article by slug", &q2_requests),
+            ("Q3 home page", &q3_requests),
+            ("M1 update by an editor", &m1_requests),
         ] {
-            row(&args, &quire, name, make, concurrency, top_rate).await?;
+            row(&args, dir.path(), &quire, name, requests, concurrency, top_rate).await?;
         }
         // A process of its own, started after the writes above, with the default cache:
         // its peak memory is its own, and no answer it caches is from before M1.
@@ -607,12 +859,32 @@ async fn run(args: Args) -> anyhow::Result<()> {
             args.pool,
             CachingConfig::default().response_cache_mb,
         )?;
-        row(&args, &cached, "Q1 cached", &q1_request, concurrency, top_rate).await?;
+        for (name, requests) in
+            [("Q1 cached", &q1_requests), ("Q2 cached", &q2_requests), ("Q3 cached", &q3_requests)]
+        {
+            row(&args, dir.path(), &cached, name, requests, concurrency, top_rate).await?;
+        }
+        cached_while_an_editor_saves(
+            &args,
+            dir.path(),
+            &cached,
+            &q1_requests,
+            &press_release,
+            &token,
+            concurrency,
+            top_rate,
+        )
+        .await?;
         drop(cached);
-        beside_the_costliest(&args, &database.url, dir.path(), &q1_request, concurrency, top_rate)
+        beside_the_costliest(&args, &database.url, dir.path(), &q1_requests, concurrency, top_rate)
             .await?;
     }
+    drop(ceiling);
     drop(quire);
+    if args.keep_data {
+        eprintln!("kept: {} in {}", database.url, dir.keep().display());
+        return Ok(());
+    }
     drop_database(&database).await
 }
 

@@ -16,7 +16,7 @@ use sea_orm::{
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::commits::CHANNEL;
-use crate::commits::Commits;
+use crate::commits::{Commits, Scope};
 use crate::content::Viewer;
 use crate::site::settings::Defaults;
 
@@ -62,24 +62,36 @@ impl std::ops::Deref for WriteTx {
 }
 
 impl WriteTx {
-    /// Commits, and tells the rest of the process before the caller goes on, so no cached
-    /// answer from before the write is served after it. On PostgreSQL the commit notifies
-    /// the other Quire processes on the database too, naming this one so that it can tell
-    /// its own notifications from theirs.
+    /// Commits a write that may change any public answer, and tells the rest of the
+    /// process before the caller goes on, so no cached answer from before the write is
+    /// served after it. Writes that know what they change say so with
+    /// [`WriteTx::commit_within`].
     pub async fn commit(self) -> Result<(), DbErr> {
+        self.commit_within(Scope::EVERYTHING).await
+    }
+
+    /// Commits a write that may change public answers within `scope` only: cached answers
+    /// that read nothing within it stay good. On PostgreSQL the commit notifies the other
+    /// Quire processes on the database too, naming this one (so that it can tell its own
+    /// notifications from theirs) and the scope.
+    pub async fn commit_within(self, scope: Scope) -> Result<(), DbErr> {
+        if scope.is_nothing() {
+            return self.tx.commit().await;
+        }
         if self.tx.get_database_backend() == DbBackend::Postgres {
-            let notify = format!("SELECT pg_notify('{CHANNEL}', '{}')", self.commits.tag());
+            let notify =
+                format!("SELECT pg_notify('{CHANNEL}', '{}')", self.commits.payload(scope));
             self.tx.execute_unprepared(&notify).await?;
         }
         self.tx.commit().await?;
-        self.commits.committed();
+        self.commits.committed(scope);
         Ok(())
     }
 
     /// Commits a write that no public answer shows (users, sign-ins, tokens, webhooks,
     /// newsletter subscribers, preview keys): cached public answers stay good.
     pub async fn commit_private(self) -> Result<(), DbErr> {
-        self.tx.commit().await
+        self.commit_within(Scope::NOTHING).await
     }
 }
 

@@ -212,3 +212,43 @@ async fn automatic_persisted_queries_work_over_get_and_post(app: TestApp) {
     assert_eq!(response.status(), 405);
 }
 e2e!(automatic_persisted_queries_work_over_get_and_post);
+
+/// An answer that shows only news: a press release's save and a sign-in cannot change it.
+const NEWS_ONLY: &str = "{ news(first: 5) { nodes { id slug title summary publishedAt } } }";
+
+async fn cached_answers_stay_across_writes_they_cannot_show(app: TestApp) {
+    let token = editor(&app).await;
+    let news = published(&app, &token, "NewsArticle", "{ title: \"Kept\" }").await;
+    let press = published(&app, &token, "PressRelease", "{ title: \"Before\" }").await;
+    // Addresses come from the site's settings, of any type: such an answer reads everything.
+    let with_urls = "{ news(first: 5) { nodes { id url } } }";
+    let first: Value = get(&app, NEWS_ONLY, None, None).await.json().await.unwrap();
+    get(&app, with_urls, None, None).await;
+
+    // A press release saved, and a sign-in.
+    let update =
+        "mutation($id: ID!) { updatePressRelease(id: $id, input: { title: \"After\" }) { id } }";
+    data(&app.gql_as(&token, update, json!({ "id": press })).await);
+    user(&app, "writer@example.org", Role::Editor).await;
+    login(&app, "writer@example.org", PASSWORD).await;
+
+    let before = app.statements();
+    let again: Value = get(&app, NEWS_ONLY, None, None).await.json().await.unwrap();
+    assert_eq!(app.statements(), before, "a press release's save emptied a news answer");
+    assert_eq!(again, first);
+    get(&app, with_urls, None, None).await;
+    assert!(app.statements() > before, "an answer that reads everything outlived a write");
+    let press_list = "{ pressReleases(first: 1) { nodes { title } } }";
+    let shown: Value = get(&app, press_list, None, None).await.json().await.unwrap();
+    assert_eq!(data(&shown)["pressReleases"]["nodes"][0]["title"], "After");
+
+    // A news save is in the very next answer.
+    let update =
+        "mutation($id: ID!) { updateNewsArticle(id: $id, input: { title: \"Changed\" }) { id } }";
+    data(&app.gql_as(&token, update, json!({ "id": news })).await);
+    let before = app.statements();
+    let after: Value = get(&app, NEWS_ONLY, None, None).await.json().await.unwrap();
+    assert!(app.statements() > before, "a news answer outlived a news save");
+    assert_eq!(data(&after)["news"]["nodes"][0]["title"], "Changed");
+}
+e2e!(cached_answers_stay_across_writes_they_cannot_show);

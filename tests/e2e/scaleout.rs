@@ -106,6 +106,70 @@ async fn a_write_through_one_process_is_served_by_another() {
     assert_eq!(heard["kind"], "UPSERTED");
 }
 
+/// The other process's response cache hits so far, from its `/metrics`.
+async fn cache_hits(client: &reqwest::Client, other: &QuireProcess) -> f64 {
+    let text = client.get(other.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("quire_response_cache_total{outcome=\"hit\"} "))
+        .map_or(0.0, |n| n.trim().parse().unwrap())
+}
+
+async fn public_get(client: &reqwest::Client, other: &QuireProcess, query: &str) -> Value {
+    let response = client.get(other.url("/graphql")).query(&[("query", query)]).send().await;
+    response.unwrap().json().await.unwrap()
+}
+
+/// A write through one process drops, in another, the cached answers it may change and only
+/// those: the notification says what it changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
+async fn another_process_keeps_the_answers_a_write_cannot_change() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        panic!("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
+    };
+    let other = QuireProcess::start(&app);
+    let token = editor(&app).await;
+    let news = create(&app, &token, "NewsArticle", "{ title: \"First\" }").await;
+    publish(&app, &token, "NewsArticle", news["id"].as_str().unwrap()).await;
+    let press = create(&app, &token, "PressRelease", "{ title: \"Before\" }").await;
+    publish(&app, &token, "PressRelease", press["id"].as_str().unwrap()).await;
+    let press_title = "{ pressReleases(first: 1) { nodes { title } } }";
+    let until = |query: &'static str, field: &'static str, title: &'static str| {
+        let (client, other) = (&app.client, &other);
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let answer = public_get(client, other, query).await;
+                if data(&answer)[field]["nodes"][0]["title"] == title {
+                    return answer;
+                }
+                assert!(Instant::now() < deadline, "{query} never showed {title}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let first = until(NEWS, "news", "First").await;
+    until(press_title, "pressReleases", "Before").await;
+
+    // A press release saved here, and a sign-in: the other process shows the press release
+    // and still answers the news from its cache.
+    let update =
+        "mutation($id: ID!) { updatePressRelease(id: $id, input: { title: \"After\" }) { id } }";
+    data(&app.gql_as(&token, update, json!({ "id": press["id"] })).await);
+    crate::fixtures::user(&app, "writer@example.org", quire_api::auth::Role::Editor).await;
+    crate::fixtures::login(&app, "writer@example.org", crate::fixtures::PASSWORD).await;
+    until(press_title, "pressReleases", "After").await;
+    let hits = cache_hits(&app.client, &other).await;
+    assert_eq!(public_get(&app.client, &other, NEWS).await, first);
+    assert_eq!(cache_hits(&app.client, &other).await, hits + 1.0, "the news answer was dropped");
+
+    // A news save here drops it there.
+    let update =
+        "mutation($id: ID!) { updateNewsArticle(id: $id, input: { title: \"Changed\" }) { id } }";
+    data(&app.gql_as(&token, update, json!({ "id": news["id"] })).await);
+    until(NEWS, "news", "Changed").await;
+}
+
 /// With `--database-read-url`, the public reads from the replica and editors from the
 /// primary. A second database stands in for the replica, so the test can tell them apart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

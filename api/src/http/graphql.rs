@@ -22,6 +22,7 @@ use super::AppState;
 use super::response_cache::{self, CachedResponse};
 use crate::graphql::{Refused, RequestContext};
 use quire_core::auth::{self, Actor};
+use quire_core::commits::Scope;
 use quire_core::error::ApiError;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -207,10 +208,10 @@ async fn execute_as(
     // Only the public's queries are shared: everyone else may see drafts.
     let cache_key = (public && !mutation && state.responses.is_on())
         .then(|| response_cache::key(&request, response_format(headers)));
-    let generation = state.db.commits().generation();
     let operation = request.operation_name.clone();
     let started = std::time::Instant::now();
-    if let Some(hit) = cache_key.as_ref().and_then(|key| state.responses.get(key, generation)) {
+    let commits = state.db.commits();
+    if let Some(hit) = cache_key.as_ref().and_then(|key| state.responses.get(key, commits)) {
         super::metrics::operation(operation.as_deref(), true, started.elapsed().as_secs_f64());
         return public_answer(state, headers, via, hit.body, &hit.etag);
     }
@@ -220,6 +221,12 @@ async fn execute_as(
         Ok(cost) => cost,
         Err(stop) => return private(refused_before_running(headers, stop)),
     };
+    // What the answer may show, and where the writes within it stand before it is read.
+    let scope = match (&cache_key, request.parsed_query()) {
+        (Some(_), Ok(document)) => response_cache::scope(document, operation.as_deref()),
+        _ => Scope::EVERYTHING,
+    };
+    let stamp = commits.stamp(scope);
     let request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
     let turn = state.budget.enter(cost).await;
     let mut response = state.schema.execute(request).await;
@@ -240,7 +247,7 @@ async fn execute_as(
         return private(render(headers, status, &response));
     }
     let body = match serde_json::to_vec(&response) {
-        Ok(body) => Bytes::from(body),
+        Ok(body) => response_cache::exact(body),
         Err(err) => {
             tracing::error!(error = %err, "serialising a GraphQL response");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -250,7 +257,7 @@ async fn execute_as(
     if let Some(key) = cache_key {
         let stored_at = std::time::Instant::now();
         let stored =
-            CachedResponse { generation, stored_at, body: body.clone(), etag: etag.clone() };
+            CachedResponse { scope, stamp, stored_at, body: body.clone(), etag: etag.clone() };
         state.responses.put(key, stored);
     }
     public_answer(state, headers, via, body, &etag)

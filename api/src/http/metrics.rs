@@ -17,6 +17,9 @@ use super::AppState;
 const LATENCY_BUCKETS: &[f64] =
     &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
+/// How often histograms' samples are folded into their buckets.
+const UPKEEP: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// One recorder per process (tests run many servers in one process).
 fn handle() -> Option<&'static PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -28,6 +31,18 @@ fn handle() -> Option<&'static PrometheusHandle> {
                 .build_recorder();
             let handle = recorder.handle();
             ::metrics::set_global_recorder(recorder).ok()?;
+            // Histograms keep every sample until they are folded into their buckets, which
+            // a scrape does: without a scraper they would grow by each request's timings.
+            let folding = handle.clone();
+            std::thread::Builder::new()
+                .name("quire-metrics".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP);
+                        folding.run_upkeep();
+                    }
+                })
+                .ok()?;
             Some(handle)
         })
         .as_ref()

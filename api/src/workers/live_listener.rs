@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use quire_core::commits::CHANNEL;
+use quire_core::commits::{CHANNEL, Scope};
 use quire_core::db::Db;
 use quire_core::live::{self, Event, Live};
 use sea_orm::DbBackend;
@@ -32,20 +32,20 @@ pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
         if listener.is_none() && db.backend() == DbBackend::Postgres {
             listener = listen(&db).await;
         }
-        // What woke the pump decides whether the generation moves: a local commit moved it
-        // already; another process's notification, or rows found by the poll (in case a
-        // notification was lost), move it here.
+        // What woke the pump decides whether the counts move: a local commit moved them
+        // already; another process's notification (by what it says it changed), or rows
+        // found by the poll (in case a notification was lost), move them here.
         let notified = async {
             match listener.as_mut() {
-                Some(l) => l.recv().await.map(|n| n.payload() != commits.tag()),
+                Some(l) => l.recv().await.map(|n| commits.heard(n.payload())),
                 None => std::future::pending().await,
             }
         };
         let woken = tokio::select! {
             () = commits.next_local() => Wake::Local,
             heard = notified => match heard {
-                Ok(true) => Wake::Foreign,
-                Ok(false) => Wake::Local,
+                Ok(Some(scope)) => Wake::Foreign(scope),
+                Ok(None) => Wake::Local,
                 Err(err) => {
                     tracing::warn!(error = %err, "listening for changes; polling until reconnected");
                     listener = None;
@@ -56,9 +56,10 @@ pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => return,
         };
         let pulled = live::pull(&db, last).await;
-        let found = matches!(&pulled, Ok(rows) if !rows.is_empty());
-        if woken == Wake::Foreign || (woken == Wake::Poll && found) {
-            commits.committed_elsewhere();
+        match (&woken, &pulled) {
+            (Wake::Foreign(scope), _) => commits.committed_elsewhere(*scope),
+            (Wake::Poll, Ok(rows)) if !rows.is_empty() => commits.committed_elsewhere(found(rows)),
+            _ => {}
         }
         match pulled {
             Ok(rows) => {
@@ -72,13 +73,19 @@ pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// What the journal's rows found by the poll may have changed: their items' types, and
+/// whatever else public answers show beside them (media, redirects, the search index).
+fn found(rows: &[quire_entity::content_change::Model]) -> Scope {
+    rows.iter().fold(Scope::OTHER, |scope, row| scope.union(Scope::content(row.content_type)))
+}
+
 /// Why the pump woke.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Wake {
     /// A commit here, or this server's own notification.
     Local,
-    /// Another Quire server's notification.
-    Foreign,
+    /// Another Quire server's notification, and what it changed.
+    Foreign(Scope),
     /// The poll.
     Poll,
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ContentType, Item, Status, Viewer};
+use super::{ContentType, Item, Status, Viewer, rows};
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Page, Window};
 
@@ -166,26 +166,10 @@ impl Scope {
         }
         let query =
             query.order_by(key, order.clone()).order_by(Column::Id, order).limit(window.fetch());
-        let rows =
-            if text { query.all(conn).await? } else { without_text(query).all(conn).await? };
-        Ok(window.page(rows, |item| cursor_for(sort.field, item)))
+        let rows = rows::select(query, text).all(conn).await?;
+        Ok(window
+            .page(rows.into_iter().map(|row| row.0).collect(), |item| cursor_for(sort.field, item)))
     }
-}
-
-const TEXT_COLUMNS: [Column; 4] =
-    [Column::Body, Column::BodyHtml, Column::NotesToEditors, Column::NotesToEditorsHtml];
-
-fn without_text(
-    query: sea_orm::Select<content_item::Entity>,
-) -> sea_orm::Selector<sea_orm::SelectModel<Item>> {
-    use sea_orm::{IdenStatic, Iterable};
-    let mut query = query
-        .select_only()
-        .columns(Column::iter().filter(|c| !TEXT_COLUMNS.iter().any(|t| t.as_str() == c.as_str())));
-    for column in TEXT_COLUMNS {
-        query = query.column_as(Expr::cust("NULL"), column.as_str());
-    }
-    query.into_model::<Item>()
 }
 
 fn cursor_for(field: SortField, item: &Item) -> Cursor {

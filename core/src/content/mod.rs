@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod outbox;
 pub mod read;
 pub mod revisions;
+pub mod rows;
 pub mod schedule;
 pub mod sections;
 pub mod slugs;

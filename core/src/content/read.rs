@@ -7,11 +7,19 @@ use quire_entity::content_item::{self, Column};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{ContentType, Item, Viewer};
+use super::{ContentType, Item, Viewer, rows};
 use crate::error::ApiResult;
 
 fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
     content_item::Entity::find().filter(viewer.condition())
+}
+
+/// The first row of `query`, decoded by position.
+async fn one(
+    conn: &impl ConnectionTrait,
+    query: sea_orm::Select<content_item::Entity>,
+) -> ApiResult<Option<Item>> {
+    Ok(rows::select(query, true).one(conn).await?.map(|row| row.0))
 }
 
 pub async fn find(
@@ -24,7 +32,7 @@ pub async fn find(
     if let Some(kind) = kind {
         query = query.filter(Column::ContentType.eq(kind));
     }
-    Ok(query.one(conn).await?)
+    one(conn, query).await
 }
 
 pub async fn find_by_slug(
@@ -33,11 +41,8 @@ pub async fn find_by_slug(
     kind: ContentType,
     slug: &str,
 ) -> ApiResult<Option<Item>> {
-    Ok(visible(viewer)
-        .filter(Column::ContentType.eq(kind))
-        .filter(Column::Slug.eq(slug))
-        .one(conn)
-        .await?)
+    let query = visible(viewer).filter(Column::ContentType.eq(kind)).filter(Column::Slug.eq(slug));
+    one(conn, query).await
 }
 
 /// Finds a page by path; leading and trailing slashes are ignored.
@@ -46,11 +51,10 @@ pub async fn find_by_path(
     viewer: Viewer,
     path: &str,
 ) -> ApiResult<Option<Item>> {
-    Ok(visible(viewer)
+    let query = visible(viewer)
         .filter(Column::ContentType.eq(ContentType::Page))
-        .filter(Column::Path.eq(path.trim_matches('/')))
-        .one(conn)
-        .await?)
+        .filter(Column::Path.eq(path.trim_matches('/')));
+    one(conn, query).await
 }
 
 /// Many items by id, in one query.
@@ -59,8 +63,9 @@ pub async fn by_ids(
     viewer: Viewer,
     ids: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Item>> {
-    let rows = visible(viewer).filter(Column::Id.is_in(ids.iter().copied())).all(conn).await?;
-    Ok(rows.into_iter().map(|item| (item.id, item)).collect())
+    let query = visible(viewer).filter(Column::Id.is_in(ids.iter().copied()));
+    let rows = rows::select(query, true).all(conn).await?;
+    Ok(rows.into_iter().map(|row| (row.0.id, row.0)).collect())
 }
 
 /// The child pages of many pages, in one query, each list in sibling order.

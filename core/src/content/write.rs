@@ -21,6 +21,7 @@ use super::{
     slugs, tags, validate,
 };
 use crate::actor::{Actor, Role};
+use crate::commits::Scope;
 use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
 use crate::site::settings::{self, Defaults};
@@ -114,7 +115,7 @@ pub async fn create_with_id(
     search::index(&*tx, &item).await?;
     history::record(&*tx, actor, &item, tags.as_deref(), Action::Create).await?;
     journal::record(&*tx, None, Some(&item)).await?;
-    tx.commit().await?;
+    tx.commit_within(Scope::content(kind)).await?;
     tracing::info!(id = %item.id, kind = label(kind), "content created");
     Ok(item)
 }
@@ -378,7 +379,7 @@ pub async fn announce(db: &Db, id: Uuid) -> ApiResult<bool> {
         // Nothing below an embargoed page was in view.
         sections::follow(&*tx, &item, &Seen::default(), true).await?;
     }
-    tx.commit().await?;
+    tx.commit_within(Scope::content(item.content_type)).await?;
     Ok(true)
 }
 
@@ -468,7 +469,7 @@ pub async fn purge(db: &Db, actor: &Actor, id: &str) -> ApiResult<Uuid> {
     related::forget(&*tx, id).await?;
     history::record_purge(&*tx, actor, &current).await?;
     journal::record(&*tx, Some(&current), None).await?;
-    tx.commit().await?;
+    tx.commit_within(Scope::content(current.content_type)).await?;
     tracing::info!(%id, "content purged");
     Ok(id)
 }
@@ -547,7 +548,7 @@ async fn commit_version(
     if let Some(before) = &before {
         sections::follow(&*tx, &saved, before, false).await?;
     }
-    tx.commit().await?;
+    tx.commit_within(Scope::content(saved.content_type)).await?;
     Ok(saved)
 }
 

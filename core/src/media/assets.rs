@@ -12,6 +12,7 @@ use super::{Media, ingest};
 use crate::actor::Actor;
 use crate::audit::{self, Subject};
 use crate::clock::now;
+use crate::commits::Scope;
 use crate::content::{Item, Viewer, history};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -103,7 +104,7 @@ pub async fn upload_with_id(
         Some(created.filename.clone()),
     )
     .await?;
-    tx.commit().await?;
+    tx.commit_within(Scope::OTHER).await?;
     tracing::info!(asset = %created.id, bytes = byte_size, mime = mime_type, "file uploaded");
     Ok(created)
 }
@@ -127,7 +128,7 @@ pub async fn update_alt(
     for item in users(&*tx, Viewer::Staff, id).await? {
         crate::content::journal::record(&*tx, Some(&item), Some(&item)).await?;
     }
-    tx.commit().await?;
+    tx.commit_within(Scope::OTHER).await?;
     Ok(updated)
 }
 
@@ -301,7 +302,7 @@ pub async fn delete(db: &Db, media: &Media, actor: &Actor, id: Uuid) -> ApiResul
         Some(found.filename.clone()),
     )
     .await?;
-    tx.commit().await?;
+    tx.commit_within(Scope::OTHER).await?;
     // Only now: a deletion the database refuses, even at its commit, leaves the file served.
     if let Err(err) = remove_unused_content(db, media, &found).await {
         tracing::error!(error = ?err, asset = %id, "removing a deleted asset's content; it stays, unused");

@@ -13,8 +13,12 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::commits::Scope;
 use crate::db::Db;
 use crate::error::ApiResult;
+
+/// Download counts are shown on booklets only.
+const SHOWN_IN: Scope = Scope::content(quire_entity::content_item::ContentType::Booklet);
 
 #[derive(Clone)]
 pub struct DownloadCounter {
@@ -70,7 +74,7 @@ impl DownloadCounter {
             if show && self.shown().hidden {
                 // Nothing to write: a commit alone tells every cache (in other processes
                 // too) that public answers moved on.
-                db.write().await?.commit().await?;
+                db.write().await?.commit_within(SHOWN_IN).await?;
                 self.was_shown();
             }
             return Ok(());
@@ -88,7 +92,7 @@ impl DownloadCounter {
                     .await?;
             }
             if show {
-                tx.commit().await?;
+                tx.commit_within(SHOWN_IN).await?;
             } else {
                 tx.commit_private().await?;
             }
