@@ -332,8 +332,9 @@ export async function editScreen(main, key, id) {
     h('section', { class: 'panel', 'aria-labelledby': 'more-title' }, h('h2', { id: 'more-title' }, 'More'),
       h('div', { class: 'actions column' },
         h('a', { class: 'button', href: `#/preview/${key}/${encodeURIComponent(item.id)}` }, 'Preview'),
-        previewLink(item),
-        h('a', { class: 'button', href: `#/revisions/${key}/${encodeURIComponent(item.id)}` }, 'Revisions'),
+        // Preview links and revisions are for those who may change the item.
+        mayEdit ? previewLink(item) : null,
+        mayEdit ? h('a', { class: 'button', href: `#/revisions/${key}/${encodeURIComponent(item.id)}` }, 'Revisions') : null,
         state.canPublish() ? h('button', { type: 'button', class: 'danger', onclick: async () => {
           try {
             await gql(`mutation($id: ID!) { delete${t.type}(id: $id) }`, { id: item.id });
@@ -508,7 +509,7 @@ export async function revisionsScreen(main, key, id) {
   older.addEventListener('change', compare); newer.addEventListener('change', compare);
   const rows = revisions.map((r) => h('tr', {},
     h('th', { scope: 'row' }, `Version ${r.version}`), h('td', {}, when(r.createdAt)), h('td', {}, r.author.name),
-    h('td', {}, r.version === item?.version ? h('span', { class: 'muted' }, 'Current') : h('button', { type: 'button', onclick: async () => {
+    h('td', {}, r.version === item?.version || !item?.viewerMayEdit ? h('span', { class: 'muted' }, r.version === item?.version ? 'Current' : '') : h('button', { type: 'button', onclick: async () => {
       try {
         await gql('mutation($id: ID!) { restoreRevision(id: $id) { id } }', { id: r.id });
         say(`Version ${r.version} restored as the newest version.`);

@@ -49,7 +49,7 @@ export function assetPicker({ label, name, current, images, onChange }) {
       say(`Uploading ${file.name}…`);
       asset = await upload(file, alt.value.trim() || null);
       render(); onChange(); say(`Uploaded ${file.name}.`);
-    } catch (error) { showError(picker.el, { ...error, field: name }); }
+    } catch (error) { showError(picker.el, error); }
     chooser.value = '';
   };
   // Saving waits for an upload still on its way (`pending`), so a file is never left out.
@@ -135,7 +135,7 @@ function uploadForm(reload) {
     const file = chooser.files[0];
     if (!file) { showError(form, { code: 'BAD_USER_INPUT', field: 'file', message: 'Choose a file first.' }); return; }
     if (file.type.startsWith('image/') && !alt.value.trim()) { showError(form, { code: 'BAD_USER_INPUT', field: 'alt', message: 'Describe the image first, for people who cannot see it.' }); return; }
-    try { await upload(file, alt.value.trim() || null); say(`Uploaded ${file.name}.`); reload(); } catch (error) { showError(form, { ...error, field: error.field === 'file' ? 'file' : error.field }); }
+    try { await upload(file, alt.value.trim() || null); say(`Uploaded ${file.name}.`); reload(); } catch (error) { showError(form, error); }
   } }, h('h2', {}, 'Upload a file'),
   field('File', chooser, { name: 'file', hint: 'PDF, PNG, JPEG, WebP, GIF or AVIF. Choose a file, or drop one here.' }),
   field('Alt text', alt, { name: 'alt', hint: 'For images: what the image shows.' }),

@@ -173,8 +173,13 @@ impl App {
             workers::webhook_sender::run(self.db.clone(), policy, targets, stopped.clone());
         let sender = tokio::spawn(db::background(sender));
         let mail = tokio::spawn(workers::mail::run(self.mail, stopped.clone()));
-        let events =
-            workers::live_listener::run(self.db.clone(), self.live.clone(), stopped.clone());
+        let changes = workers::live_listener::subscribe(&self.db).await;
+        let events = workers::live_listener::run(
+            self.db.clone(),
+            self.live.clone(),
+            changes,
+            stopped.clone(),
+        );
         let live = tokio::spawn(db::background(events));
         let downloads = self.media.downloads.clone();
         let counts =

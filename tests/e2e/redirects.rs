@@ -81,6 +81,13 @@ async fn a_redirect_to_what_the_public_cannot_see_is_not_shown_to_it(app: TestAp
     data(&app.gql_as(&token, unpublish, json!({ "id": story })).await);
     assert!(to(&app, None, "/news/story").await.is_null(), "the draft's new slug stays hidden");
     assert_eq!(to(&app, Some(&token), "/news/story").await, "/news/the-story");
+
+    // Renamed while a draft, then an editor's redirect to its old address: the public is
+    // not led through it to the draft's new slug, which it never saw.
+    rename(&app, &token, "NewsArticle", &story, "the-secret-story").await;
+    data(&create(&app, &token, "/old-story", "/news/story").await);
+    assert!(to(&app, None, "/old-story").await.is_null(), "the draft's slug stays hidden");
+    assert_eq!(to(&app, Some(&token), "/old-story").await, "/news/the-secret-story");
 }
 e2e!(a_redirect_to_what_the_public_cannot_see_is_not_shown_to_it);
 

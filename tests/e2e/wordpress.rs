@@ -98,6 +98,7 @@ async fn a_wordpress_site_comes_in(app: TestApp) {
     assert_eq!(draft["status"], "DRAFT");
     assert_eq!(draft["tags"], json!(["london"]));
     let scheduled = by_title(&news, "Summer conference announced");
+    let scheduled_id = scheduled["id"].as_str().unwrap().to_string();
     assert_eq!(scheduled["status"], "SCHEDULED");
     assert_eq!(scheduled["scheduledAt"], "2099-06-01T09:00:00+00:00");
     assert!(scheduled["body"].as_str().unwrap().contains("## Save the date"));
@@ -133,5 +134,11 @@ async fn a_wordpress_site_comes_in(app: TestApp) {
     assert!(again.contains("Redirects recorded from old permalinks: 0"), "{again}");
     assert!(!again.contains("news article:") && !again.contains("page:"), "{again}");
     assert_eq!(data(&app.gql_as(&token, NEWS, json!({})).await), &news);
+
+    // An imported item an editor has moved to the trash stays there.
+    let trash = "mutation($id: ID!) { deleteNewsArticle(id: $id) }";
+    data(&app.gql_as(&token, trash, json!({ "id": scheduled_id })).await);
+    let third = import_wordpress(&app, uploads.path()).await;
+    assert!(third.contains("Already there (left as they are): 8"), "{third}");
 }
 e2e!(a_wordpress_site_comes_in);

@@ -7,11 +7,11 @@ use async_graphql::Context;
 
 use super::batch::BatchLoader;
 use super::loaders::ContentLoader;
+use super::site::Site;
 use quire_core::auth::Actor;
 use quire_core::content::Viewer;
 use quire_core::db::Db;
 use quire_core::error::{ApiError, ApiResult};
-use quire_core::site::settings::SiteSettings;
 use quire_core::users::LoginLimiter;
 
 /// Per-request data, added by the HTTP layer after authentication.
@@ -21,7 +21,7 @@ pub struct RequestContext {
     pub loader: BatchLoader<ContentLoader>,
     /// The site settings, read at most once per request, by whatever first needs them
     /// (`url`, `seo`, menus, redirects).
-    pub site: tokio::sync::OnceCell<SiteSettings>,
+    pub site: tokio::sync::OnceCell<std::sync::Arc<Site>>,
     /// Set once a preview token has opened an item in this request: the files that item
     /// shows then get signed URLs, so that its holder sees a draft's own images too.
     pub preview_opened: AtomicBool,

@@ -247,7 +247,9 @@ async fn execute_as(
         return private(render(headers, status, &response));
     }
     let body = match serde_json::to_vec(&response) {
-        Ok(body) => response_cache::exact(body),
+        // Only an answer the cache keeps needs a copy of its exact length.
+        Ok(body) if cache_key.is_some() => response_cache::exact(body),
+        Ok(body) => Bytes::from(body),
         Err(err) => {
             tracing::error!(error = %err, "serialising a GraphQL response");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -202,13 +202,16 @@ pub fn scope(document: &ExecutableDocument, operation_name: Option<&str>) -> Sco
     let mut scope = Scope::NOTHING;
     let mut roots = Vec::new();
     if !reading.fields(&operation.node.selection_set.node, &mut |name, below| {
-        roots.push((name.to_string(), below));
+        roots.push((name, below));
     }) {
         return Scope::EVERYTHING;
     }
     for (name, below) in roots {
-        let Some(root) = root_scope(&name) else { return Scope::EVERYTHING };
+        let Some(root) = root_scope(name) else { return Scope::EVERYTHING };
+        // Introspection shows the schema, whatever fields it selects.
+        let introspection = matches!(name, "__schema" | "__type");
         if let Some(below) = below
+            && !introspection
             && !reading.only_own_fields(below)
         {
             return Scope::EVERYTHING;
@@ -344,6 +347,9 @@ mod tests {
             news.union(pages)
         );
         assert_eq!(scope_of("{ __typename }"), Scope::NOTHING);
+        // Introspection shows the schema, which no write changes.
+        assert_eq!(scope_of("{ __schema { types { name fields { name } } } }"), Scope::NOTHING);
+        assert_eq!(scope_of("{ __type(name: \"News\") { name } news { nodes { id } } }"), news);
     }
 
     #[test]

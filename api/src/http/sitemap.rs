@@ -15,7 +15,8 @@ use super::AppState;
 use super::feeds::request_base;
 use super::files::etag_matches;
 use quire_core::content::Viewer;
-use quire_core::site::{settings, sitemap};
+use quire_core::site::settings;
+use quire_core::site::sitemap::{self, Sitemap};
 
 #[derive(Deserialize)]
 pub struct Part {
@@ -52,19 +53,14 @@ async fn respond(
         // No front-end address is known: the links name the host the request came to.
         addresses.base = request_base(uri, headers);
     }
-    let body = match from {
-        Some(from) => sitemap::urlset(reads, &addresses, Some(from)).await.map_err(internal)?,
-        None => {
-            let parts = sitemap::parts(reads).await.map_err(internal)?;
-            if parts.is_empty() {
-                sitemap::urlset(reads, &addresses, None).await.map_err(internal)?
-            } else {
-                let own = match &state.feeds.public_url {
-                    Some(url) => url.clone(),
-                    None => request_base(uri, headers),
-                };
-                sitemap::index(&parts, |first| format!("{own}/sitemap.xml?from={first}"))
-            }
+    let body = match sitemap::build(reads, &addresses, from).await.map_err(internal)? {
+        Sitemap::Urls(xml) => xml,
+        Sitemap::Parts(parts) => {
+            let own = match &state.feeds.public_url {
+                Some(url) => url.clone(),
+                None => request_base(uri, headers),
+            };
+            sitemap::index(&parts, |first| format!("{own}/sitemap.xml?from={first}"))
         }
     };
     let etag = format!("\"{}\"", hex::encode(Sha256::digest(body.as_bytes())));

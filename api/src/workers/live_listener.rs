@@ -12,9 +12,20 @@ use tokio::sync::watch;
 
 const POLL: Duration = Duration::from_secs(1);
 
+/// On PostgreSQL, starts listening for other processes' notifications: called before the
+/// server answers its first request, so that no answer is cached before it listens.
+pub async fn subscribe(db: &Db) -> Option<PgListener> {
+    if db.backend() == DbBackend::Postgres { listen(db).await } else { None }
+}
+
 /// Reads the journal's new rows as they commit, here or in another process, and passes
-/// them on; runs until `stop`.
-pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
+/// them on; runs until `stop`. `listener` is what [`subscribe`] gave.
+pub async fn run(
+    db: Db,
+    live: Live,
+    mut listener: Option<PgListener>,
+    mut stop: watch::Receiver<bool>,
+) {
     let commits = db.commits().clone();
     // Where the journal ends now: events are for changes from here on, never a replay.
     let mut last = loop {
@@ -27,17 +38,26 @@ pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => return,
         }
     };
-    let mut listener = None;
     loop {
         if listener.is_none() && db.backend() == DbBackend::Postgres {
             listener = listen(&db).await;
+            if listener.is_some() {
+                // Listening again: notifications sent while no one listened are lost, and
+                // writes that are not journaled (settings, menus, files) the poll cannot find.
+                commits.committed_elsewhere(Scope::EVERYTHING);
+            }
         }
         // What woke the pump decides whether the counts move: a local commit moved them
         // already; another process's notification (by what it says it changed), or rows
         // found by the poll (in case a notification was lost), move them here.
         let notified = async {
             match listener.as_mut() {
-                Some(l) => l.recv().await.map(|n| commits.heard(n.payload())),
+                // `None`: the connection was lost and is made again at the next call; what
+                // was sent meanwhile is lost, so anything may have changed.
+                Some(l) => l.try_recv().await.map(|n| match n {
+                    Some(n) => commits.heard(n.payload()),
+                    None => Some(Scope::EVERYTHING),
+                }),
                 None => std::future::pending().await,
             }
         };
@@ -55,11 +75,16 @@ pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
             () = tokio::time::sleep(POLL) => Wake::Poll,
             _ = stop.changed() => return,
         };
+        // Before the pull, which may wait for a connection: cached answers the other
+        // process's write may have changed stop being served at once.
+        if let Wake::Foreign(scope) = woken {
+            commits.committed_elsewhere(scope);
+        }
         let pulled = live::pull(&db, last).await;
-        match (&woken, &pulled) {
-            (Wake::Foreign(scope), _) => commits.committed_elsewhere(*scope),
-            (Wake::Poll, Ok(rows)) if !rows.is_empty() => commits.committed_elsewhere(found(rows)),
-            _ => {}
+        if let (Wake::Poll, Ok(rows)) = (&woken, &pulled)
+            && !rows.is_empty()
+        {
+            commits.committed_elsewhere(found(rows));
         }
         match pulled {
             Ok(rows) => {
@@ -74,7 +99,8 @@ pub async fn run(db: Db, live: Live, mut stop: watch::Receiver<bool>) {
 }
 
 /// What the journal's rows found by the poll may have changed: their items' types, and
-/// whatever else public answers show beside them (media, redirects, the search index).
+/// whatever else public answers show beside them (media, the search index). Writes that
+/// are not journaled are heard by notification only; a lost connection counts as all.
 fn found(rows: &[quire_entity::content_change::Model]) -> Scope {
     rows.iter().fold(Scope::OTHER, |scope, row| scope.union(Scope::content(row.content_type)))
 }

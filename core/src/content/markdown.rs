@@ -6,7 +6,7 @@
 use pulldown_cmark::{Event, Options, Parser, html};
 
 use crate::actor::Actor;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// What every id in rendered content starts with, and every in-page link's target.
 pub const ID_PREFIX: &str = "quire-";
@@ -16,16 +16,12 @@ pub const ID_PREFIX: &str = "quire-";
 const CHECKED: char = '\u{E000}';
 const UNCHECKED: char = '\u{E001}';
 
-/// The longest Markdown a preview renders: as long as any body a save accepts.
-pub const MAX_PREVIEW_BYTES: usize = super::validate::MAX_BODY;
-
 /// Markdown rendered for staff exactly as saving renders it, for a live preview while
 /// they write. The public may not ask: it would be free rendering work for anyone.
 pub fn preview(actor: &Actor, markdown: &str) -> ApiResult<String> {
     actor.require_staff()?;
-    if markdown.len() > MAX_PREVIEW_BYTES {
-        return Err(ApiError::bad_input("markdown", "this is too long to preview"));
-    }
+    // As long as any body a save accepts, counted the same way.
+    super::validate::limit("markdown", Some(markdown), super::validate::MAX_BODY)?;
     Ok(to_safe_html(markdown))
 }
 

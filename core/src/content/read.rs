@@ -74,16 +74,15 @@ pub async fn children_of(
     viewer: Viewer,
     parent_ids: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<Item>>> {
-    let rows = visible(viewer)
+    let query = visible(viewer)
         .filter(Column::ContentType.eq(ContentType::Page))
         .filter(Column::ParentId.is_in(parent_ids.iter().copied()))
         .order_by_asc(Column::Position)
         .order_by_asc(Column::Title)
-        .order_by_asc(Column::Id)
-        .all(conn)
-        .await?;
+        .order_by_asc(Column::Id);
+    let rows = rows::select(query, true).all(conn).await?;
     let mut out: HashMap<Uuid, Vec<Item>> = HashMap::new();
-    for row in rows {
+    for rows::ByPosition(row) in rows {
         if let Some(parent) = row.parent_id {
             out.entry(parent).or_default().push(row);
         }

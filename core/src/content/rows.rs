@@ -215,4 +215,63 @@ mod tests {
         }
         assert!(sql.contains("NULL AS \"body_html\""));
     }
+
+    /// A row with a different value in every column reads back by position exactly as
+    /// SeaORM reads it by name: two columns of one type swapped in `decode` would fail.
+    #[tokio::test]
+    async fn a_row_reads_back_by_position_as_by_name() {
+        use chrono::{TimeZone, Utc};
+        use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+        let db = crate::db::Db::connect_and_migrate("sqlite::memory:", 1).await.unwrap();
+        let id = |n: u128| uuid::Uuid::from_u128(n);
+        let at = |n: u32| Utc.with_ymd_and_hms(2026, 1, n, 9, 0, 0).unwrap();
+        let text = |name: &str| Some(format!("{name} value"));
+        let item = Item {
+            id: id(1),
+            content_type: ContentType::PressRelease,
+            status: Status::Scheduled,
+            slug: text("slug"),
+            title: text("title"),
+            path: text("path"),
+            parent_id: Some(id(2)),
+            position: 3,
+            summary: text("summary"),
+            body: text("body"),
+            body_html: text("body_html"),
+            seo_title: text("seo_title"),
+            seo_description: text("seo_description"),
+            seo_image_id: Some(id(4)),
+            canonical_url: text("canonical_url"),
+            no_index: true,
+            author_name: text("author_name"),
+            hero_image_id: Some(id(5)),
+            notes_to_editors: text("notes_to_editors"),
+            notes_to_editors_html: text("notes_to_editors_html"),
+            location: text("location"),
+            quote: text("quote"),
+            author_role: text("author_role"),
+            organisation: text("organisation"),
+            featured: true,
+            file_id: Some(id(6)),
+            cover_id: Some(id(7)),
+            published_at: Some(at(1)),
+            created_at: at(2),
+            updated_at: at(3),
+            version: 8,
+            created_by: Some(id(9)),
+            deleted_at: Some(at(4)),
+            scheduled_at: Some(at(5)),
+            scheduled_action: Some(ScheduledAction::Unpublish),
+            download_count: 10,
+            announce_at: Some(at(6)),
+        };
+        // The ids it names need not exist for this: the one connection skips their checks.
+        use sea_orm::ConnectionTrait;
+        db.conn().execute_unprepared("PRAGMA foreign_keys = OFF").await.unwrap();
+        item.clone().into_active_model().reset_all().insert(db.conn()).await.unwrap();
+        let by_name = content_item::Entity::find().one(db.conn()).await.unwrap().unwrap();
+        let by_position = select(content_item::Entity::find(), true).one(db.conn()).await.unwrap();
+        assert_eq!(by_name, item);
+        assert_eq!(by_position.map(|row| row.0), Some(item));
+    }
 }

@@ -3,7 +3,7 @@
 use super::{ContentType, Item};
 use crate::error::{ApiError, ApiResult};
 
-fn limit(field: &str, value: Option<&str>, max_chars: usize) -> ApiResult<()> {
+pub(crate) fn limit(field: &str, value: Option<&str>, max_chars: usize) -> ApiResult<()> {
     match value {
         Some(v) if v.chars().count() > max_chars => Err(ApiError::bad_input(
             field,

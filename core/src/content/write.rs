@@ -25,7 +25,7 @@ use crate::commits::Scope;
 use crate::db::{Db, WriteTx};
 use crate::error::{ApiError, ApiResult};
 use crate::site::settings::{self, Defaults};
-use crate::site::urls::Addresses;
+use crate::site::urls::{self, Addresses};
 use crate::site::{redirects, related};
 use crate::{ids, search};
 
@@ -624,9 +624,7 @@ async fn derive(
         }
     }
     if let Some(url) = &item.canonical_url
-        && (!(url.starts_with("https://") || url.starts_with("http://"))
-            || url.len() > 2000
-            || url.chars().any(char::is_whitespace))
+        && !urls::is_link(url, urls::WEB)
     {
         return Err(ApiError::bad_input("seo.canonicalUrl", "give a full http(s) URL"));
     }

@@ -197,13 +197,17 @@ fn matching(text: &str) -> ApiResult<Condition> {
     Ok(Condition::any().add(contains(asset::Column::Filename)).add(contains(asset::Column::Alt)))
 }
 
-fn uses(id: Uuid) -> Condition {
+/// The files an item uses: its file, cover, hero image and SEO image.
+fn used_by(item: &Item) -> [Option<Uuid>; 4] {
+    [item.file_id, item.cover_id, item.hero_image_id, item.seo_image_id]
+}
+
+/// Items that use any of `ids`, by the same columns as [`used_by`].
+fn uses(ids: &[Uuid]) -> Condition {
     use content_item::Column;
-    Condition::any()
-        .add(Column::FileId.eq(id))
-        .add(Column::CoverId.eq(id))
-        .add(Column::HeroImageId.eq(id))
-        .add(Column::SeoImageId.eq(id))
+    [Column::FileId, Column::CoverId, Column::HeroImageId, Column::SeoImageId]
+        .into_iter()
+        .fold(Condition::any(), |any, column| any.add(column.is_in(ids.iter().copied())))
 }
 
 /// Whether the site's settings show the asset (its logo): the public sees it then.
@@ -218,23 +222,16 @@ pub async fn users_of(
     viewer: Viewer,
     ids: &[Uuid],
 ) -> ApiResult<std::collections::HashMap<Uuid, Vec<Item>>> {
-    use content_item::Column;
-    let any = Condition::any()
-        .add(Column::FileId.is_in(ids.iter().copied()))
-        .add(Column::CoverId.is_in(ids.iter().copied()))
-        .add(Column::HeroImageId.is_in(ids.iter().copied()));
     let items = content_item::Entity::find()
-        .filter(any)
+        .filter(uses(ids))
         .filter(viewer.condition())
-        .order_by_asc(Column::Id)
+        .order_by_asc(content_item::Column::Id)
         .all(conn)
         .await?;
     let mut found: std::collections::HashMap<Uuid, Vec<Item>> = std::collections::HashMap::new();
     for item in items {
-        let mut used = vec![item.file_id, item.cover_id, item.hero_image_id];
-        used.sort();
-        used.dedup();
-        for id in used.into_iter().flatten().filter(|id| ids.contains(id)) {
+        let used: std::collections::BTreeSet<Uuid> = used_by(&item).into_iter().flatten().collect();
+        for id in used.into_iter().filter(|id| ids.contains(id)) {
             found.entry(id).or_default().push(item.clone());
         }
     }
@@ -244,7 +241,7 @@ pub async fn users_of(
 /// The content items that use an asset and that `viewer` may see. The public may see a
 /// file only through published content.
 pub async fn users(conn: &impl ConnectionTrait, viewer: Viewer, id: Uuid) -> ApiResult<Vec<Item>> {
-    Ok(content_item::Entity::find().filter(uses(id)).filter(viewer.condition()).all(conn).await?)
+    Ok(users_of(conn, viewer, &[id]).await?.remove(&id).unwrap_or_default())
 }
 
 /// Whether `viewer` may see the asset at all.
@@ -253,7 +250,7 @@ pub async fn visible(conn: &impl ConnectionTrait, viewer: Viewer, id: Uuid) -> A
         Viewer::Staff => true,
         Viewer::Public => {
             content_item::Entity::find()
-                .filter(uses(id))
+                .filter(uses(&[id]))
                 .filter(viewer.condition())
                 .count(conn)
                 .await?
@@ -273,7 +270,7 @@ pub async fn delete(db: &Db, media: &Media, actor: &Actor, id: Uuid) -> ApiResul
     if is_site_logo(&*tx, id).await? {
         return Err(ApiError::bad_input("id", "the site settings use this asset as the logo"));
     }
-    let users = content_item::Entity::find().filter(uses(id)).all(&*tx).await?;
+    let users = content_item::Entity::find().filter(uses(&[id])).all(&*tx).await?;
     if !users.is_empty() {
         let names: Vec<String> = users
             .iter()

@@ -100,11 +100,7 @@ pub async fn load(db: &Db, file: SiteFile) -> anyhow::Result<()> {
     let addresses = settings::load(db.conn(), defaults).await.map_err(api)?.addresses();
     for entry in file.redirect {
         let from = addresses.normalise_path(&entry.from);
-        if redirects::resolve(db.conn(), Viewer::Staff, &addresses, &from)
-            .await
-            .map_err(api)?
-            .is_some()
-        {
+        if redirects::find_from(db.conn(), &from).await.map_err(api)?.is_some() {
             continue;
         }
         redirects::create(db, &system, &addresses, &from, &entry.to, entry.permanent)

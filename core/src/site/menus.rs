@@ -13,11 +13,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::urls::Addresses;
+use super::urls::{self, Addresses};
 use crate::actor::Actor;
 use crate::audit::{self, Subject};
 use crate::clock::now;
-use crate::content::{Item, Viewer, read};
+use crate::content::{ContentType, Item, Viewer, read};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 
@@ -160,13 +160,7 @@ fn check_items(
         match (&item.target_id, &url) {
             (Some(id), None) => ids.push(*id),
             (None, Some(url)) => {
-                let ok = url.starts_with('/')
-                    || url.starts_with("https://")
-                    || url.starts_with("http://")
-                    || url.starts_with("mailto:")
-                    || url.starts_with("tel:")
-                    || url.starts_with('#');
-                if !ok || url.len() > 2000 || url.chars().any(char::is_whitespace) {
+                if !urls::is_link(url, &["/", "https://", "http://", "mailto:", "tel:", "#"]) {
                     return Err(ApiError::bad_input(
                         format!("{at}.url"),
                         "a path starting with `/`, an http(s) URL, `mailto:`, `tel:` or `#`",
@@ -207,10 +201,15 @@ pub async fn save(
         let live = content_item::Entity::find()
             .filter(content_item::Column::Id.is_in(ids.clone()))
             .filter(content_item::Column::DeletedAt.is_null())
+            // Testimonials have no address to link to.
+            .filter(content_item::Column::ContentType.ne(ContentType::Testimonial))
             .count(&*tx)
             .await?;
         if live != ids.len() as u64 {
-            return Err(ApiError::bad_input("items", "a `targetId` names no content item"));
+            return Err(ApiError::bad_input(
+                "items",
+                "a `targetId` names no content item with an address",
+            ));
         }
     }
     let mut query = menu::Entity::find().filter(menu::Column::Name.eq(&name));

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::urls::Addresses;
+use super::urls::{self, Addresses};
 use crate::actor::Actor;
 use crate::audit::{self, Subject};
 use crate::clock::now;
@@ -77,7 +77,7 @@ pub async fn resolve(
     path: &str,
 ) -> ApiResult<Option<Redirect>> {
     let start = addresses.normalise_path(path);
-    let Some(first) = from(conn, &start).await? else { return Ok(None) };
+    let Some(first) = find_from(conn, &start).await? else { return Ok(None) };
     let mut row = first.clone();
     let mut permanent = true;
     for _ in 0..MAX_HOPS {
@@ -95,7 +95,7 @@ pub async fn resolve(
         if to.contains("://") {
             return Ok(ending(first, to, permanent, &start));
         }
-        match from(conn, &to).await? {
+        match find_from(conn, &to).await? {
             Some(next) => row = next,
             None => return Ok(ending(first, to, permanent, &start)),
         }
@@ -104,7 +104,8 @@ pub async fn resolve(
     Ok(None)
 }
 
-async fn from(conn: &impl ConnectionTrait, path: &str) -> ApiResult<Option<Redirect>> {
+/// The redirect from `path` (normalised), if there is one.
+pub async fn find_from(conn: &impl ConnectionTrait, path: &str) -> ApiResult<Option<Redirect>> {
     Ok(redirect::Entity::find().filter(Column::FromPath.eq(path)).one(conn).await?)
 }
 
@@ -124,45 +125,39 @@ pub async fn create(
 ) -> ApiResult<Redirect> {
     actor.require_editor()?;
     let from_given = from.trim();
-    if from_given.is_empty()
-        || from_given.contains("://") && !from_given.starts_with(&addresses.base)
-    {
+    let elsewhere = from_given.contains("://")
+        && (addresses.base.is_empty() || !from_given.starts_with(&addresses.base));
+    if from_given.is_empty() || elsewhere || !urls::is_link(from_given, &[""]) {
         return Err(ApiError::bad_input("from", "give a path on the site, such as `/old-page`"));
     }
     let from = addresses.normalise_path(from_given);
     let to = to.trim();
-    let to = if to.starts_with("https://") || to.starts_with("http://") {
-        if to.starts_with(&format!("{}/", addresses.base)) && !addresses.base.is_empty() {
-            addresses.normalise_path(to)
-        } else {
-            to.to_string()
-        }
-    } else if to.starts_with('/') {
+    let on_site = !addresses.base.is_empty() && to.starts_with(&format!("{}/", addresses.base));
+    let to = if to.starts_with('/') || on_site {
         addresses.normalise_path(to)
+    } else if urls::is_link(to, urls::WEB) {
+        to.to_string()
     } else {
         return Err(ApiError::bad_input("to", "give a path starting with `/` or an http(s) URL"));
     };
-    if from.len() > 2000
-        || to.len() > 2000
-        || to.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    if !urls::is_link(&to, &["/", "http"]) {
         return Err(ApiError::bad_input("to", "give a shorter address without spaces"));
     }
     if from == to {
         return Err(ApiError::bad_input("to", "a redirect cannot lead to itself"));
     }
     let tx = db.write().await?;
-    if self::from(&*tx, &from).await?.is_some() {
+    if find_from(&*tx, &from).await?.is_some() {
         return Err(ApiError::bad_input("from", "there is already a redirect from this path"));
     }
-    // Follow `to` to its end as staff see it; reaching `from` would be a loop.
-    let end = match resolve(&*tx, Viewer::Staff, addresses, &to).await? {
-        Some(end) => end.to_path,
-        None => to.clone(),
-    };
-    if end == from || chain_reaches(&*tx, &to, &from).await? {
+    // The end of the editors' redirects from `to`; reaching `from` would be a loop. A
+    // redirect Quire recorded is not followed here but when asked, by whoever asks: its
+    // item's address now may be one the public must not see.
+    let end = editors_chain_end(&*tx, &to).await?;
+    if end.as_deref().is_none_or(|end| end == from) {
         return Err(ApiError::bad_input("to", "this redirect would make a loop"));
     }
+    let end = end.unwrap_or_default();
     let row = redirect::Model {
         id: Uuid::now_v7(),
         from_path: from.clone(),
@@ -194,19 +189,20 @@ pub async fn create(
     Ok(row)
 }
 
-/// Whether the editors' redirects from `start` lead, hop by hop, to `target`.
-async fn chain_reaches(conn: &impl ConnectionTrait, start: &str, target: &str) -> ApiResult<bool> {
+/// Where the editors' redirects from `start` end, hop by hop; `None` for a chain longer
+/// than any Quire lets editors make.
+async fn editors_chain_end(conn: &impl ConnectionTrait, start: &str) -> ApiResult<Option<String>> {
     let mut at = start.to_string();
     for _ in 0..MAX_HOPS {
-        if at == target {
-            return Ok(true);
-        }
-        match from(conn, &at).await? {
-            Some(row) if row.target_id.is_none() => at = row.to_path,
-            _ => return Ok(false),
+        match find_from(conn, &at).await? {
+            Some(row) if row.target_id.is_none() && !row.to_path.contains("://") => {
+                at = row.to_path;
+            }
+            Some(row) if row.target_id.is_none() => return Ok(Some(row.to_path)),
+            _ => return Ok(Some(at)),
         }
     }
-    Ok(true)
+    Ok(None)
 }
 
 /// Removes a redirect. `id` is its id as the client gave it.

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Q
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::urls::{Addresses, PatternOverrides, UrlPatterns};
+use super::urls::{self, Addresses, PatternOverrides, UrlPatterns};
 use crate::actor::Actor;
 use crate::audit;
 use crate::clock::now;
@@ -131,11 +131,8 @@ fn text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
-fn check_url(field: &str, url: &str, allow_mailto: bool) -> ApiResult<()> {
-    let ok = url.starts_with("https://")
-        || url.starts_with("http://")
-        || (allow_mailto && url.starts_with("mailto:"));
-    if !ok || url.len() > 2000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+fn check_url(field: &str, url: &str, prefixes: &[&str]) -> ApiResult<()> {
+    if !urls::is_link(url, prefixes) {
         return Err(ApiError::bad_input(field, "give a full http(s) URL"));
     }
     Ok(())
@@ -183,7 +180,7 @@ pub async fn update(
     if let Some(url) = changes.url {
         let url = text(url).map(|u| trim_url(&u));
         if let Some(url) = &url {
-            check_url("url", url, false)?;
+            check_url("url", url, urls::WEB)?;
         }
         row.url = url;
     }
@@ -218,7 +215,11 @@ pub async fn update(
                 ));
             }
             let url = link.url.trim().to_string();
-            check_url(&format!("socialLinks.{index}.url"), &url, true)?;
+            check_url(
+                &format!("socialLinks.{index}.url"),
+                &url,
+                &["https://", "http://", "mailto:"],
+            )?;
             kept.push(SocialLink { label, url });
         }
         row.social_links = serde_json::to_string(&kept).map_err(anyhow::Error::from)?;

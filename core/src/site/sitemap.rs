@@ -33,28 +33,24 @@ fn listed() -> sea_orm::Select<content_item::Entity> {
         .filter(Column::NoIndex.eq(false))
 }
 
-/// The first id of each sitemap, when the site needs more than one; empty otherwise.
-/// Reads ids only.
-pub async fn parts(conn: &impl ConnectionTrait) -> ApiResult<Vec<Uuid>> {
-    let ids: Vec<Uuid> = listed()
-        .select_only()
-        .column(Column::Id)
-        .order_by_asc(Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if ids.len() as u64 <= PER_SITEMAP {
-        return Ok(Vec::new());
-    }
-    Ok(ids.iter().step_by(PER_SITEMAP as usize).copied().collect())
+/// What `/sitemap.xml` holds: the addresses, or, for a site with more than
+/// [`PER_SITEMAP`], the parts of its index.
+pub enum Sitemap {
+    /// A `<urlset>` document.
+    Urls(String),
+    /// The first id of each part, for [`index`].
+    Parts(Vec<Uuid>),
 }
 
-/// The sitemap of up to [`PER_SITEMAP`] items from `from` on (by id).
-pub async fn urlset(
+/// The sitemap of up to [`PER_SITEMAP`] items from `from` on (by id); without `from`, the
+/// whole site's, or its parts when it holds more.
+pub async fn build(
     conn: &impl ConnectionTrait,
     addresses: &Addresses,
     from: Option<Uuid>,
-) -> ApiResult<String> {
+) -> ApiResult<Sitemap> {
+    // One row more than a part holds tells whether the whole site fits in one.
+    let fetch = PER_SITEMAP + u64::from(from.is_none());
     let mut query = listed()
         .select_only()
         .columns([
@@ -67,11 +63,30 @@ pub async fn urlset(
             Column::UpdatedAt,
         ])
         .order_by_asc(Column::Id)
-        .limit(PER_SITEMAP);
+        .limit(fetch);
     if let Some(from) = from {
         query = query.filter(Column::Id.gte(from));
     }
     let rows: Vec<Row> = query.into_tuple().all(conn).await?;
+    if rows.len() as u64 > PER_SITEMAP {
+        return Ok(Sitemap::Parts(parts(conn).await?));
+    }
+    Ok(Sitemap::Urls(urlset(rows, addresses)))
+}
+
+/// The first id of each part. Reads ids only.
+async fn parts(conn: &impl ConnectionTrait) -> ApiResult<Vec<Uuid>> {
+    let ids: Vec<Uuid> = listed()
+        .select_only()
+        .column(Column::Id)
+        .order_by_asc(Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.iter().step_by(PER_SITEMAP as usize).copied().collect())
+}
+
+fn urlset(rows: Vec<Row>, addresses: &Addresses) -> String {
     let mut xml =
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{NAMESPACE}\">\n");
     for (id, kind, slug, path, published_at, created_at, updated_at) in rows {
@@ -87,7 +102,7 @@ pub async fn urlset(
         ));
     }
     xml.push_str("</urlset>\n");
-    Ok(xml)
+    xml
 }
 
 /// The index of sitemaps: `location(first_id)` names each.

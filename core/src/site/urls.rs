@@ -116,6 +116,17 @@ pub struct Place<'a> {
     pub date: chrono::DateTime<chrono::Utc>,
 }
 
+/// Whether `url` is a link Quire stores: at most 2,000 characters, without spaces or
+/// control characters, starting with one of `prefixes`.
+pub fn is_link(url: &str, prefixes: &[&str]) -> bool {
+    url.len() <= 2000
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && prefixes.iter().any(|prefix| url.starts_with(prefix))
+}
+
+/// A full address on the web.
+pub const WEB: &[&str] = &["https://", "http://"];
+
 /// How front-end addresses are made: the patterns, the base URL and the home page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addresses {

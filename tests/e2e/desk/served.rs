@@ -109,6 +109,16 @@ async fn markdown_previews_render_as_saving_does(app: TestApp) {
         )
         .await;
     assert_eq!((error_code(&refused), error_field(&refused)), ("BAD_USER_INPUT", "markdown"));
+    // Counted in characters, as a save counts a body: 300,000 of them in 600,000 bytes.
+    let accented = "é".repeat(300_000);
+    let rendered = app
+        .gql_as(
+            &editor.token,
+            "query($m: String!) { renderMarkdown(markdown: $m) }",
+            json!({ "m": accented }),
+        )
+        .await;
+    assert!(data(&rendered)["renderMarkdown"].as_str().unwrap().contains("éé"));
 }
 e2e!(markdown_previews_render_as_saving_does);
 

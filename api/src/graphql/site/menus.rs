@@ -27,7 +27,7 @@ impl Menu {
         let site = super::current(ctx).await?;
         let viewer = context::viewer(ctx)?;
         let shown =
-            menus::shown_items(context::reads(ctx)?, viewer, &site.addresses(), &self.0).await?;
+            menus::shown_items(context::reads(ctx)?, viewer, &site.addresses, &self.0).await?;
         Ok(shown.into_iter().map(MenuItem).collect())
     }
 
@@ -82,7 +82,7 @@ impl MenuRevision {
         let site = super::current(ctx).await?;
         let then = menus::Menu { items: self.revision.items.clone(), ..self.menu.clone() };
         let conn = context::db(ctx)?.conn();
-        let shown = menus::shown_items(conn, Viewer::Staff, &site.addresses(), &then).await?;
+        let shown = menus::shown_items(conn, Viewer::Staff, &site.addresses, &then).await?;
         Ok(shown.into_iter().map(MenuItem).collect())
     }
 }

@@ -76,7 +76,7 @@ impl RedirectQuery {
         let site = super::current(ctx).await?;
         let viewer = context::viewer(ctx)?;
         let found =
-            redirects::resolve(context::reads(ctx)?, viewer, &site.addresses(), &path).await?;
+            redirects::resolve(context::reads(ctx)?, viewer, &site.addresses, &path).await?;
         Ok(found.map(Redirect))
     }
 
@@ -115,7 +115,7 @@ impl RedirectMutation {
         let created = redirects::create(
             db,
             &actor,
-            &site.addresses(),
+            &site.addresses,
             &input.from,
             &input.to,
             input.permanent.unwrap_or(true),

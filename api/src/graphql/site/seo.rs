@@ -9,18 +9,43 @@ use crate::graphql::types::asset::Asset;
 use quire_core::content::Item;
 use quire_core::content::changes::Changes;
 use quire_core::error::ApiResult;
-use quire_core::site::settings::SiteSettings;
+use uuid::Uuid;
+
+use super::Site;
 
 /// What a front-end puts in a page's `<head>`: each field falls back to the item's own
 /// (title, summary, image) and then to the site's settings, so one selection fills it.
+/// Made when asked for, from the few fields it needs.
 pub struct Seo {
-    item: Item,
-    site: SiteSettings,
+    title: String,
+    description: Option<String>,
+    image_id: Option<Uuid>,
+    canonical_url: Option<String>,
+    no_index: bool,
 }
 
 impl Seo {
-    pub fn new(item: Item, site: SiteSettings) -> Seo {
-        Seo { item, site }
+    pub fn new(i: &Item, site: &Site) -> Seo {
+        let settings = &site.settings;
+        Seo {
+            title: i
+                .seo_title
+                .as_ref()
+                .or(i.title.as_ref())
+                .or(i.author_name.as_ref())
+                .unwrap_or(&settings.name)
+                .clone(),
+            description: i
+                .seo_description
+                .as_ref()
+                .or(i.summary.as_ref())
+                .or(i.quote.as_ref())
+                .or(settings.tagline.as_ref())
+                .cloned(),
+            image_id: i.seo_image_id.or(i.hero_image_id).or(i.cover_id).or(settings.logo_id),
+            canonical_url: i.canonical_url.clone().or_else(|| site.addresses.url(i)),
+            no_index: i.no_index,
+        }
     }
 }
 
@@ -29,45 +54,31 @@ impl Seo {
 impl Seo {
     /// The page title: the SEO title, else the item's title (a testimonial's author), else
     /// the site's name.
-    async fn title(&self) -> String {
-        let i = &self.item;
-        i.seo_title
-            .clone()
-            .or(i.title.clone())
-            .or(i.author_name.clone())
-            .unwrap_or(self.site.name.clone())
+    async fn title(&self) -> &str {
+        &self.title
     }
 
     /// The description: the SEO description, else the summary (a testimonial's quote), else
     /// the site's tagline.
-    async fn description(&self) -> Option<String> {
-        let i = &self.item;
-        i.seo_description
-            .clone()
-            .or(i.summary.clone())
-            .or(i.quote.clone())
-            .or(self.site.tagline.clone())
+    async fn description(&self) -> Option<&str> {
+        self.description.as_deref()
     }
 
     /// The image for link previews: the SEO image, else the item's hero image or cover,
     /// else the site's logo.
     async fn image(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Asset>> {
-        let i = &self.item;
-        let Some(id) = i.seo_image_id.or(i.hero_image_id).or(i.cover_id).or(self.site.logo_id)
-        else {
-            return Ok(None);
-        };
+        let Some(id) = self.image_id else { return Ok(None) };
         Ok(context::loader(ctx)?.load_one(AssetById(id)).await?.map(Asset))
     }
 
     /// The canonical address: the one set, else the item's own `url`.
-    async fn canonical_url(&self) -> Option<String> {
-        self.item.canonical_url.clone().or_else(|| self.site.addresses().url(&self.item))
+    async fn canonical_url(&self) -> Option<&str> {
+        self.canonical_url.as_deref()
     }
 
     /// Whether search engines are asked not to index it (it is left out of the sitemap).
     async fn no_index(&self) -> bool {
-        self.item.no_index
+        self.no_index
     }
 }
 

@@ -180,7 +180,7 @@ pub struct SiteSettingsQuery;
 impl SiteSettingsQuery {
     /// The site's settings.
     async fn site_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<SiteSettings> {
-        Ok(SiteSettings(super::current(ctx).await?))
+        Ok(SiteSettings(super::current(ctx).await?.settings.clone()))
     }
 }
 

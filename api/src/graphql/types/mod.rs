@@ -289,7 +289,7 @@ macro_rules! content_object {
                 ctx: &async_graphql::Context<'_>,
             ) -> async_graphql::Result<crate::graphql::site::seo::Seo> {
                 let site = crate::graphql::site::current(ctx).await?;
-                Ok(crate::graphql::site::seo::Seo::new(self.0.clone(), site))
+                Ok(crate::graphql::site::seo::Seo::new(&self.0, &site))
             }
 
             /// Related content chosen by editors, in order; what you may not see is left out.
