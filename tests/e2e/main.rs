@@ -27,6 +27,7 @@ mod media;
 mod media_images;
 mod media_signed;
 mod metrics;
+mod narrow_lists;
 mod newsletter;
 mod pagination;
 mod persistence;

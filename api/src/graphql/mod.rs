@@ -39,6 +39,7 @@ mod webhooks;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
+pub use content::columns;
 pub use context::{RequestContext, SignInSettings, WsCredentials};
 pub use cost_budget::CostBudget;
 pub use document_cache::DocumentCache;

@@ -13,7 +13,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ContentType, Item, Status, Viewer, rows};
+use super::rows::{self, Columns};
+use super::{ContentType, Item, Status, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Page, Window};
 
@@ -131,15 +132,15 @@ impl Scope {
         Ok(content_item::Entity::find().filter(self.condition()).count(conn).await?)
     }
 
-    /// A page of the list. Without `text`, the long text columns (bodies, notes to editors
-    /// and their HTML) are left out and read as none: a list that shows titles and
-    /// summaries need not read and copy every article's body.
+    /// A page of the list, reading `columns` of its items and whatever its order needs
+    /// (see [`rows::Columns`]): a list that shows titles and summaries need not read and
+    /// copy every article's body.
     pub async fn list(
         &self,
         conn: &impl ConnectionTrait,
         sort: Sort,
         window: &Window<Cursor>,
-        text: bool,
+        columns: Columns,
     ) -> ApiResult<Page<Item>> {
         let key = self.sort_key(sort.field);
         // Walking backward reads the list in reverse, then flips the page.
@@ -166,9 +167,19 @@ impl Scope {
         }
         let query =
             query.order_by(key, order.clone()).order_by(Column::Id, order).limit(window.fetch());
-        let rows = rows::select(query, text).all(conn).await?;
-        Ok(window
-            .page(rows.into_iter().map(|row| row.0).collect(), |item| cursor_for(sort.field, item)))
+        let columns = columns.and(Columns::ALWAYS).and(sort_columns(sort.field));
+        let rows = rows::all(conn, query, columns).await?;
+        Ok(window.page(rows, |item| cursor_for(sort.field, item)))
+    }
+}
+
+/// What a cursor in this order is made of, beside [`Columns::ALWAYS`].
+fn sort_columns(field: SortField) -> Columns {
+    match field {
+        SortField::Title => Columns::of(&[Column::Title]),
+        SortField::Position => Columns::of(&[Column::Position]),
+        SortField::Path => Columns::of(&[Column::Path]),
+        SortField::PublishedAt | SortField::CreatedAt | SortField::UpdatedAt => Columns::ALWAYS,
     }
 }
 

@@ -7,7 +7,8 @@ use quire_entity::content_item::{self, Column};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{ContentType, Item, Viewer, rows};
+use super::rows::{self, Columns};
+use super::{ContentType, Item, Viewer};
 use crate::error::ApiResult;
 
 fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
@@ -19,7 +20,7 @@ async fn one(
     conn: &impl ConnectionTrait,
     query: sea_orm::Select<content_item::Entity>,
 ) -> ApiResult<Option<Item>> {
-    Ok(rows::select(query, true).one(conn).await?.map(|row| row.0))
+    Ok(rows::one(conn, query).await?)
 }
 
 pub async fn find(
@@ -64,8 +65,8 @@ pub async fn by_ids(
     ids: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Item>> {
     let query = visible(viewer).filter(Column::Id.is_in(ids.iter().copied()));
-    let rows = rows::select(query, true).all(conn).await?;
-    Ok(rows.into_iter().map(|row| (row.0.id, row.0)).collect())
+    let rows = rows::all(conn, query, Columns::ALL).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
 /// The child pages of many pages, in one query, each list in sibling order.
@@ -80,9 +81,9 @@ pub async fn children_of(
         .order_by_asc(Column::Position)
         .order_by_asc(Column::Title)
         .order_by_asc(Column::Id);
-    let rows = rows::select(query, true).all(conn).await?;
+    let rows = rows::all(conn, query, Columns::ALL).await?;
     let mut out: HashMap<Uuid, Vec<Item>> = HashMap::new();
-    for rows::ByPosition(row) in rows {
+    for row in rows {
         if let Some(parent) = row.parent_id {
             out.entry(parent).or_default().push(row);
         }

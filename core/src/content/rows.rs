@@ -1,48 +1,122 @@
 //! Content rows decoded by position. SeaORM's derived decoding finds every column by its
 //! name and, for every NULL column (a list row has a score of them), formats an error
 //! message before turning it into `None`; a read of many rows spent a fifth of its time
-//! there. [`select`] lists the columns in the entity's order (the long texts as NULL when
-//! left out), and [`ByPosition`] reads them back by index, straight from the driver's row.
-//! The entity stays the model: any other row (a mock, a proxy) goes through SeaORM's own
-//! decoding.
+//! there. [`select`] lists the chosen [`Columns`] in the entity's order, and [`decode`]
+//! reads them back by index, straight from the driver's row. A column left out costs
+//! nothing: SQLite's driver copies every value it hands over, so a list of titles need not
+//! copy thirty columns it will not show. The entity stays the model: any other row (a
+//! mock, a proxy) goes through SeaORM's own decoding, which needs every column.
 
-use quire_entity::content_item::{self, Column, ContentType, ScheduledAction, Status};
-use sea_orm::prelude::Expr;
+use quire_entity::content_item::{self, Column};
 use sea_orm::sqlx::{self, Postgres, Row, Sqlite};
-use sea_orm::{ActiveEnum, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult, QuerySelect};
+use sea_orm::{
+    ActiveEnum, ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult, QuerySelect,
+    QueryTrait,
+};
 
 use super::Item;
 
-/// The long text columns, left out of lists that do not show them.
-pub const TEXT_COLUMNS: [Column; 4] =
-    [Column::Body, Column::BodyHtml, Column::NotesToEditors, Column::NotesToEditorsHtml];
+/// A set of `content_items` columns. Those left out of a read come back empty: `None`,
+/// `false` or `0`; so a caller asks for every column it will look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns(u64);
 
-/// `query` selecting every column in the entity's order; without `text`, the long texts
-/// are read as NULL.
-pub fn select(
-    query: sea_orm::Select<content_item::Entity>,
-    text: bool,
-) -> sea_orm::Selector<sea_orm::SelectModel<ByPosition>> {
-    columns(query, text).into_model::<ByPosition>()
+impl Columns {
+    /// Every column.
+    pub const ALL: Columns = Columns((1 << COLUMN_COUNT) - 1);
+
+    /// What every read of an item needs whatever it shows: what it is, where it stands in
+    /// the workflow, its times and version, and what its address is made of.
+    pub const ALWAYS: Columns = Columns::of(&[
+        Column::Id,
+        Column::ContentType,
+        Column::Status,
+        Column::Slug,
+        Column::Path,
+        Column::PublishedAt,
+        Column::CreatedAt,
+        Column::UpdatedAt,
+        Column::Version,
+        Column::DeletedAt,
+    ]);
+
+    /// The long texts: bodies, notes to editors and their HTML.
+    pub const TEXT: Columns = Columns::of(&[
+        Column::Body,
+        Column::BodyHtml,
+        Column::NotesToEditors,
+        Column::NotesToEditorsHtml,
+    ]);
+
+    pub const fn of(columns: &[Column]) -> Columns {
+        let mut bits = 0;
+        let mut at = 0;
+        while at < columns.len() {
+            bits |= 1 << columns[at] as u64;
+            at += 1;
+        }
+        Columns(bits)
+    }
+
+    #[must_use]
+    pub const fn and(self, other: Columns) -> Columns {
+        Columns(self.0 | other.0)
+    }
+
+    #[must_use]
+    pub const fn without(self, other: Columns) -> Columns {
+        Columns(self.0 & !other.0)
+    }
+
+    pub const fn has(self, column: Column) -> bool {
+        self.0 & (1 << column as u64) != 0
+    }
 }
 
-fn columns(
+/// How many columns `content_items` has; the unit tests check it.
+const COLUMN_COUNT: u32 = 37;
+
+/// The rows of `query`, reading only `columns` (see [`Columns`]).
+pub async fn all(
+    conn: &impl ConnectionTrait,
     query: sea_orm::Select<content_item::Entity>,
-    text: bool,
+    columns: Columns,
+) -> Result<Vec<Item>, DbErr> {
+    let statement = select(query, columns).build(conn.get_database_backend());
+    let rows = conn.query_all_raw(statement).await?;
+    rows.iter().map(|row| decode_result(row, columns)).collect()
+}
+
+/// The first row of `query`, every column read.
+pub async fn one(
+    conn: &impl ConnectionTrait,
+    query: sea_orm::Select<content_item::Entity>,
+) -> Result<Option<Item>, DbErr> {
+    let statement = select(query.limit(1), Columns::ALL).build(conn.get_database_backend());
+    let row = conn.query_one_raw(statement).await?;
+    row.map(|row| decode_result(&row, Columns::ALL)).transpose()
+}
+
+/// `query` selecting `columns`, in the entity's order.
+fn select(
+    query: sea_orm::Select<content_item::Entity>,
+    columns: Columns,
 ) -> sea_orm::Select<content_item::Entity> {
     let mut query = query.select_only();
-    for column in Column::iter() {
-        query = if !text && TEXT_COLUMNS.iter().any(|t| t.as_str() == column.as_str()) {
-            query.column_as(Expr::cust("NULL"), column.as_str())
-        } else {
-            query.column(column)
-        };
+    for column in Column::iter().filter(|c| columns.has(*c)) {
+        query = query.column(column);
     }
     query
 }
 
-/// An item read by [`select`].
-pub struct ByPosition(pub Item);
+fn decode_result(row: &QueryResult, columns: Columns) -> Result<Item, DbErr> {
+    match (row.try_as_sqlite_row(), row.try_as_pg_row()) {
+        (Some(row), _) => decode(row, columns),
+        (None, Some(row)) => decode(row, columns),
+        _ if columns == Columns::ALL => content_item::Model::from_query_result(row, ""),
+        _ => Err(DbErr::Type("a narrowed content row from an unknown driver".into())),
+    }
+}
 
 fn decode_error(err: sqlx::Error) -> DbErr {
     DbErr::Type(format!("reading a content row: {err}"))
@@ -84,71 +158,69 @@ fn variant<E: ActiveEnum<Value = String>>(value: Option<String>) -> Result<Optio
     value.map(|v| E::try_from_value(&v)).transpose()
 }
 
-/// Reads the columns in the entity's order (see [`select`]).
-fn decode(row: &impl Cells) -> Result<Item, DbErr> {
+/// Reads `columns` in the entity's order (see [`select`]); the others are empty.
+fn decode(row: &impl Cells, columns: Columns) -> Result<Item, DbErr> {
     let mut at = 0..;
     let mut next = || at.next().unwrap_or_default();
     macro_rules! opt {
-        () => {
-            row.cell(next())?
+        ($column:ident) => {
+            if columns.has(Column::$column) { row.cell(next())? } else { None }
         };
     }
     macro_rules! req {
-        ($name:literal) => {
-            required(row.cell(next())?, $name)?
+        ($column:ident, $name:literal) => {
+            if columns.has(Column::$column) {
+                required(row.cell(next())?, $name)?
+            } else {
+                Default::default()
+            }
+        };
+    }
+    macro_rules! variant {
+        ($column:ident) => {
+            variant(opt!($column))?
         };
     }
     // The order of `content_item::Column`, which the unit test below checks.
     Ok(Item {
-        id: req!("id"),
-        content_type: required(variant::<ContentType>(opt!())?, "content_type")?,
-        status: required(variant::<Status>(opt!())?, "status")?,
-        slug: opt!(),
-        title: opt!(),
-        path: opt!(),
-        parent_id: opt!(),
-        position: req!("position"),
-        summary: opt!(),
-        body: opt!(),
-        body_html: opt!(),
-        seo_title: opt!(),
-        seo_description: opt!(),
-        seo_image_id: opt!(),
-        canonical_url: opt!(),
-        no_index: req!("no_index"),
-        author_name: opt!(),
-        hero_image_id: opt!(),
-        notes_to_editors: opt!(),
-        notes_to_editors_html: opt!(),
-        location: opt!(),
-        quote: opt!(),
-        author_role: opt!(),
-        organisation: opt!(),
-        featured: req!("featured"),
-        file_id: opt!(),
-        cover_id: opt!(),
-        published_at: opt!(),
-        created_at: req!("created_at"),
-        updated_at: req!("updated_at"),
-        version: req!("version"),
-        created_by: opt!(),
-        deleted_at: opt!(),
-        scheduled_at: opt!(),
-        scheduled_action: variant::<ScheduledAction>(opt!())?,
-        download_count: req!("download_count"),
-        announce_at: opt!(),
+        id: req!(Id, "id"),
+        content_type: required(variant!(ContentType), "content_type")?,
+        status: required(variant!(Status), "status")?,
+        slug: opt!(Slug),
+        title: opt!(Title),
+        path: opt!(Path),
+        parent_id: opt!(ParentId),
+        position: req!(Position, "position"),
+        summary: opt!(Summary),
+        body: opt!(Body),
+        body_html: opt!(BodyHtml),
+        seo_title: opt!(SeoTitle),
+        seo_description: opt!(SeoDescription),
+        seo_image_id: opt!(SeoImageId),
+        canonical_url: opt!(CanonicalUrl),
+        no_index: req!(NoIndex, "no_index"),
+        author_name: opt!(AuthorName),
+        hero_image_id: opt!(HeroImageId),
+        notes_to_editors: opt!(NotesToEditors),
+        notes_to_editors_html: opt!(NotesToEditorsHtml),
+        location: opt!(Location),
+        quote: opt!(Quote),
+        author_role: opt!(AuthorRole),
+        organisation: opt!(Organisation),
+        featured: req!(Featured, "featured"),
+        file_id: opt!(FileId),
+        cover_id: opt!(CoverId),
+        published_at: opt!(PublishedAt),
+        created_at: req!(CreatedAt, "created_at"),
+        updated_at: req!(UpdatedAt, "updated_at"),
+        version: req!(Version, "version"),
+        created_by: opt!(CreatedBy),
+        deleted_at: opt!(DeletedAt),
+        scheduled_at: opt!(ScheduledAt),
+        scheduled_action: variant!(ScheduledAction),
+        download_count: req!(DownloadCount, "download_count"),
+        announce_at: opt!(AnnounceAt),
     })
-}
-
-impl FromQueryResult for ByPosition {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let item = match (pre.is_empty(), res.try_as_sqlite_row(), res.try_as_pg_row()) {
-            (true, Some(row), _) => decode(row)?,
-            (true, None, Some(row)) => decode(row)?,
-            _ => content_item::Model::from_query_result(res, pre)?,
-        };
-        Ok(ByPosition(item))
-    }
 }
 
 /// The columns [`decode`] reads, in its order: the entity's.
@@ -196,24 +268,38 @@ pub(crate) const DECODED: [&str; 37] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_entity::content_item::{ContentType, ScheduledAction, Status};
+    use sea_orm::IdenStatic;
 
     #[test]
     fn the_decoder_reads_the_entitys_columns_in_order() {
         let columns: Vec<&str> = Column::iter().map(|c| c.as_str()).collect();
         assert_eq!(columns, DECODED);
+        assert_eq!(columns.len(), COLUMN_COUNT as usize);
+        // A column's bit is its place in that order.
+        for (at, column) in Column::iter().enumerate() {
+            assert_eq!(column as usize, at, "{}", column.as_str());
+        }
     }
 
     #[test]
-    fn every_column_is_selected_in_order() {
+    fn only_the_chosen_columns_are_selected_in_order() {
         use sea_orm::{DbBackend, EntityTrait, QueryTrait};
-        let sql = columns(content_item::Entity::find(), false).build(DbBackend::Sqlite).to_string();
+        let sql = |columns| {
+            select(content_item::Entity::find(), columns).build(DbBackend::Sqlite).to_string()
+        };
+        let all = sql(Columns::ALL);
         let mut last = 0;
         for column in DECODED {
-            let at = sql.find(&format!("\"{column}\"")).unwrap();
-            assert!(at > last, "{column} out of order in {sql}");
+            let at = all.find(&format!("\"{column}\"")).unwrap();
+            assert!(at > last, "{column} out of order in {all}");
             last = at;
         }
-        assert!(sql.contains("NULL AS \"body_html\""));
+        let some = sql(Columns::ALWAYS.and(Columns::of(&[Column::Title])));
+        assert!(some.contains("\"title\"") && some.contains("\"deleted_at\""), "{some}");
+        assert!(!some.contains("\"body\"") && !some.contains("\"summary\""), "{some}");
+        assert!(!Columns::ALL.without(Columns::TEXT).has(Column::BodyHtml));
+        assert!(Columns::ALL.without(Columns::TEXT).has(Column::AnnounceAt));
     }
 
     /// A row with a different value in every column reads back by position exactly as
@@ -270,8 +356,70 @@ mod tests {
         db.conn().execute_unprepared("PRAGMA foreign_keys = OFF").await.unwrap();
         item.clone().into_active_model().reset_all().insert(db.conn()).await.unwrap();
         let by_name = content_item::Entity::find().one(db.conn()).await.unwrap().unwrap();
-        let by_position = select(content_item::Entity::find(), true).one(db.conn()).await.unwrap();
+        let by_position = one(db.conn(), content_item::Entity::find()).await.unwrap();
         assert_eq!(by_name, item);
-        assert_eq!(by_position.map(|row| row.0), Some(item));
+        assert_eq!(by_position, Some(item.clone()));
+        // A narrowed read gets the columns it chose, and the others empty.
+        let chosen = Columns::ALWAYS.and(Columns::of(&[Column::Title, Column::Position]));
+        let narrowed = all(db.conn(), content_item::Entity::find(), chosen).await.unwrap();
+        let expected = Item {
+            id: item.id,
+            content_type: item.content_type,
+            status: item.status,
+            slug: item.slug.clone(),
+            path: item.path.clone(),
+            published_at: item.published_at,
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+            version: item.version,
+            deleted_at: item.deleted_at,
+            title: item.title.clone(),
+            position: item.position,
+            ..empty()
+        };
+        assert_eq!(narrowed, vec![expected]);
+    }
+
+    /// An item with every field empty, as a narrowed read leaves the columns it skips.
+    fn empty() -> Item {
+        Item {
+            id: uuid::Uuid::nil(),
+            content_type: ContentType::Page,
+            status: Status::Draft,
+            slug: None,
+            title: None,
+            path: None,
+            parent_id: None,
+            position: 0,
+            summary: None,
+            body: None,
+            body_html: None,
+            seo_title: None,
+            seo_description: None,
+            seo_image_id: None,
+            canonical_url: None,
+            no_index: false,
+            author_name: None,
+            hero_image_id: None,
+            notes_to_editors: None,
+            notes_to_editors_html: None,
+            location: None,
+            quote: None,
+            author_role: None,
+            organisation: None,
+            featured: false,
+            file_id: None,
+            cover_id: None,
+            published_at: None,
+            created_at: chrono::DateTime::default(),
+            updated_at: chrono::DateTime::default(),
+            version: 0,
+            created_by: None,
+            deleted_at: None,
+            scheduled_at: None,
+            scheduled_action: None,
+            download_count: 0,
+            announce_at: None,
+        }
     }
 }

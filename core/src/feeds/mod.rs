@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::config::FeedConfig;
 use crate::content::list::{Filter, Scope, Sort, SortField};
+use crate::content::rows::Columns;
 use crate::content::{ContentType, Item, Viewer, tags};
 use crate::error::ApiResult;
 use crate::pagination::Window;
@@ -132,7 +133,7 @@ pub async fn load(conn: &impl ConnectionTrait, kind: Kind, limit: u64) -> ApiRes
     let sort = Sort { field: SortField::PublishedAt, descending: true };
     let window = Window { backward: false, limit, cursor: None };
     let items: Vec<Item> = scope
-        .list(conn, sort, &window, true)
+        .list(conn, sort, &window, Columns::ALL)
         .await?
         .items
         .into_iter()

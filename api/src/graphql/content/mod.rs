@@ -1,6 +1,7 @@
 //! One module per content type: its GraphQL object, lookups, list, inputs and mutations.
 
 pub mod booklet;
+pub mod columns;
 pub mod news_article;
 pub mod page;
 pub mod press_release;

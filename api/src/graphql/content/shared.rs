@@ -54,16 +54,9 @@ pub async fn list<T: ContentObject>(
         None => T::DEFAULT_SORT,
     };
     let scope = Scope { viewer: context::viewer(ctx)?, kind: T::KIND, filter };
-    let page = scope.list(context::reads(ctx)?, sort, &window, asks_for_text(ctx)).await?;
+    let columns = super::columns::of_list(ctx);
+    let page = scope.list(context::reads(ctx)?, sort, &window, columns).await?;
     Ok(connection_with(page, TotalCount { scope }, T::from))
-}
-
-/// Whether a list query selects any of the long text fields of its items.
-fn asks_for_text(ctx: &Context<'_>) -> bool {
-    const TEXT_FIELDS: [&str; 4] = ["body", "bodyHtml", "notesToEditors", "notesToEditorsHtml"];
-    let list = ctx.look_ahead();
-    let items = [list.field("nodes"), list.field("edges").field("node")];
-    items.iter().any(|item| TEXT_FIELDS.iter().any(|field| item.field(field).exists()))
 }
 
 pub async fn find_by_slug<T: ContentObject>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
