@@ -37,7 +37,7 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ("ux_content_items_path", "content_items.path", "slug"),
 ];
 
-fn blank(kind: ContentType, id: Uuid, created_by: Option<Uuid>) -> Item {
+pub(crate) fn blank(kind: ContentType, id: Uuid, created_by: Option<Uuid>) -> Item {
     let now = now();
     Item {
         id,
