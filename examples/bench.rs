@@ -85,6 +85,11 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(args)
 }
 
+/// The allocator of the `quire` binary, so that the Quire process measured here is the one
+/// people run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     quire_api::tls::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -374,6 +374,22 @@ mod tests {
         assert!(super::has_stable_plans(db.conn()).await);
     }
 
+    /// `.cargo/config.toml` turns SQLite's memory statistics off, and with them the global
+    /// mutex every allocation would take.
+    #[tokio::test]
+    async fn sqlite_is_built_without_memory_statistics() {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let db = super::Db::connect("sqlite::memory:", 1).await.expect("an in-memory database");
+        let options = db
+            .conn()
+            .query_all_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA compile_options"))
+            .await
+            .expect("compile options");
+        let options: Vec<String> =
+            options.iter().filter_map(|row| row.try_get_by_index(0).ok()).collect();
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+
     #[test]
     fn redact_hides_passwords_only() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");

@@ -138,7 +138,10 @@ impl<P> Window<P> {
 
     /// The page of `rows`, fetched with [`Window::fetch`] in the window's direction (so in
     /// reverse when backward), each with the cursor of its `position`.
-    pub fn page<T, Q: Serialize>(&self, mut rows: Vec<T>, position: impl Fn(&T) -> Q) -> Page<T> {
+    pub fn page<T, Q>(&self, mut rows: Vec<T>, position: impl Fn(&T) -> Q) -> Page<T>
+    where
+        Q: Serialize + Send + Sync + 'static,
+    {
         let has_more = rows.len() as u64 > self.limit;
         rows.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
         if self.backward {
@@ -146,17 +149,38 @@ impl<P> Window<P> {
         }
         let has_cursor = self.cursor.is_some();
         Page {
-            items: rows.into_iter().map(|row| (encode(&position(&row)), row)).collect(),
+            items: rows.into_iter().map(|row| (Position::new(position(&row)), row)).collect(),
             has_previous_page: if self.backward { has_more } else { has_cursor },
             has_next_page: if self.backward { has_cursor } else { has_more },
         }
     }
 }
 
-/// A page of a list: its items, each with its cursor, in list order.
+/// An item's place in a list, made into a cursor only if a client asks for it: most
+/// lists are read without their cursors, and encoding one is JSON, then base64.
+pub struct Position(Box<dyn Fn() -> String + Send + Sync>);
+
+impl Position {
+    pub fn new<Q: Serialize + Send + Sync + 'static>(position: Q) -> Position {
+        Position(Box::new(move || encode(&position)))
+    }
+
+    /// The cursor, as [`encode`] makes it.
+    pub fn cursor(&self) -> String {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.cursor())
+    }
+}
+
+/// A page of a list: its items, each with its position, in list order.
 #[derive(Debug)]
 pub struct Page<T> {
-    pub items: Vec<(String, T)>,
+    pub items: Vec<(Position, T)>,
     pub has_previous_page: bool,
     pub has_next_page: bool,
 }
@@ -212,7 +236,7 @@ mod tests {
         let forward = Forward { first: Some(2), after: None }.check::<i32>().unwrap();
         let page = forward.page(vec![3, 2, 1], |n| *n);
         assert_eq!(page.items.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [3, 2]);
-        assert_eq!(page.items[0].0, encode(&3));
+        assert_eq!(page.items[0].0.cursor(), encode(&3));
         assert!(!page.has_previous_page && page.has_next_page);
         let backward = Window { backward: true, limit: 2, cursor: Some(9) };
         let page = backward.page(vec![8, 7, 6], |n| *n);

@@ -4,7 +4,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Upload};
 
-use super::pagination::connection;
+use super::pagination::{Cursor, connection};
 use super::types::asset::{Asset, NAME};
 use super::{context, ids};
 use quire_core::error::{ApiError, ApiResult};
@@ -36,7 +36,7 @@ impl AssetQuery {
         #[graphql(desc = "Return files after this cursor.")] after: Option<String>,
         #[graphql(desc = "Only files whose name or alt text contains this, in any case.")]
         search: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Asset>> {
+    ) -> async_graphql::Result<Connection<Cursor, Asset>> {
         let actor = context::actor(ctx)?;
         let db = context::db(ctx)?;
         let page = Forward { first, after };

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use quire_entity::audit_entry;
 
 use super::actor::ActorInfo;
-use super::pagination::connection;
+use super::pagination::{Cursor, connection};
 use super::{context, ids};
 use quire_core::audit;
 use quire_core::pagination::Forward;
@@ -67,7 +67,7 @@ impl AuditLogQuery {
             desc = "Return those after this cursor (a previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, AuditEntry>> {
+    ) -> async_graphql::Result<Connection<Cursor, AuditEntry>> {
         let actor = context::actor(ctx)?;
         let entries =
             audit::list(context::db(ctx)?.conn(), &actor, Forward { first, after }).await?;

@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use quire_entity::newsletter_subscriber::{self, Status};
 
-use super::pagination::connection;
+use super::pagination::{Cursor, connection};
 use super::{context, ids};
 use quire_core::error::ApiError;
 use quire_core::newsletter::{self, Newsletter};
@@ -106,7 +106,7 @@ impl NewsletterQuery {
         #[graphql(desc = "Only subscribers with this status.")] status: Option<
             NewsletterSubscriberStatus,
         >,
-    ) -> async_graphql::Result<Connection<String, NewsletterSubscriber>> {
+    ) -> async_graphql::Result<Connection<Cursor, NewsletterSubscriber>> {
         let (actor, conn) = (context::actor(ctx)?, context::db(ctx)?.conn());
         let page = Forward { first, after };
         let found = newsletter::subscribers(conn, &actor, status.map(Status::from), page).await?;

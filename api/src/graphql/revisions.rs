@@ -7,7 +7,7 @@ use quire_entity::revision;
 
 use super::actor::ActorInfo;
 use super::node::Node;
-use super::pagination::connection;
+use super::pagination::{Cursor, connection};
 use super::{context, ids};
 use quire_core::content::{revisions, write};
 use quire_core::error::ApiError;
@@ -63,7 +63,7 @@ impl RevisionQuery {
             desc = "Return those after this cursor (a previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Revision>> {
+    ) -> async_graphql::Result<Connection<Cursor, Revision>> {
         let actor = context::actor(ctx)?;
         let page = Forward { first, after };
         let versions = revisions::list(context::db(ctx)?.conn(), &actor, &id, page).await?;

@@ -5,7 +5,7 @@ use async_graphql::{Context, Object};
 
 use super::context;
 use super::node::Node;
-use super::pagination::connection;
+use super::pagination::{self, connection};
 use super::types::ContentTypeEnum;
 use quire_core::content::ContentType;
 use quire_core::pagination::LISTS;
@@ -72,7 +72,7 @@ impl SearchQuery {
             desc = "Return the hits after this cursor (a previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, SearchHit>> {
+    ) -> async_graphql::Result<Connection<pagination::Cursor, SearchHit>> {
         let limit = LISTS.check(first, "first")?;
         let search = Search {
             terms: search::query::parse(&query)?,

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::context;
 use super::node::Node;
-use super::pagination::connection;
+use super::pagination::{Cursor, connection};
 use quire_core::content::{trash, write};
 use quire_core::pagination::Forward;
 
@@ -23,7 +23,7 @@ impl TrashQuery {
             desc = "Return those after this cursor (a previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Node>> {
+    ) -> async_graphql::Result<Connection<Cursor, Node>> {
         let actor = context::actor(ctx)?;
         let items = trash::list(context::db(ctx)?.conn(), &actor, Forward { first, after }).await?;
         Ok(connection(items, Node::from))

@@ -8,7 +8,7 @@ use async_graphql::{Context, ID, Object, Upload};
 use crate::graphql::assets::incoming;
 use crate::graphql::context;
 use crate::graphql::ids;
-use crate::graphql::pagination::connection_with;
+use crate::graphql::pagination::{Cursor, connection_with};
 use crate::graphql::types::{ContentObject, ContentOrder};
 use chrono::{DateTime, Utc};
 use quire_core::content::changes::Changes;
@@ -19,7 +19,7 @@ use quire_core::media::{Media, assets};
 use quire_core::pagination::Window;
 use uuid::Uuid;
 
-pub type ContentConnection<T> = Connection<String, T, TotalCount>;
+pub type ContentConnection<T> = Connection<Cursor, T, TotalCount>;
 
 /// The size of the whole list, computed only when asked for.
 pub struct TotalCount {

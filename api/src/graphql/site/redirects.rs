@@ -4,7 +4,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use crate::graphql::pagination::connection;
+use crate::graphql::pagination::{Cursor, connection};
 use crate::graphql::{context, ids};
 use quire_core::pagination::Forward;
 use quire_core::site::redirects::{self, TYPE_NAME};
@@ -89,7 +89,7 @@ impl RedirectQuery {
             desc = "Return those after this cursor (a previous page's `pageInfo.endCursor`)."
         )]
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Redirect>> {
+    ) -> async_graphql::Result<Connection<Cursor, Redirect>> {
         let actor = context::actor(ctx)?;
         let page =
             redirects::list(context::db(ctx)?.conn(), &actor, Forward { first, after }).await?;
