@@ -19,8 +19,9 @@ fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
 async fn one(
     conn: &impl ConnectionTrait,
     query: sea_orm::Select<content_item::Entity>,
+    columns: Columns,
 ) -> ApiResult<Option<Item>> {
-    Ok(rows::one(conn, query).await?)
+    Ok(rows::one(conn, query, columns).await?)
 }
 
 pub async fn find(
@@ -33,29 +34,32 @@ pub async fn find(
     if let Some(kind) = kind {
         query = query.filter(Column::ContentType.eq(kind));
     }
-    one(conn, query).await
+    one(conn, query, Columns::ALL).await
 }
 
+/// An item by slug, reading `columns` of it (see [`Columns`]).
 pub async fn find_by_slug(
     conn: &impl ConnectionTrait,
     viewer: Viewer,
     kind: ContentType,
     slug: &str,
+    columns: Columns,
 ) -> ApiResult<Option<Item>> {
     let query = visible(viewer).filter(Column::ContentType.eq(kind)).filter(Column::Slug.eq(slug));
-    one(conn, query).await
+    one(conn, query, columns.and(Columns::ALWAYS)).await
 }
 
-/// Finds a page by path; leading and trailing slashes are ignored.
+/// Finds a page by path, reading `columns` of it; leading and trailing slashes are ignored.
 pub async fn find_by_path(
     conn: &impl ConnectionTrait,
     viewer: Viewer,
     path: &str,
+    columns: Columns,
 ) -> ApiResult<Option<Item>> {
     let query = visible(viewer)
         .filter(Column::ContentType.eq(ContentType::Page))
         .filter(Column::Path.eq(path.trim_matches('/')));
-    one(conn, query).await
+    one(conn, query, columns.and(Columns::ALWAYS)).await
 }
 
 /// Many items by id, in one query.

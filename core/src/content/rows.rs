@@ -87,14 +87,15 @@ pub async fn all(
     rows.iter().map(|row| decode_result(row, columns)).collect()
 }
 
-/// The first row of `query`, every column read.
+/// The first row of `query`, reading only `columns`.
 pub async fn one(
     conn: &impl ConnectionTrait,
     query: sea_orm::Select<content_item::Entity>,
+    columns: Columns,
 ) -> Result<Option<Item>, DbErr> {
-    let statement = select(query.limit(1), Columns::ALL).build(conn.get_database_backend());
+    let statement = select(query.limit(1), columns).build(conn.get_database_backend());
     let row = conn.query_one_raw(statement).await?;
-    row.map(|row| decode_result(&row, Columns::ALL)).transpose()
+    row.map(|row| decode_result(&row, columns)).transpose()
 }
 
 /// `query` selecting `columns`, in the entity's order.
@@ -356,7 +357,7 @@ mod tests {
         db.conn().execute_unprepared("PRAGMA foreign_keys = OFF").await.unwrap();
         item.clone().into_active_model().reset_all().insert(db.conn()).await.unwrap();
         let by_name = content_item::Entity::find().one(db.conn()).await.unwrap().unwrap();
-        let by_position = one(db.conn(), content_item::Entity::find()).await.unwrap();
+        let by_position = one(db.conn(), content_item::Entity::find(), Columns::ALL).await.unwrap();
         assert_eq!(by_name, item);
         assert_eq!(by_position, Some(item.clone()));
         // A narrowed read gets the columns it chose, and the others empty.

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::content::changes::Changes;
+use crate::content::rows::Columns;
 use crate::content::{ContentType, Viewer, history, read, write};
 use crate::db::Db;
 use crate::media::{Storage, assets};
@@ -223,7 +224,7 @@ pub async fn load(db: &Db, storage: &Storage, dir: &Path) -> anyhow::Result<Seed
             continue;
         }
         if let Some(parent_path) = &entry.parent_path {
-            let parent = read::find_by_path(db.conn(), Viewer::Staff, parent_path)
+            let parent = read::find_by_path(db.conn(), Viewer::Staff, parent_path, Columns::ALL)
                 .await
                 .map_err(api)?
                 .ok_or_else(|| {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::api;
 use crate::actor::Actor;
+use crate::content::rows::Columns;
 use crate::content::{ContentType, Item, Viewer, read};
 use crate::db::Db;
 use crate::site::menus::{self, StoredItem};
@@ -111,14 +112,14 @@ pub async fn load(db: &Db, file: SiteFile) -> anyhow::Result<()> {
 }
 
 async fn page(db: &Db, path: &str) -> anyhow::Result<Item> {
-    read::find_by_path(db.conn(), Viewer::Staff, path)
+    read::find_by_path(db.conn(), Viewer::Staff, path, Columns::ALL)
         .await
         .map_err(api)?
         .ok_or_else(|| anyhow!("site.toml names a page `{path}` that is not there"))
 }
 
 async fn by_slug(db: &Db, kind: ContentType, slug: &str) -> anyhow::Result<Uuid> {
-    Ok(read::find_by_slug(db.conn(), Viewer::Staff, kind, slug)
+    Ok(read::find_by_slug(db.conn(), Viewer::Staff, kind, slug, Columns::ALL)
         .await
         .map_err(api)?
         .ok_or_else(|| {

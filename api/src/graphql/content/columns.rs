@@ -1,4 +1,5 @@
-//! Which columns a list reads, from the fields its query asks for. A field named here is
+//! Which columns a list or a lookup by slug or path reads, from the fields its query asks
+//! for. A field named here is
 //! known to read only the columns beside it (besides [`Columns::ALWAYS`], which every read
 //! has); a list whose items ask for any other field reads every column but the long texts,
 //! and the long texts only when asked for.
@@ -60,6 +61,11 @@ pub fn of_list(ctx: &Context<'_>) -> Columns {
         .iter()
         .flat_map(SelectionField::selection_set)
         .fold(NONE, |columns, field| columns.and(of_field(field.name())))
+}
+
+/// What a lookup's item asks for: the fields under the lookup.
+pub fn of_item(ctx: &Context<'_>) -> Columns {
+    ctx.field().selection_set().fold(NONE, |columns, field| columns.and(of_field(field.name())))
 }
 
 /// The columns `field` reads: its own when it is known to need no more, else every one

@@ -60,8 +60,10 @@ pub async fn list<T: ContentObject>(
 }
 
 pub async fn find_by_slug<T: ContentObject>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
+    let columns = super::columns::of_item(ctx);
     let found =
-        read::find_by_slug(context::reads(ctx)?, context::viewer(ctx)?, T::KIND, slug).await?;
+        read::find_by_slug(context::reads(ctx)?, context::viewer(ctx)?, T::KIND, slug, columns)
+            .await?;
     Ok(found.map(T::from))
 }
 
