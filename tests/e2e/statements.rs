@@ -152,3 +152,25 @@ async fn list_requests_run_the_same_statements_for_5_or_100_items(mut app: TestA
     }
 }
 e2e!(list_requests_run_the_same_statements_for_5_or_100_items);
+
+/// Every connection keeps one plan per statement, whatever its values: on PostgreSQL by
+/// `plan_cache_mode` (it re-planned Quire's reads at every run), on SQLite by its build.
+async fn statements_are_planned_once_per_connection(app: TestApp) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let conn = app.db().conn();
+    let backend = conn.get_database_backend();
+    let (sql, wanted) = match backend {
+        DbBackend::Postgres => ("SHOW plan_cache_mode", "force_generic_plan"),
+        _ => ("PRAGMA compile_options", "ENABLE_QPSG"),
+    };
+    // Every connection of the pool, not only the first: hold them all at once.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let tx = sea_orm::TransactionTrait::begin(conn).await.unwrap();
+        let rows = tx.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+        let values: Vec<String> = rows.iter().filter_map(|r| r.try_get_by_index(0).ok()).collect();
+        assert!(values.iter().any(|v| v == wanted), "{values:?}");
+        held.push(tx);
+    }
+}
+e2e!(statements_are_planned_once_per_connection);
