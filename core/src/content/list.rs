@@ -167,7 +167,7 @@ impl Scope {
         }
         let query =
             query.order_by(key, order.clone()).order_by(Column::Id, order).limit(window.fetch());
-        let columns = columns.and(Columns::ALWAYS).and(sort_columns(sort.field));
+        let columns = columns.and(sort_columns(sort.field));
         let rows = rows::all(conn, query, columns).await?;
         Ok(window.page(rows, |item| cursor_for(sort.field, item)))
     }
@@ -179,7 +179,7 @@ fn sort_columns(field: SortField) -> Columns {
         SortField::Title => Columns::of(&[Column::Title]),
         SortField::Position => Columns::of(&[Column::Position]),
         SortField::Path => Columns::of(&[Column::Path]),
-        SortField::PublishedAt | SortField::CreatedAt | SortField::UpdatedAt => Columns::ALWAYS,
+        SortField::PublishedAt | SortField::CreatedAt | SortField::UpdatedAt => Columns::of(&[]),
     }
 }
 

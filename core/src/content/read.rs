@@ -46,7 +46,7 @@ pub async fn find_by_slug(
     columns: Columns,
 ) -> ApiResult<Option<Item>> {
     let query = visible(viewer).filter(Column::ContentType.eq(kind)).filter(Column::Slug.eq(slug));
-    one(conn, query, columns.and(Columns::ALWAYS)).await
+    one(conn, query, columns).await
 }
 
 /// Finds a page by path, reading `columns` of it; leading and trailing slashes are ignored.
@@ -59,7 +59,7 @@ pub async fn find_by_path(
     let query = visible(viewer)
         .filter(Column::ContentType.eq(ContentType::Page))
         .filter(Column::Path.eq(path.trim_matches('/')));
-    one(conn, query, columns.and(Columns::ALWAYS)).await
+    one(conn, query, columns).await
 }
 
 /// Many items by id, in one query.

@@ -76,23 +76,25 @@ impl Columns {
 /// How many columns `content_items` has; the unit tests check it.
 const COLUMN_COUNT: u32 = 37;
 
-/// The rows of `query`, reading only `columns` (see [`Columns`]).
+/// The rows of `query`, reading `columns` and [`Columns::ALWAYS`] (see [`Columns`]).
 pub async fn all(
     conn: &impl ConnectionTrait,
     query: sea_orm::Select<content_item::Entity>,
     columns: Columns,
 ) -> Result<Vec<Item>, DbErr> {
+    let columns = columns.and(Columns::ALWAYS);
     let statement = select(query, columns).build(conn.get_database_backend());
     let rows = conn.query_all_raw(statement).await?;
     rows.iter().map(|row| decode_result(row, columns)).collect()
 }
 
-/// The first row of `query`, reading only `columns`.
+/// The first row of `query`, reading `columns` and [`Columns::ALWAYS`].
 pub async fn one(
     conn: &impl ConnectionTrait,
     query: sea_orm::Select<content_item::Entity>,
     columns: Columns,
 ) -> Result<Option<Item>, DbErr> {
+    let columns = columns.and(Columns::ALWAYS);
     let statement = select(query.limit(1), columns).build(conn.get_database_backend());
     let row = conn.query_one_raw(statement).await?;
     row.map(|row| decode_result(&row, columns)).transpose()
