@@ -186,6 +186,8 @@ async fn serve(url: String, dir: String, pool: u32, cache_mb: u64) -> anyhow::Re
     if let Some(mb) = std::env::var("QUIRE_QUERY_CACHE_MB").ok().and_then(|v| v.parse().ok()) {
         config.caching.query_cache_mb = mb;
     }
+    config.sqlite_direct_reads =
+        std::env::var("QUIRE_SQLITE_DIRECT_READS").as_deref() != Ok("false");
     // Logging as `quire serve` sets it up, so its cost is measured too.
     quire_api::telemetry::init(quire_api::telemetry::LogFormat::Text);
     let app = App::build(config).await?;
@@ -297,6 +299,17 @@ fn start_quire(
     pool: u32,
     cache_mb: u64,
 ) -> anyhow::Result<Server> {
+    start_quire_with(url, dir, pool, cache_mb, true)
+}
+
+/// As [`start_quire`]; `direct_reads: false` sends every SQLite read through the pool.
+fn start_quire_with(
+    url: &str,
+    dir: &std::path::Path,
+    pool: u32,
+    cache_mb: u64,
+    direct_reads: bool,
+) -> anyhow::Result<Server> {
     let mut child = Command::new(std::env::current_exe()?)
         .args([
             "__serve",
@@ -306,6 +319,7 @@ fn start_quire(
             &cache_mb.to_string(),
         ])
         .env("QUIRE_LOG", "warn")
+        .env("QUIRE_SQLITE_DIRECT_READS", direct_reads.to_string())
         .stdout(Stdio::piped())
         .spawn()?;
     let stdout = child.stdout.take().context("stdout")?;
@@ -855,6 +869,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
             ("M1 update by an editor", &m1_requests),
         ] {
             row(&args, dir.path(), &quire, name, requests, concurrency, top_rate).await?;
+        }
+        if args.db == "sqlite" {
+            // The same reads with every row through the pool's connection threads, as
+            // before direct reads: what that change is worth, in this run.
+            let pooled = start_quire_with(&database.url, dir.path(), args.pool, 0, false)?;
+            for (name, requests) in [
+                ("Q1 through the pool only", &q1_requests),
+                ("Q2 through the pool only", &q2_requests),
+                ("Q3 through the pool only", &q3_requests),
+            ] {
+                row(&args, dir.path(), &pooled, name, requests, concurrency, top_rate).await?;
+            }
         }
         // A process of its own, started after the writes above, with the default cache:
         // its peak memory is its own, and no answer it caches is from before M1.

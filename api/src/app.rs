@@ -50,6 +50,9 @@ impl App {
         let url = config.database.url();
         let mut db = Db::connect_and_migrate(&url, config.pool_size()).await?;
         tracing::info!(database = %db::redact(&url), "database ready");
+        if !config.sqlite_direct_reads {
+            db = db.without_sqlite_reads();
+        }
         let public_url = config.media.public_url.as_deref();
         db = db.with_site_defaults(Defaults::from_config(&config.feeds, public_url));
         if let Some(replica) = &config.database_read_url {

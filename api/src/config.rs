@@ -98,6 +98,19 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
 
+    /// On a SQLite file, run short reads of content (lists, lookups) on the request's own
+    /// thread, on read-only connections of their own, instead of handing each row across
+    /// from the pool's connection threads. A read longer than 2 ms goes to the pool.
+    /// `false` sends every read through the pool.
+    #[arg(
+        long,
+        env = "QUIRE_SQLITE_DIRECT_READS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub sqlite_direct_reads: bool,
+
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish, in seconds;
     /// then Quire stops anyway (download counts are saved either way).
     #[arg(long, env = "QUIRE_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
@@ -303,6 +316,7 @@ impl ServeConfig {
             database_read_url: None,
             trusted_proxies: Vec::new(),
             database_max_connections: None,
+            sqlite_direct_reads: true,
             shutdown_grace_seconds: 10,
             request_timeout_seconds: 30,
             graphiql: true,

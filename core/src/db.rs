@@ -20,6 +20,9 @@ use crate::commits::{Commits, Scope};
 use crate::content::Viewer;
 use crate::site::settings::Defaults;
 
+pub mod sqlite_reads;
+pub use sqlite_reads::SqliteReads;
+
 /// A database handle: the pool, a count of the SQL statements it has run (for tests and
 /// metrics), and on SQLite a lock that lets one write transaction run at a time.
 #[derive(Clone)]
@@ -27,6 +30,8 @@ pub struct Db {
     conn: DatabaseConnection,
     /// A read replica for the public's reads, if one is configured.
     replica: Option<DatabaseConnection>,
+    /// On a SQLite file, content rows read on the asking thread (see [`sqlite_reads`]).
+    sqlite_reads: Option<Arc<SqliteReads>>,
     /// SQLite allows one writer; taking turns in-process avoids `SQLITE_BUSY` when two
     /// transactions would both upgrade from read to write.
     write_lock: Option<Arc<Mutex<()>>>,
@@ -154,9 +159,13 @@ impl Db {
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut conn, &statements);
         let write_lock = is_sqlite.then(|| Arc::new(Mutex::new(())));
+        let sqlite_reads = sqlite_file(url)
+            .filter(|_| is_sqlite)
+            .map(|path| Arc::new(SqliteReads::new(path, statements.clone())));
         Ok(Db {
             conn,
             replica: None,
+            sqlite_reads,
             write_lock,
             statements,
             commits: Commits::default(),
@@ -189,6 +198,23 @@ impl Db {
             (Some(replica), Viewer::Public) => replica,
             _ => &self.conn,
         }
+    }
+
+    /// Where `viewer`'s reads of content rows go: as [`Db::reads_for`], and on a SQLite file
+    /// straight to SQLite where a read is short (see [`sqlite_reads`]).
+    pub fn rows_for(&self, viewer: Viewer) -> Reads<'_> {
+        Reads { pool: self.reads_for(viewer), direct: self.sqlite_reads.as_deref() }
+    }
+
+    /// Sends every read through the pool (`--sqlite-direct-reads false`).
+    pub fn without_sqlite_reads(mut self) -> Db {
+        self.sqlite_reads = None;
+        self
+    }
+
+    /// The direct SQLite reads, on a SQLite file.
+    pub fn sqlite_reads(&self) -> Option<&SqliteReads> {
+        self.sqlite_reads.as_deref()
     }
 
     pub fn has_replica(&self) -> bool {
@@ -276,6 +302,48 @@ impl Db {
     }
 }
 
+/// Where reads of content rows go (see [`Db::rows_for`]).
+#[derive(Clone, Copy)]
+pub struct Reads<'a> {
+    pool: &'a DatabaseConnection,
+    direct: Option<&'a SqliteReads>,
+}
+
+/// What content rows can be read from: any connection or transaction, or [`Reads`], which
+/// may read some straight from SQLite.
+pub trait RowSource {
+    type Pool: ConnectionTrait;
+    /// Where every read can go.
+    fn pool(&self) -> &Self::Pool;
+    /// Where short reads go first, if anywhere.
+    fn direct(&self) -> Option<&SqliteReads> {
+        None
+    }
+}
+
+impl RowSource for Reads<'_> {
+    type Pool = DatabaseConnection;
+    fn pool(&self) -> &DatabaseConnection {
+        self.pool
+    }
+    fn direct(&self) -> Option<&SqliteReads> {
+        self.direct
+    }
+}
+
+/// Any connection or transaction reads everything through itself.
+impl<C: ConnectionTrait> RowSource for C {
+    type Pool = C;
+    fn pool(&self) -> &C {
+        self
+    }
+}
+
+/// Whether the running task's statements count (see [`background`]).
+fn counted() -> bool {
+    BACKGROUND.try_with(|_| ()).is_err()
+}
+
 /// The key of the PostgreSQL advisory lock held while migrating ("quire_mg").
 const MIGRATION_LOCK_KEY: i64 = 0x7175_6972_655f_6d67;
 
@@ -330,7 +398,7 @@ impl MigrationLock {
 fn count_statements(conn: &mut DatabaseConnection, statements: &Arc<AtomicU64>) {
     let counter = statements.clone();
     conn.set_metric_callback(move |info| {
-        if BACKGROUND.try_with(|_| ()).is_err() {
+        if counted() {
             counter.fetch_add(1, Ordering::Relaxed);
         }
         tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "statement");

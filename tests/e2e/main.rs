@@ -43,6 +43,7 @@ mod search;
 mod site;
 mod site_frontend;
 mod sitemap;
+mod sqlite_reads;
 mod statements;
 mod sync;
 mod trash;

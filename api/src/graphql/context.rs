@@ -81,6 +81,12 @@ pub fn reads<'a>(ctx: &Context<'a>) -> ApiResult<&'a sea_orm::DatabaseConnection
     Ok(db(ctx)?.reads_for(viewer(ctx)?))
 }
 
+/// Where this request's reads of content rows go: as [`reads`], and on a SQLite file
+/// straight to SQLite where a read is short.
+pub fn rows<'a>(ctx: &Context<'a>) -> ApiResult<quire_core::db::Reads<'a>> {
+    Ok(db(ctx)?.rows_for(viewer(ctx)?))
+}
+
 pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a BatchLoader<ContentLoader>> {
     Ok(&request(ctx)?.loader)
 }

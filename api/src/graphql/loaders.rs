@@ -24,6 +24,10 @@ impl ContentLoader {
     fn reads(&self) -> &sea_orm::DatabaseConnection {
         self.db.reads_for(self.viewer)
     }
+
+    fn rows(&self) -> quire_core::db::Reads<'_> {
+        self.db.rows_for(self.viewer)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,7 +63,7 @@ impl Loader<ItemById> for ContentLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ItemById]) -> LoadResult<ItemById, Item> {
-        let found = read::by_ids(self.reads(), self.viewer, &ids(keys, |k| k.0)).await?;
+        let found = read::by_ids(&self.rows(), self.viewer, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, ItemById))
     }
 }
@@ -72,7 +76,7 @@ impl Loader<PageChildrenByParent> for ContentLoader {
         &self,
         keys: &[PageChildrenByParent],
     ) -> LoadResult<PageChildrenByParent, Vec<Item>> {
-        let found = read::children_of(self.reads(), self.viewer, &ids(keys, |k| k.0)).await?;
+        let found = read::children_of(&self.rows(), self.viewer, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, PageChildrenByParent))
     }
 }

@@ -70,7 +70,7 @@ impl NodeQuery {
             return Ok(None);
         };
         let found =
-            read::find(context::reads(ctx)?, context::viewer(ctx)?, Some(kind), uuid).await?;
+            read::find(&context::rows(ctx)?, context::viewer(ctx)?, Some(kind), uuid).await?;
         Ok(found.map(Node::from))
     }
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::rows::{self, Columns};
 use super::{ContentType, Item, Status, Viewer};
+use crate::db::RowSource;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Page, Window};
 
@@ -137,7 +138,7 @@ impl Scope {
     /// copy every article's body.
     pub async fn list(
         &self,
-        conn: &impl ConnectionTrait,
+        conn: &impl RowSource,
         sort: Sort,
         window: &Window<Cursor>,
         columns: Columns,

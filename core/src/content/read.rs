@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use quire_entity::content_item::{self, Column};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::rows::{self, Columns};
 use super::{ContentType, Item, Viewer};
+use crate::db::RowSource;
 use crate::error::ApiResult;
 
 fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
@@ -17,7 +18,7 @@ fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
 
 /// The first row of `query`, decoded by position.
 async fn one(
-    conn: &impl ConnectionTrait,
+    conn: &impl RowSource,
     query: sea_orm::Select<content_item::Entity>,
     columns: Columns,
 ) -> ApiResult<Option<Item>> {
@@ -25,7 +26,7 @@ async fn one(
 }
 
 pub async fn find(
-    conn: &impl ConnectionTrait,
+    conn: &impl RowSource,
     viewer: Viewer,
     kind: Option<ContentType>,
     id: Uuid,
@@ -39,7 +40,7 @@ pub async fn find(
 
 /// An item by slug, reading `columns` of it (see [`Columns`]).
 pub async fn find_by_slug(
-    conn: &impl ConnectionTrait,
+    conn: &impl RowSource,
     viewer: Viewer,
     kind: ContentType,
     slug: &str,
@@ -51,7 +52,7 @@ pub async fn find_by_slug(
 
 /// Finds a page by path, reading `columns` of it; leading and trailing slashes are ignored.
 pub async fn find_by_path(
-    conn: &impl ConnectionTrait,
+    conn: &impl RowSource,
     viewer: Viewer,
     path: &str,
     columns: Columns,
@@ -64,7 +65,7 @@ pub async fn find_by_path(
 
 /// Many items by id, in one query.
 pub async fn by_ids(
-    conn: &impl ConnectionTrait,
+    conn: &impl RowSource,
     viewer: Viewer,
     ids: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Item>> {
@@ -75,7 +76,7 @@ pub async fn by_ids(
 
 /// The child pages of many pages, in one query, each list in sibling order.
 pub async fn children_of(
-    conn: &impl ConnectionTrait,
+    conn: &impl RowSource,
     viewer: Viewer,
     parent_ids: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, Vec<Item>>> {

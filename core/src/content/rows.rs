@@ -11,10 +11,11 @@ use quire_entity::content_item::{self, Column};
 use sea_orm::sqlx::{self, Postgres, Row, Sqlite};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult, QuerySelect,
-    QueryTrait,
+    QueryTrait, Statement,
 };
 
 use super::Item;
+use crate::db::RowSource;
 
 /// A set of `content_items` columns. Those left out of a read come back empty: `None`,
 /// `false` or `0`; so a caller asks for every column it will look at.
@@ -78,26 +79,44 @@ const COLUMN_COUNT: u32 = 37;
 
 /// The rows of `query`, reading `columns` and [`Columns::ALWAYS`] (see [`Columns`]).
 pub async fn all(
-    conn: &impl ConnectionTrait,
+    source: &impl RowSource,
     query: sea_orm::Select<content_item::Entity>,
     columns: Columns,
 ) -> Result<Vec<Item>, DbErr> {
     let columns = columns.and(Columns::ALWAYS);
+    let conn = source.pool();
     let statement = select(query, columns).build(conn.get_database_backend());
+    if let Some(items) = read_directly(source, &statement, columns) {
+        return Ok(items);
+    }
     let rows = conn.query_all_raw(statement).await?;
     rows.iter().map(|row| decode_result(row, columns)).collect()
 }
 
 /// The first row of `query`, reading `columns` and [`Columns::ALWAYS`].
 pub async fn one(
-    conn: &impl ConnectionTrait,
+    source: &impl RowSource,
     query: sea_orm::Select<content_item::Entity>,
     columns: Columns,
 ) -> Result<Option<Item>, DbErr> {
     let columns = columns.and(Columns::ALWAYS);
+    let conn = source.pool();
     let statement = select(query.limit(1), columns).build(conn.get_database_backend());
+    if let Some(items) = read_directly(source, &statement, columns) {
+        return Ok(items.into_iter().next());
+    }
     let row = conn.query_one_raw(statement).await?;
     row.map(|row| decode_result(&row, columns)).transpose()
+}
+
+/// The rows of `statement` read straight from SQLite, or `None` where the pool must read
+/// them (see [`crate::db::sqlite_reads`]).
+fn read_directly(
+    source: &impl RowSource,
+    statement: &Statement,
+    columns: Columns,
+) -> Option<Vec<Item>> {
+    source.direct()?.query(statement, |row| decode(row, columns)).ok()
 }
 
 /// `query` selecting `columns`, in the entity's order.
@@ -125,26 +144,34 @@ fn decode_error(err: sqlx::Error) -> DbErr {
     DbErr::Type(format!("reading a content row: {err}"))
 }
 
+/// A type a column holds, as every driver reads it.
+trait Cell:
+    for<'r> sqlx::Decode<'r, Sqlite>
+    + sqlx::Type<Sqlite>
+    + for<'r> sqlx::Decode<'r, Postgres>
+    + sqlx::Type<Postgres>
+    + rusqlite::types::FromSql
+{
+}
+
+impl<T> Cell for T where
+    T: for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+        + for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+        + rusqlite::types::FromSql
+{
+}
+
 /// One column of a driver's row, by index.
 trait Cells {
-    fn cell<T>(&self, index: usize) -> Result<Option<T>, DbErr>
-    where
-        T: for<'r> sqlx::Decode<'r, Sqlite>
-            + sqlx::Type<Sqlite>
-            + for<'r> sqlx::Decode<'r, Postgres>
-            + sqlx::Type<Postgres>;
+    fn cell<T: Cell>(&self, index: usize) -> Result<Option<T>, DbErr>;
 }
 
 macro_rules! cells {
     ($($row:ty),*) => {$(
         impl Cells for $row {
-            fn cell<T>(&self, index: usize) -> Result<Option<T>, DbErr>
-            where
-                T: for<'r> sqlx::Decode<'r, Sqlite>
-                    + sqlx::Type<Sqlite>
-                    + for<'r> sqlx::Decode<'r, Postgres>
-                    + sqlx::Type<Postgres>,
-            {
+            fn cell<T: Cell>(&self, index: usize) -> Result<Option<T>, DbErr> {
                 self.try_get::<Option<T>, _>(index).map_err(decode_error)
             }
         }
@@ -152,6 +179,13 @@ macro_rules! cells {
 }
 
 cells!(sqlx::sqlite::SqliteRow, sqlx::postgres::PgRow);
+
+impl Cells for rusqlite::Row<'_> {
+    fn cell<T: Cell>(&self, index: usize) -> Result<Option<T>, DbErr> {
+        self.get::<_, Option<T>>(index)
+            .map_err(|err| DbErr::Type(format!("reading a content row: {err}")))
+    }
+}
 
 fn required<T>(value: Option<T>, column: &str) -> Result<T, DbErr> {
     value.ok_or_else(|| DbErr::Type(format!("content_item.{column} is NULL")))
@@ -305,13 +339,11 @@ mod tests {
         assert!(Columns::ALL.without(Columns::TEXT).has(Column::AnnounceAt));
     }
 
-    /// A row with a different value in every column reads back by position exactly as
-    /// SeaORM reads it by name: two columns of one type swapped in `decode` would fail.
-    #[tokio::test]
-    async fn a_row_reads_back_by_position_as_by_name() {
+    /// A row with a different value in every column, inserted into `db` (whose one
+    /// connection skips foreign key checks: the ids it names need not exist).
+    async fn a_full_row(db: &crate::db::Db) -> Item {
         use chrono::{TimeZone, Utc};
-        use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
-        let db = crate::db::Db::connect_and_migrate("sqlite::memory:", 1).await.unwrap();
+        use sea_orm::{ActiveModelTrait, IntoActiveModel};
         let id = |n: u128| uuid::Uuid::from_u128(n);
         let at = |n: u32| Utc.with_ymd_and_hms(2026, 1, n, 9, 0, 0).unwrap();
         let text = |name: &str| Some(format!("{name} value"));
@@ -354,10 +386,18 @@ mod tests {
             download_count: 10,
             announce_at: Some(at(6)),
         };
-        // The ids it names need not exist for this: the one connection skips their checks.
-        use sea_orm::ConnectionTrait;
-        db.conn().execute_unprepared("PRAGMA foreign_keys = OFF").await.unwrap();
         item.clone().into_active_model().reset_all().insert(db.conn()).await.unwrap();
+        item
+    }
+
+    /// A row with a different value in every column reads back by position exactly as
+    /// SeaORM reads it by name: two columns of one type swapped in `decode` would fail.
+    #[tokio::test]
+    async fn a_row_reads_back_by_position_as_by_name() {
+        use sea_orm::{ConnectionTrait, EntityTrait};
+        let db = crate::db::Db::connect_and_migrate("sqlite::memory:", 1).await.unwrap();
+        db.conn().execute_unprepared("PRAGMA foreign_keys = OFF").await.unwrap();
+        let item = a_full_row(&db).await;
         let by_name = content_item::Entity::find().one(db.conn()).await.unwrap().unwrap();
         let by_position = one(db.conn(), content_item::Entity::find(), Columns::ALL).await.unwrap();
         assert_eq!(by_name, item);
@@ -382,5 +422,30 @@ mod tests {
             ..crate::content::write::blank(ContentType::Page, uuid::Uuid::nil(), None)
         };
         assert_eq!(narrowed, vec![expected]);
+    }
+
+    /// Read straight from SQLite, the same row decodes as SeaORM decodes it by name, whole
+    /// and narrowed.
+    #[tokio::test]
+    async fn a_row_read_directly_reads_back_as_by_name() {
+        use crate::content::Viewer;
+        use sea_orm::{ConnectionTrait, EntityTrait};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("rows.db").display());
+        let db = crate::db::Db::connect_and_migrate(&url, 1).await.unwrap();
+        db.conn().execute_unprepared("PRAGMA foreign_keys = OFF").await.unwrap();
+        let item = a_full_row(&db).await;
+        let direct = db.sqlite_reads().expect("direct reads on a file");
+        let rows = db.rows_for(Viewer::Staff);
+        let whole = one(&rows, content_item::Entity::find(), Columns::ALL).await.unwrap();
+        assert_eq!(whole, Some(item.clone()));
+        assert_eq!(direct.answered(), 1);
+        let chosen = Columns::of(&[Column::Title, Column::NotesToEditors]);
+        let narrowed = all(&rows, content_item::Entity::find(), chosen).await.unwrap();
+        let by_pool = all(db.conn(), content_item::Entity::find(), chosen).await.unwrap();
+        assert_eq!(direct.answered(), 2);
+        assert_eq!(narrowed, by_pool);
+        assert_eq!(narrowed[0].notes_to_editors, item.notes_to_editors);
+        assert_eq!(narrowed[0].body, None);
     }
 }

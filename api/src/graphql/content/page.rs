@@ -80,8 +80,8 @@ impl PageQuery {
         #[graphql(desc = "The page's path: its slug under its parents' (`about/team`).")]
         path: String,
     ) -> async_graphql::Result<Option<Page>> {
-        let (reads, viewer) = (context::reads(ctx)?, context::viewer(ctx)?);
-        let found = read::find_by_path(reads, viewer, &path, super::columns::of_item(ctx)).await?;
+        let (rows, viewer) = (context::rows(ctx)?, context::viewer(ctx)?);
+        let found = read::find_by_path(&rows, viewer, &path, super::columns::of_item(ctx)).await?;
         Ok(found.map(Page))
     }
 }

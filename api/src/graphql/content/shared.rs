@@ -55,14 +55,14 @@ pub async fn list<T: ContentObject>(
     };
     let scope = Scope { viewer: context::viewer(ctx)?, kind: T::KIND, filter };
     let columns = super::columns::of_list(ctx);
-    let page = scope.list(context::reads(ctx)?, sort, &window, columns).await?;
+    let page = scope.list(&context::rows(ctx)?, sort, &window, columns).await?;
     Ok(connection_with(page, TotalCount { scope }, T::from))
 }
 
 pub async fn find_by_slug<T: ContentObject>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
     let columns = super::columns::of_item(ctx);
     let found =
-        read::find_by_slug(context::reads(ctx)?, context::viewer(ctx)?, T::KIND, slug, columns)
+        read::find_by_slug(&context::rows(ctx)?, context::viewer(ctx)?, T::KIND, slug, columns)
             .await?;
     Ok(found.map(T::from))
 }
@@ -75,7 +75,7 @@ pub async fn find_by_id<T: ContentObject>(ctx: &Context<'_>, id: &ID) -> ApiResu
         return Ok(None);
     }
     let found =
-        read::find(context::reads(ctx)?, context::viewer(ctx)?, Some(T::KIND), uuid).await?;
+        read::find(&context::rows(ctx)?, context::viewer(ctx)?, Some(T::KIND), uuid).await?;
     Ok(found.map(T::from))
 }
 
