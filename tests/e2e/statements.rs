@@ -174,3 +174,32 @@ async fn statements_are_planned_once_per_connection(app: TestApp) {
     }
 }
 e2e!(statements_are_planned_once_per_connection);
+
+/// Whether the session `conn` runs its statements in is encrypted.
+async fn encrypted(conn: &sea_orm::DatabaseConnection) -> bool {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let sql = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+    let row = conn.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await.unwrap();
+    row.unwrap().try_get_by_index::<bool>(0).unwrap()
+}
+
+/// TLS to a server on this machine protects nothing and costs every query: a loopback URL
+/// that names no `sslmode` is connected to without it, and one that does gets what it names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(quire_test_postgres), ignore = "needs PostgreSQL: set QUIRE_TEST_POSTGRES_URL")]
+async fn a_postgres_on_this_machine_is_reached_without_tls() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = crate::support::TestApp::spawn(crate::support::Backend::Postgres)
+        .await
+        .expect("PostgreSQL is not reachable at QUIRE_TEST_POSTGRES_URL");
+    let url = &app.database_url;
+    assert!(url.contains("127.0.0.1") || url.contains("localhost"), "a local server: {url}");
+    assert!(!url.contains("sslmode"), "{url}");
+    let conn = app.db().conn();
+    let ssl = conn.query_one_raw(Statement::from_string(DbBackend::Postgres, "SHOW ssl")).await;
+    let ssl: String = ssl.unwrap().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(ssl, "on", "the test server must offer TLS, or this test shows nothing");
+    assert!(!encrypted(conn).await, "the pool's connections are encrypted");
+    let asked = quire_api::db::Db::connect(&format!("{url}?sslmode=require"), 1).await.unwrap();
+    assert!(encrypted(asked.conn()).await, "sslmode=require in the URL is not kept");
+}
