@@ -234,10 +234,13 @@ pub async fn update(
 }
 
 /// A signed-in person changes their own password, giving the current one. Their other
-/// sessions end; the one they are using stays.
+/// sessions end; the one they are using stays. Each try is a guess at the password, so it
+/// counts as a sign-in attempt at the account from `address` (see [`LoginLimiter`]):
+/// a stolen session cannot be used to guess the password faster than signing in could.
 pub async fn change_password(
     db: &Db,
     actor: &Actor,
+    (limiter, address): (&LoginLimiter, Option<IpAddr>),
     current_password: &str,
     new_password: String,
 ) -> ApiResult<bool> {
@@ -250,6 +253,10 @@ pub async fn change_password(
         return Err(wrong());
     }
     let user = find(db, *id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    let hold_back = limiter.check(&user.email, address)?;
+    if !hold_back.is_zero() {
+        tokio::time::sleep(hold_back).await;
+    }
     if !passwords::verify(user.password_hash.clone(), current_password.to_string()).await? {
         return Err(wrong());
     }

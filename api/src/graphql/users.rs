@@ -140,7 +140,8 @@ impl UserMutation {
     }
 
     /// Changes the signed-in person's own password, given their current one; their other
-    /// sessions end, this one stays.
+    /// sessions end, this one stays. Each try counts as a sign-in attempt at the account
+    /// (`RATE_LIMITED` past the limit).
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -148,7 +149,8 @@ impl UserMutation {
         #[graphql(secret, desc = "The new password: 10 to 200 characters.")] new_password: String,
     ) -> async_graphql::Result<bool> {
         let (db, actor) = (context::db(ctx)?, context::actor(ctx)?);
-        Ok(users::change_password(db, &actor, &current_password, new_password).await?)
+        let attempt = (&context::sign_in(ctx)?.limiter, context::request(ctx)?.client_ip);
+        Ok(users::change_password(db, &actor, attempt, &current_password, new_password).await?)
     }
 
     /// Creates a user (admins only).

@@ -122,7 +122,9 @@ async fn markdown_previews_render_as_saving_does(app: TestApp) {
 }
 e2e!(markdown_previews_render_as_saving_does);
 
-async fn people_change_their_own_password(app: TestApp) {
+async fn people_change_their_own_password(mut app: TestApp) {
+    // Each try counts as a sign-in attempt (see the test after): this one makes six.
+    app.reconfigure(|config| config.workflow.login_attempts_per_minute = 10).await;
     let me = user(&app, "me@x.org", Role::Author).await;
     let other_session = login(&app, "me@x.org", PASSWORD).await;
     let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
@@ -153,6 +155,44 @@ async fn people_change_their_own_password(app: TestApp) {
     assert_eq!(error_code(&public), "UNAUTHENTICATED");
 }
 e2e!(people_change_their_own_password);
+
+/// A stolen session cannot guess its owner's password faster than signing in could: each
+/// try counts against the account from that address, and past the limit even the right
+/// password is refused and changes nothing.
+async fn password_guesses_while_signed_in_count_as_sign_in_attempts(app: TestApp) {
+    let me = user(&app, "me@x.org", Role::Author).await;
+    let hash = || async {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let found = quire_entity::user::Entity::find()
+            .filter(quire_entity::user::Column::Email.eq("me@x.org"))
+            .one(app.db().conn())
+            .await;
+        found.unwrap().unwrap().password_hash
+    };
+    let before = hash().await;
+    let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
+    // The sign-in above was the first of five a minute.
+    for guess in 0..4 {
+        let c = format!("guess number {guess}");
+        let wrong = app.gql_as(&me.token, change, json!({ "c": c, "n": "a new password" })).await;
+        assert_eq!(error_code(&wrong), "BAD_USER_INPUT", "{wrong}");
+    }
+    let limited =
+        app.gql_as(&me.token, change, json!({ "c": PASSWORD, "n": "a new password" })).await;
+    assert_eq!(error_code(&limited), "RATE_LIMITED", "{limited}");
+    let signed_in = app
+        .gql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+            json!({ "e": "me@x.org", "p": PASSWORD }),
+        )
+        .await;
+    assert_eq!(error_code(&signed_in), "RATE_LIMITED", "the same budget as signing in");
+    // The password did not change, and the session still works.
+    assert_eq!(hash().await, before);
+    let still = app.gql_as(&me.token, "{ me { email } }", json!({})).await;
+    assert_eq!(data(&still)["me"]["email"], "me@x.org");
+}
+e2e!(password_guesses_while_signed_in_count_as_sign_in_attempts);
 
 /// Uploads a small image; returns its id.
 async fn upload_image(app: &TestApp, token: &str, filename: &str) -> String {
