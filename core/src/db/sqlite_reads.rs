@@ -81,8 +81,8 @@ impl SqliteReads {
         let conn = self.take()?;
         let started = Instant::now();
         let rows = run(&conn, statement, started, &mut decode);
-        // A statement stopped midway is reset when its cached handle is next used; the
-        // connection itself stays good.
+        // A statement stopped midway was reset as it went back to the connection's cache;
+        // the connection itself stays good.
         self.give_back(conn);
         match &rows {
             Ok(_) => {
