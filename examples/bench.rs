@@ -10,7 +10,8 @@
 //! closed-loop keep-alive load. It prints one table. Q1, Q2 and Q3 run with the response
 //! cache off, so that they measure the way to the database, and again against a second
 //! Quire process with the cache on; the last cached row runs Q1 while an editor saves a
-//! press release every 100 ms, and gives its hit rate.
+//! press release every 100 ms, and gives its hit rate. A row's peak RSS is the Quire
+//! process's high-water mark during that row alone: it is reset before each row.
 //!
 //! With `--export`, it seeds the same site and times `quire export` of it instead (in a
 //! process of its own, so that its peak memory is measured alone).
@@ -550,6 +551,16 @@ async fn check(url: &str, requests: &Requests) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Starts a new high-water mark of the process's memory, so that a row's peak is its own
+/// and not that of a row before it on the same process. Linux takes "5" for that.
+fn reset_peak_rss(pid: u32) {
+    if let Err(err) = std::fs::write(format!("/proc/{pid}/clear_refs"), "5") {
+        eprintln!(
+            "the peak RSS of process {pid} could not be reset ({err}): it counts from its start"
+        );
+    }
+}
+
 fn peak_rss_mb(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -623,6 +634,7 @@ async fn row(
 ) -> anyhow::Result<()> {
     let graphql = format!("{}/graphql", quire.base);
     check(&graphql, requests).await?;
+    reset_peak_rss(quire.child.id());
     let load = Load::warm(&graphql, requests, concurrency, dir)?;
     let (statements, hits, misses) = counts(&quire.base).await?;
     let measured = load.run(args.seconds).await?;
@@ -660,6 +672,7 @@ async fn cached_while_an_editor_saves(
     top_rate: f64,
 ) -> anyhow::Result<()> {
     let graphql = format!("{}/graphql", quire.base);
+    reset_peak_rss(quire.child.id());
     let load = Load::warm(&graphql, q1, concurrency, dir)?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let editor = {
