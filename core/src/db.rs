@@ -188,9 +188,10 @@ impl Db {
         let statements = Arc::new(AtomicU64::new(0));
         count_statements(&mut conn, &statements);
         let write_lock = is_sqlite.then(|| Arc::new(Mutex::new(())));
-        let sqlite_reads = sqlite_file(url)
-            .filter(|_| is_sqlite)
-            .map(|path| Arc::new(SqliteReads::new(path, statements.clone())));
+        // `sqlite_file` is `None` for PostgreSQL and for an in-memory SQLite database, which
+        // other connections cannot open.
+        let sqlite_reads =
+            sqlite_file(url).map(|path| Arc::new(SqliteReads::new(path, statements.clone())));
         Ok(Db {
             conn,
             replica: None,

@@ -64,6 +64,15 @@ impl LoginLimiter {
         }
     }
 
+    /// Refuses the attempt, or holds it back as long as [`LoginLimiter::check`] says.
+    async fn admit(&self, email: &str, address: Option<IpAddr>) -> ApiResult<()> {
+        let hold_back = self.check(email, address)?;
+        if !hold_back.is_zero() {
+            tokio::time::sleep(hold_back).await;
+        }
+        Ok(())
+    }
+
     /// Refuses the attempt, or says how long to hold it back first. An attempt refused
     /// by one limit is not counted by the next, so refused tries cost the owner nothing.
     fn check(&self, email: &str, address: Option<IpAddr>) -> ApiResult<StdDuration> {
@@ -240,7 +249,8 @@ pub async fn update(
 pub async fn change_password(
     db: &Db,
     actor: &Actor,
-    (limiter, address): (&LoginLimiter, Option<IpAddr>),
+    limiter: &LoginLimiter,
+    address: Option<IpAddr>,
     current_password: &str,
     new_password: String,
 ) -> ApiResult<bool> {
@@ -253,10 +263,7 @@ pub async fn change_password(
         return Err(wrong());
     }
     let user = find(db, *id).await?.ok_or_else(|| ApiError::not_found("user"))?;
-    let hold_back = limiter.check(&user.email, address)?;
-    if !hold_back.is_zero() {
-        tokio::time::sleep(hold_back).await;
-    }
+    limiter.admit(&user.email, address).await?;
     if !passwords::verify(user.password_hash.clone(), current_password.to_string()).await? {
         return Err(wrong());
     }
@@ -346,10 +353,7 @@ pub async fn login(
     if email.len() > 254 || password.len() > 1024 {
         return Err(ApiError::Unauthenticated("wrong email or password"));
     }
-    let hold_back = limiter.check(&email, address)?;
-    if !hold_back.is_zero() {
-        tokio::time::sleep(hold_back).await;
-    }
+    limiter.admit(&email, address).await?;
     let found = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db.conn()).await?;
     let hash = match &found {
         Some(user) => user.password_hash.clone(),

@@ -16,7 +16,7 @@ const NEWS_FIELDS: &str = "id title slug summary body bodyHtml publishedAt updat
 /// Every read this path takes: lists of each type, a second page by cursor, lookups by
 /// slug and path, `node(id:)`, pages' children (a batch), and the home page.
 fn queries(cursor: &str, article: &str, node: &str) -> Vec<(String, Value)> {
-    let mut out = vec![
+    vec![
         (HOME_PAGE.to_string(), json!({})),
         (format!("{{ news(first: 100) {{ nodes {{ {NEWS_FIELDS} }} }} }}"), json!({})),
         ("{ news(first: 2, orderBy: { field: TITLE, direction: ASC }) { edges { cursor node { title } } pageInfo { hasNextPage endCursor } } }".into(), json!({})),
@@ -28,12 +28,8 @@ fn queries(cursor: &str, article: &str, node: &str) -> Vec<(String, Value)> {
         ("query($s: String!) { newsArticle(slug: $s) { id title body bodyHtml } }".into(), json!({ "s": article })),
         ("{ page(path: \"about\") { title children { title } } }".into(), json!({})),
         ("query($id: ID!) { node(id: $id) { id ... on NewsArticle { title body } } }".into(), json!({ "id": node })),
-    ];
-    out.push((
-        "{ news(first: 100, filter: { tag: \"schools\" }) { nodes { title } } }".into(),
-        json!({}),
-    ));
-    out
+        ("{ news(first: 100, filter: { tag: \"schools\" }) { nodes { title } } }".into(), json!({})),
+    ]
 }
 
 async fn answers(app: &TestApp, token: Option<&str>, queries: &[(String, Value)]) -> Vec<Value> {

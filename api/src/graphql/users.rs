@@ -149,8 +149,11 @@ impl UserMutation {
         #[graphql(secret, desc = "The new password: 10 to 200 characters.")] new_password: String,
     ) -> async_graphql::Result<bool> {
         let (db, actor) = (context::db(ctx)?, context::actor(ctx)?);
-        let attempt = (&context::sign_in(ctx)?.limiter, context::request(ctx)?.client_ip);
-        Ok(users::change_password(db, &actor, attempt, &current_password, new_password).await?)
+        let (limiter, address) =
+            (&context::sign_in(ctx)?.limiter, context::request(ctx)?.client_ip);
+        let changed =
+            users::change_password(db, &actor, limiter, address, &current_password, new_password);
+        Ok(changed.await?)
     }
 
     /// Creates a user (admins only).

@@ -217,14 +217,12 @@ cells!(sqlx::sqlite::SqliteRow, sqlx::postgres::PgRow);
 
 impl Cells for rusqlite::Row<'_> {
     fn cell<T: Cell>(&self, index: usize) -> Result<Option<T>, DbErr> {
-        let read = |value: ValueRef<'_>| match value {
+        let failed =
+            |err: &dyn std::fmt::Display| DbErr::Type(format!("reading a content row: {err}"));
+        match self.get_ref(index).map_err(|err| failed(&err))? {
             ValueRef::Null => Ok(None),
-            value => T::read(value).map(Some),
-        };
-        self.get_ref(index)
-            .map_err(|err| err.to_string())
-            .and_then(|value| read(value).map_err(|err| err.to_string()))
-            .map_err(|err| DbErr::Type(format!("reading a content row: {err}")))
+            value => T::read(value).map(Some).map_err(|err| failed(&err)),
+        }
     }
 }
 
