@@ -432,7 +432,9 @@ fn count_statements(conn: &mut DatabaseConnection, statements: &Arc<AtomicU64>) 
         if counted() {
             counter.fetch_add(1, Ordering::Relaxed);
         }
-        tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "statement");
+        // The SQL alone: formatting the statement with its values panics in sea-query when
+        // a statement's text holds a `?` that is not a parameter.
+        tracing::trace!(target: "quire::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement.sql, "statement");
     });
 }
 
