@@ -201,8 +201,20 @@ impl Desk {
     }
 
     pub async fn click(&self, name: &str) {
-        let button = self.button(name).await;
-        button.click().await.unwrap();
+        self.click_fresh(Locator::XPath(&button_xpath(name))).await;
+    }
+
+    /// Finds the element and clicks it. The desk may render the element again between
+    /// finding and clicking; a stale element is then found again.
+    async fn click_fresh(&self, locator: Locator<'_>) {
+        let mut tries = 0;
+        loop {
+            match self.wait_for(locator).await.click().await {
+                Ok(_) => return,
+                Err(error) if error.is_stale_element_reference() && tries < 5 => tries += 1,
+                Err(error) => panic!("clicking {locator:?}: {error}"),
+            }
+        }
     }
 
     /// Whether a button or link with this name is on the screen now.
@@ -211,7 +223,8 @@ impl Desk {
     }
 
     pub async fn click_link(&self, name: &str) {
-        self.wait_for_link(name).await.click().await.unwrap();
+        let xpath = format!("//a[normalize-space()={}]", literal(name));
+        self.click_fresh(Locator::XPath(&xpath)).await;
     }
 
     pub async fn wait_for_link(&self, name: &str) -> Element {
