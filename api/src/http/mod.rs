@@ -165,7 +165,7 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
-        .layer(SetRequestIdLayer::new(REQUEST_ID, request_ids::ProcessCounter::new()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, request_ids::RandomUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]));
     with_security_headers(router)
 }

@@ -223,13 +223,11 @@ impl Desk {
     }
 
     pub async fn click_link(&self, name: &str) {
-        let xpath = format!("//a[normalize-space()={}]", literal(name));
-        self.click_fresh(Locator::XPath(&xpath)).await;
+        self.click_fresh(Locator::XPath(&link_xpath(name))).await;
     }
 
     pub async fn wait_for_link(&self, name: &str) -> Element {
-        let xpath = format!("//a[normalize-space()={}]", literal(name));
-        self.wait_for(Locator::XPath(&xpath)).await
+        self.wait_for(Locator::XPath(&link_xpath(name))).await
     }
 
     /// Waits for a heading with this text.
@@ -352,6 +350,11 @@ const LOW_CONTRAST: &str = r#"
   }
   return faint;
 "#;
+
+/// A link by its text.
+fn link_xpath(name: &str) -> String {
+    format!("//a[normalize-space()={}]", literal(name))
+}
 
 fn button_xpath(name: &str) -> String {
     let name = literal(name);
