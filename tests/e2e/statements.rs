@@ -40,15 +40,24 @@ const NEWS: &str =
 /// menu beside it.
 const NEWS_WITH_STRUCTURE: &str = "query($n: Int) { list: news(first: $n) { nodes { title url seo { title description image { url } canonicalUrl noIndex } related { ... on Page { title url } } } } menu(name: \"header\") { items { label url target { id } } } }";
 
+/// The fewest statements one run of `query` took in three, and its number of nodes. A
+/// batch can split under load (see `api/src/graphql/batch.rs`), adding one statement to an
+/// odd run; three runs in a row all splitting is far rarer, and a statement per item would
+/// show in every run.
 async fn statements_for(app: &TestApp, query: &str, n: usize) -> (u64, usize) {
-    let before = app.statements();
-    let response = app.gql(query, json!({ "n": n })).await;
-    let after = app.statements();
-    let nodes = data(&response).as_object().unwrap().values().next().unwrap()["nodes"]
-        .as_array()
-        .unwrap()
-        .len();
-    (after - before, nodes)
+    let mut fewest = u64::MAX;
+    let mut nodes = 0;
+    for _ in 0..3 {
+        let before = app.statements();
+        let response = app.gql(query, json!({ "n": n })).await;
+        let after = app.statements();
+        nodes = data(&response).as_object().unwrap().values().next().unwrap()["nodes"]
+            .as_array()
+            .unwrap()
+            .len();
+        fewest = fewest.min(after - before);
+    }
+    (fewest, nodes)
 }
 
 async fn list_requests_run_the_same_statements_for_5_or_100_items(mut app: TestApp) {
