@@ -210,9 +210,17 @@ async fn request_ids_are_passed_through_or_made(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(given.headers()["x-request-id"], "edge-1234");
-    let made = app.post(None, &json!({ "query": "{ pages { totalCount } }" })).await;
-    let id = made.headers()["x-request-id"].to_str().unwrap().to_string();
-    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    // Made ids are random (version 4) UUIDs, a new one for each request.
+    let mut made_ids = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let made = app.post(None, &json!({ "query": "{ pages { totalCount } }" })).await;
+        let id = made.headers()["x-request-id"].to_str().unwrap().to_string();
+        let parsed = uuid::Uuid::parse_str(&id);
+        assert!(parsed.is_ok(), "{id}");
+        assert_eq!(parsed.unwrap().get_version_num(), 4, "{id}");
+        made_ids.insert(id);
+    }
+    assert_eq!(made_ids.len(), 20);
 }
 e2e!(request_ids_are_passed_through_or_made);
 

@@ -1,8 +1,9 @@
 //! Batching without a timer. async-graphql's `DataLoader` waits 1 ms on another task before
 //! sending a batch, which adds that millisecond to every request and, when resolving a long
 //! list takes longer than the wait, splits one batch into several. Here a load registers its
-//! key and yields once; by the time any load runs again, every sibling resolved in the same
-//! pass has registered its key, and the first to wake sends one query for all of them.
+//! key and yields until a pass adds no sibling's key or a sibling sent the batch (eight
+//! passes at most); by then every sibling resolved in those passes has registered, and the
+//! first to wake sends one query for all of them.
 //!
 //! This can still split a batch, rarely, on a busy machine: tokio holds a yield's wake back
 //! until its worker runs out of work, then releases the held wakes one by one, and the other
@@ -10,7 +11,7 @@
 //! batch (seen about once in a hundred runs of a 100-item list with four test processes on
 //! two cores). Waking at once instead was tried: the loads then ran their turns ahead of
 //! siblings whose wakes tokio held back, and a list with the site's structure took 10
-//! statements for 5 items and 29 for 100, where it takes 8, in both runs made.
+//! statements for 5 items and 29 for 100, where it takes 8 (both runs made).
 
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};

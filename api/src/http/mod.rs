@@ -11,7 +11,6 @@ pub mod metrics;
 mod newsletter_csv;
 mod newsletter_links;
 mod persisted_queries;
-mod request_ids;
 mod response_cache;
 mod sitemap;
 mod time_limit;
@@ -30,7 +29,7 @@ use http::{HeaderName, HeaderValue, Method, Request};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -165,7 +164,7 @@ pub fn router(config: &ServeConfig, state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
-        .layer(SetRequestIdLayer::new(REQUEST_ID, request_ids::RandomUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]));
     with_security_headers(router)
 }
