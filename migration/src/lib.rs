@@ -26,6 +26,7 @@ mod m20261201_000202_create_site_settings;
 mod m20261201_000203_create_menus;
 mod m20261201_000204_create_content_relations;
 mod m20261201_000205_create_redirects;
+mod m20261201_000301_index_only_the_trash;
 
 /// The statements that fill the search indexes from `content_items`, for `quire import` to
 /// fill them again after it has written every item.
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000203_create_menus::Migration),
             Box::new(m20261201_000204_create_content_relations::Migration),
             Box::new(m20261201_000205_create_redirects::Migration),
+            Box::new(m20261201_000301_index_only_the_trash::Migration),
         ]
     }
 }
