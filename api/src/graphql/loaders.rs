@@ -96,7 +96,7 @@ impl Loader<AssetById> for ContentLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[AssetById]) -> LoadResult<AssetById, asset::Model> {
-        let rows = quire_core::media::assets::by_ids(self.reads(), ids(keys, |k| k.0)).await?;
+        let rows = quire_core::media::assets::by_ids(&self.rows(), ids(keys, |k| k.0)).await?;
         Ok(rows.into_iter().map(|a| (AssetById(a.id), a)).collect())
     }
 }

@@ -198,6 +198,12 @@ impl DirectCell for chrono::DateTime<chrono::Utc> {
     }
 }
 
+/// A time read straight from SQLite, as content rows read theirs (for other tables' direct
+/// reads).
+pub(crate) fn direct_time(value: ValueRef<'_>) -> FromSqlResult<chrono::DateTime<chrono::Utc>> {
+    DirectCell::read(value)
+}
+
 /// One column of a driver's row, by index.
 trait Cells {
     fn cell<T: Cell>(&self, index: usize) -> Result<Option<T>, DbErr>;

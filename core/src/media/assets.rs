@@ -2,8 +2,8 @@
 
 use quire_entity::{asset, content_item, site_setting};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use crate::audit::{self, Subject};
 use crate::clock::now;
 use crate::commits::Scope;
 use crate::content::{Item, Viewer, history};
-use crate::db::Db;
+use crate::db::{Db, RowSource};
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Forward, Page};
 
@@ -150,9 +150,44 @@ async fn lock_content(conn: &impl ConnectionTrait, sha256: &str) -> ApiResult<()
 }
 
 /// The assets among `ids`, in one query (for loaders; who may see them is the caller's
-/// viewer's business, through the content that uses them).
-pub async fn by_ids(conn: &impl ConnectionTrait, ids: Vec<Uuid>) -> ApiResult<Vec<asset::Model>> {
-    Ok(asset::Entity::find().filter(asset::Column::Id.is_in(ids)).all(conn).await?)
+/// viewer's business, through the content that uses them). On a SQLite file they are read
+/// on the asking thread, as content rows are (see [`crate::db::sqlite_reads`]): through
+/// the pool, the home page's one asset read cost more than its five content reads.
+pub async fn by_ids(source: &impl RowSource, ids: Vec<Uuid>) -> ApiResult<Vec<asset::Model>> {
+    let query = asset::Entity::find().filter(asset::Column::Id.is_in(ids));
+    if let Some(direct) = source.direct() {
+        let statement = query.clone().build(DbBackend::Sqlite);
+        if let Ok(found) = direct.query(&statement, read_directly) {
+            return Ok(found);
+        }
+    }
+    Ok(query.all(source.pool()).await?)
+}
+
+/// An `assets` row as [`asset::Entity::find`] selects it: every column, in the entity's order.
+fn read_directly(row: &rusqlite::Row<'_>) -> rusqlite::Result<asset::Model> {
+    let time = |index: usize| {
+        crate::content::rows::direct_time(row.get_ref(index)?).map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(
+                index,
+                rusqlite::types::Type::Text,
+                err.into(),
+            )
+        })
+    };
+    Ok(asset::Model {
+        id: row.get(0)?,
+        filename: row.get(1)?,
+        mime_type: row.get(2)?,
+        byte_size: row.get(3)?,
+        sha256: row.get(4)?,
+        storage_key: row.get(5)?,
+        alt: row.get(6)?,
+        created_at: time(7)?,
+        width: row.get(8)?,
+        height: row.get(9)?,
+        page_count: row.get(10)?,
+    })
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<asset::Model>> {
@@ -322,4 +357,49 @@ async fn remove_unused_content(db: &Db, media: &Media, found: &asset::Model) -> 
     }
     tx.commit_private().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Viewer;
+
+    fn an_asset(n: u128, alt: Option<&str>, width: Option<i32>) -> asset::Model {
+        let created_at = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.678Z").unwrap();
+        asset::Model {
+            id: Uuid::from_u128(n),
+            filename: format!("file-{n}.png"),
+            mime_type: "image/png".into(),
+            byte_size: 12_345_678_901,
+            sha256: "ab".repeat(32),
+            storage_key: format!("ab/{n}"),
+            alt: alt.map(str::to_string),
+            created_at: created_at.to_utc(),
+            width,
+            height: width.map(|w| w / 2),
+            page_count: None,
+        }
+    }
+
+    /// Read straight from SQLite, assets decode as SeaORM decodes them through the pool,
+    /// NULLs included.
+    #[tokio::test]
+    async fn assets_read_directly_as_through_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("assets.db").display());
+        let db = Db::connect_and_migrate(&url, 1).await.unwrap();
+        let stored = [an_asset(1, Some("A map"), Some(640)), an_asset(2, None, None)];
+        for asset in &stored {
+            asset::ActiveModel::from(asset.clone()).insert(db.conn()).await.unwrap();
+        }
+        let direct = db.sqlite_reads().expect("direct reads on a file");
+        let ids = vec![Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3)];
+        let mut read = by_ids(&db.rows_for(Viewer::Public), ids.clone()).await.unwrap();
+        assert_eq!(direct.answered(), 1);
+        let mut pooled = by_ids(db.conn(), ids).await.unwrap();
+        read.sort_by_key(|a| a.id);
+        pooled.sort_by_key(|a| a.id);
+        assert_eq!(read, pooled);
+        assert_eq!(read, stored);
+    }
 }
