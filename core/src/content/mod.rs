@@ -18,6 +18,7 @@ pub mod sections;
 pub mod slugs;
 pub mod sync;
 pub mod tags;
+pub mod templates;
 pub mod trash;
 pub mod validate;
 pub mod visibility;

@@ -3,12 +3,17 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use quire_entity::content_item::{self, Column};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Value;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+};
 use uuid::Uuid;
 
 use super::rows::{self, Columns};
-use super::{ContentType, Item, Viewer};
+use super::templates::{self, Shape};
+use super::{ContentType, Item, Viewer, now};
 use crate::db::RowSource;
 use crate::error::ApiResult;
 
@@ -46,8 +51,8 @@ pub async fn find_by_slug(
     slug: &str,
     columns: Columns,
 ) -> ApiResult<Option<Item>> {
-    let query = visible(viewer).filter(Column::ContentType.eq(kind)).filter(Column::Slug.eq(slug));
-    one(conn, query, columns).await
+    let lookup = Lookup { name: "by slug", viewer, kind, column: Column::Slug, columns };
+    lookup.run(conn, slug).await
 }
 
 /// Finds a page by path, reading `columns` of it; leading and trailing slashes are ignored.
@@ -57,10 +62,46 @@ pub async fn find_by_path(
     path: &str,
     columns: Columns,
 ) -> ApiResult<Option<Item>> {
-    let query = visible(viewer)
-        .filter(Column::ContentType.eq(ContentType::Page))
-        .filter(Column::Path.eq(path.trim_matches('/')));
-    one(conn, query, columns).await
+    let kind = ContentType::Page;
+    let lookup = Lookup { name: "by path", viewer, kind, column: Column::Path, columns };
+    lookup.run(conn, path.trim_matches('/')).await
+}
+
+/// One item of a kind by the value of one of its columns, as `viewer` sees it; its
+/// statement is built once per shape (see [`templates`]).
+struct Lookup {
+    name: &'static str,
+    viewer: Viewer,
+    kind: ContentType,
+    column: Column,
+    columns: Columns,
+}
+
+impl Lookup {
+    /// The statement at `at` for the value `inputs[0]`.
+    fn build(&self, backend: DbBackend, at: DateTime<Utc>, inputs: &[Value]) -> Statement {
+        let query = content_item::Entity::find()
+            .filter(self.viewer.condition_at(at))
+            .filter(Column::ContentType.eq(self.kind))
+            .filter(self.column.eq(inputs[0].clone()));
+        rows::one_statement(query, self.columns, backend)
+    }
+
+    async fn run(&self, conn: &impl RowSource, value: &str) -> ApiResult<Option<Item>> {
+        let backend = conn.pool().get_database_backend();
+        let shape = Shape {
+            lookup: self.name,
+            viewer: self.viewer,
+            kind: Some(self.kind),
+            columns: self.columns,
+            postgres: backend == DbBackend::Postgres,
+        };
+        let inputs = [Value::from(value)];
+        let statement = templates::statement(shape, backend, now(), &inputs, |at, inputs| {
+            self.build(backend, at, inputs)
+        });
+        Ok(rows::one_of(conn, statement, self.columns).await?)
+    }
 }
 
 /// Many items by id, in one query.
@@ -94,4 +135,52 @@ pub async fn children_of(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A templated lookup is, value for value, the statement its code builds, for both
+    /// viewers, kinds, column sets and databases, at any time and for any input.
+    #[test]
+    fn templated_lookups_are_the_built_statements() {
+        let times = [now(), DateTime::from_timestamp(2_000_000_000, 5_000).unwrap()];
+        let inputs = ["news-1", "it's -- a \"slug\"", "\u{1}quire template input 0\u{1}"];
+        for viewer in [Viewer::Public, Viewer::Staff] {
+            for kind in [ContentType::NewsArticle, ContentType::Page] {
+                for columns in [Columns::ALL, Columns::of(&[Column::Title])] {
+                    for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+                        let lookup =
+                            Lookup { name: "test", viewer, kind, column: Column::Slug, columns };
+                        let shape = Shape {
+                            lookup: "test",
+                            viewer,
+                            kind: Some(kind),
+                            columns,
+                            postgres: backend == DbBackend::Postgres,
+                        };
+                        for at in times {
+                            for input in inputs {
+                                let inputs = [Value::from(input)];
+                                let templated = templates::statement(
+                                    shape,
+                                    backend,
+                                    at,
+                                    &inputs,
+                                    |at, inputs| lookup.build(backend, at, inputs),
+                                );
+                                let built = lookup.build(backend, at, &inputs);
+                                assert_eq!(templated.sql, built.sql);
+                                assert_eq!(
+                                    templated.values, built.values,
+                                    "{viewer:?} {kind:?} {backend:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -21,7 +21,7 @@ use crate::db::RowSource;
 
 /// A set of `content_items` columns. Those left out of a read come back empty: `None`,
 /// `false` or `0`; so a caller asks for every column it will look at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Columns(u64);
 
 impl Columns {
@@ -101,9 +101,27 @@ pub async fn one(
     query: sea_orm::Select<content_item::Entity>,
     columns: Columns,
 ) -> Result<Option<Item>, DbErr> {
+    let statement = one_statement(query, columns, source.pool().get_database_backend());
+    one_of(source, statement, columns).await
+}
+
+/// The statement [`one`] runs for `query` and `columns`.
+pub fn one_statement(
+    query: sea_orm::Select<content_item::Entity>,
+    columns: Columns,
+    backend: sea_orm::DbBackend,
+) -> Statement {
+    select(query.limit(1), columns.and(Columns::ALWAYS)).build(backend)
+}
+
+/// The first row of `statement`, made by [`one_statement`] with `columns`.
+pub async fn one_of(
+    source: &impl RowSource,
+    statement: Statement,
+    columns: Columns,
+) -> Result<Option<Item>, DbErr> {
     let columns = columns.and(Columns::ALWAYS);
     let conn = source.pool();
-    let statement = select(query.limit(1), columns).build(conn.get_database_backend());
     if let Some(items) = read_directly(source, &statement, columns) {
         return Ok(items.into_iter().next());
     }

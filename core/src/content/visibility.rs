@@ -7,7 +7,7 @@ use sea_orm::{ActiveEnum, ColumnTrait, Condition};
 use super::{ContentType, Item, Status, now};
 use quire_entity::content_item::{self, Column, ScheduledAction};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Viewer {
     /// Sees published items whose publication time has come, and pages only while every
     /// page above them is seen too.
@@ -30,8 +30,13 @@ impl Viewer {
 
     /// Items in the trash are hidden from everyone; only `trash` lists them.
     pub fn condition(self) -> Condition {
+        self.condition_at(now())
+    }
+
+    /// [`Viewer::condition`] as it reads at `at`.
+    pub fn condition_at(self, at: DateTime<Utc>) -> Condition {
         match self {
-            Viewer::Public => public_at(now()),
+            Viewer::Public => public_at(at),
             Viewer::Staff => Condition::all().add(Column::DeletedAt.is_null()),
         }
     }

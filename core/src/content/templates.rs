@@ -1,0 +1,155 @@
+//! The statements of the hottest lookups, built once per shape.
+//!
+//! A lookup by slug or path builds the same SQL text every time: only its values differ
+//! (the slug, and the time the visibility rule compares with). Building it, the visibility
+//! condition, the chosen columns and the text, took about a ninth of a lookup's time. So
+//! the first lookup of a shape builds its statement by the ordinary code, with marker
+//! values in place of the request's, and keeps the text and where each value comes from;
+//! later lookups of that shape bind their own values into the kept text. The rule stays
+//! in one place ([`super::visibility`]): a template is only ever what that code built.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Value;
+use sea_orm::{DbBackend, Statement, Values};
+
+use super::rows::Columns;
+use super::{ContentType, Viewer};
+
+/// Shapes kept at most: the columns follow each query's selection, so a client could ask
+/// for many; past this, lookups build their statements as before.
+const MAX_TEMPLATES: usize = 512;
+
+/// What a statement's text depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape {
+    /// Which lookup, by name.
+    pub lookup: &'static str,
+    pub viewer: Viewer,
+    pub kind: Option<ContentType>,
+    pub columns: Columns,
+    /// SQLite or PostgreSQL: their texts differ.
+    pub postgres: bool,
+}
+
+struct Template {
+    sql: String,
+    values: Vec<Slot>,
+}
+
+/// Where a statement's value comes from.
+enum Slot {
+    /// The time the lookup reads at.
+    At,
+    /// The lookup's input of this index.
+    Input(usize),
+    /// A value that is the same in every lookup of the shape.
+    Fixed(Value),
+}
+
+static TEMPLATES: LazyLock<RwLock<HashMap<Shape, Arc<Template>>>> =
+    LazyLock::new(|| RwLock::new(HashMap::new()));
+
+/// The time a template is built at: a time no lookup reads at.
+fn marked_at() -> DateTime<Utc> {
+    DateTime::from_timestamp(1, 234_567_000).unwrap_or_default()
+}
+
+fn marked_input(index: usize) -> Value {
+    Value::from(format!("\u{1}quire template input {index}\u{1}"))
+}
+
+/// The statement of a lookup of `shape` at `at` with `inputs`; `build` makes it for any
+/// time and inputs, and is called once per shape.
+pub fn statement(
+    shape: Shape,
+    backend: DbBackend,
+    at: DateTime<Utc>,
+    inputs: &[Value],
+    build: impl Fn(DateTime<Utc>, &[Value]) -> Statement,
+) -> Statement {
+    let kept =
+        TEMPLATES.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&shape).cloned();
+    let template = match kept {
+        Some(template) => template,
+        None => {
+            let marks: Vec<Value> = (0..inputs.len()).map(marked_input).collect();
+            let Some(template) = template_of(build(marked_at(), &marks), &marks) else {
+                return build(at, inputs);
+            };
+            let template = Arc::new(template);
+            let mut all = TEMPLATES.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if all.len() < MAX_TEMPLATES {
+                all.insert(shape, template.clone());
+            }
+            template
+        }
+    };
+    let values = template.values.iter().map(|slot| match slot {
+        Slot::At => Value::from(at),
+        Slot::Input(index) => inputs[*index].clone(),
+        Slot::Fixed(value) => value.clone(),
+    });
+    Statement {
+        sql: template.sql.clone(),
+        values: Some(Values(values.collect())),
+        db_backend: backend,
+    }
+}
+
+/// The template of a statement built with the marked time and `marks`; `None` unless each
+/// marked input became a value of the statement, so that none is left in its text.
+fn template_of(built: Statement, marks: &[Value]) -> Option<Template> {
+    let at = Value::from(marked_at());
+    let mut used = vec![false; marks.len()];
+    let values = built.values.map(|values| values.0).unwrap_or_default();
+    let values = values
+        .into_iter()
+        .map(|value| {
+            if value == at {
+                return Slot::At;
+            }
+            match marks.iter().position(|mark| *mark == value) {
+                Some(index) => {
+                    used[index] = true;
+                    Slot::Input(index)
+                }
+                None => Slot::Fixed(value),
+            }
+        })
+        .collect();
+    let in_text = marks.iter().any(|mark| match mark {
+        Value::String(Some(text)) => built.sql.contains(text.as_str()),
+        _ => false,
+    });
+    (used.iter().all(|&u| u) && !in_text).then_some(Template { sql: built.sql, values })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A statement whose text holds an input is never kept: it is built for each lookup.
+    #[test]
+    fn an_input_in_the_text_is_not_templated() {
+        let shape = Shape {
+            lookup: "input in the text",
+            viewer: Viewer::Public,
+            kind: None,
+            columns: Columns::ALL,
+            postgres: false,
+        };
+        let build = |_: DateTime<Utc>, inputs: &[Value]| {
+            let Value::String(Some(text)) = &inputs[0] else { panic!("a text input") };
+            Statement::from_string(DbBackend::Sqlite, format!("SELECT '{text}'"))
+        };
+        for input in ["a", "b"] {
+            let statement =
+                statement(shape, DbBackend::Sqlite, marked_at(), &[Value::from(input)], build);
+            assert_eq!(statement.sql, format!("SELECT '{input}'"));
+        }
+        assert!(!TEMPLATES.read().unwrap().contains_key(&shape));
+    }
+}
