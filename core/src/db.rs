@@ -483,6 +483,17 @@ async fn has_stable_plans(conn: &DatabaseConnection) -> bool {
         .any(|row| row.try_get_by_index::<String>(0).is_ok_and(|option| option == "ENABLE_QPSG"))
 }
 
+/// The plan SQLite makes for `statement`, a step a line (for tests that hold a read to
+/// its index).
+#[cfg(test)]
+pub(crate) async fn sqlite_plan(db: &Db, mut statement: Statement) -> Vec<String> {
+    statement.sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
+    let rows = db.conn().query_all_raw(statement).await.unwrap_or_else(|e| panic!("{e}"));
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "detail").unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;

@@ -18,7 +18,12 @@ use crate::db::RowSource;
 use crate::error::ApiResult;
 
 fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
-    content_item::Entity::find().filter(viewer.condition())
+    visible_at(viewer, now())
+}
+
+/// [`visible`] as it reads at `at`.
+fn visible_at(viewer: Viewer, at: DateTime<Utc>) -> sea_orm::Select<content_item::Entity> {
+    content_item::Entity::find().filter(viewer.condition_at(at))
 }
 
 /// The first row of `query`, decoded by position.
@@ -78,10 +83,18 @@ struct Lookup {
 }
 
 impl Lookup {
+    fn shape(&self) -> Shape {
+        Shape {
+            lookup: self.name,
+            viewer: self.viewer,
+            kind: Some(self.kind),
+            columns: self.columns,
+        }
+    }
+
     /// The statement at `at` for the value `inputs[0]`.
     fn build(&self, backend: DbBackend, at: DateTime<Utc>, inputs: &[Value]) -> Statement {
-        let query = content_item::Entity::find()
-            .filter(self.viewer.condition_at(at))
+        let query = visible_at(self.viewer, at)
             .filter(Column::ContentType.eq(self.kind))
             .filter(self.column.eq(inputs[0].clone()));
         rows::one_statement(query, self.columns, backend)
@@ -89,13 +102,7 @@ impl Lookup {
 
     async fn run(&self, conn: &impl RowSource, value: &str) -> ApiResult<Option<Item>> {
         let backend = conn.pool().get_database_backend();
-        let shape = Shape {
-            lookup: self.name,
-            viewer: self.viewer,
-            kind: Some(self.kind),
-            columns: self.columns,
-            postgres: backend == DbBackend::Postgres,
-        };
+        let shape = self.shape();
         let inputs = [Value::from(value)];
         let statement = templates::statement(shape, backend, now(), &inputs, |at, inputs| {
             self.build(backend, at, inputs)
@@ -147,38 +154,28 @@ mod tests {
     fn templated_lookups_are_the_built_statements() {
         let times = [now(), DateTime::from_timestamp(2_000_000_000, 5_000).unwrap()];
         let inputs = ["news-1", "it's -- a \"slug\"", "\u{1}quire template input 0\u{1}"];
-        for viewer in [Viewer::Public, Viewer::Staff] {
-            for kind in [ContentType::NewsArticle, ContentType::Page] {
-                for columns in [Columns::ALL, Columns::of(&[Column::Title])] {
-                    for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
-                        let lookup =
-                            Lookup { name: "test", viewer, kind, column: Column::Slug, columns };
-                        let shape = Shape {
-                            lookup: "test",
-                            viewer,
-                            kind: Some(kind),
-                            columns,
-                            postgres: backend == DbBackend::Postgres,
-                        };
-                        for at in times {
-                            for input in inputs {
-                                let inputs = [Value::from(input)];
-                                let templated = templates::statement(
-                                    shape,
-                                    backend,
-                                    at,
-                                    &inputs,
-                                    |at, inputs| lookup.build(backend, at, inputs),
-                                );
-                                let built = lookup.build(backend, at, &inputs);
-                                assert_eq!(templated.sql, built.sql);
-                                assert_eq!(
-                                    templated.values, built.values,
-                                    "{viewer:?} {kind:?} {backend:?}"
-                                );
-                            }
-                        }
-                    }
+        let lookups = [Viewer::Public, Viewer::Staff].into_iter().flat_map(|viewer| {
+            [ContentType::NewsArticle, ContentType::Page].into_iter().flat_map(move |kind| {
+                [Columns::ALL, Columns::of(&[Column::Title])].map(|columns| Lookup {
+                    name: "test",
+                    viewer,
+                    kind,
+                    column: Column::Slug,
+                    columns,
+                })
+            })
+        });
+        for lookup in lookups {
+            for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+                for (at, input) in times.iter().flat_map(|at| inputs.map(|input| (*at, input))) {
+                    let inputs = [Value::from(input)];
+                    let built = |at, inputs: &[Value]| lookup.build(backend, at, inputs);
+                    let templated =
+                        templates::statement(lookup.shape(), backend, at, &inputs, built);
+                    let built = lookup.build(backend, at, &inputs);
+                    assert_eq!(templated.sql, built.sql);
+                    let (viewer, kind) = (lookup.viewer, lookup.kind);
+                    assert_eq!(templated.values, built.values, "{viewer:?} {kind:?} {backend:?}");
                 }
             }
         }

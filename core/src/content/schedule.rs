@@ -64,16 +64,12 @@ async fn announce_due(db: &Db) -> ApiResult<()> {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, DbBackend, QueryTrait};
+    use sea_orm::{DbBackend, QueryTrait};
 
     use super::*;
 
-    /// The plan SQLite makes for `query`, a step a line.
     async fn sqlite_plan(db: &Db, query: sea_orm::Select<content_item::Entity>) -> Vec<String> {
-        let mut statement = query.build(DbBackend::Sqlite);
-        statement.sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
-        let rows = db.conn().query_all_raw(statement).await.unwrap();
-        rows.iter().map(|row| row.try_get::<String>("", "detail").unwrap()).collect()
+        crate::db::sqlite_plan(db, query.build(DbBackend::Sqlite)).await
     }
 
     /// The scheduler looks every second. Through the index of every item's deletion time

@@ -30,8 +30,6 @@ pub struct Shape {
     pub viewer: Viewer,
     pub kind: Option<ContentType>,
     pub columns: Columns,
-    /// SQLite or PostgreSQL: their texts differ.
-    pub postgres: bool,
 }
 
 struct Template {
@@ -49,7 +47,10 @@ enum Slot {
     Fixed(Value),
 }
 
-static TEMPLATES: LazyLock<RwLock<HashMap<Shape, Arc<Template>>>> =
+/// A shape's statement on SQLite (`false`) or PostgreSQL (`true`): their texts differ.
+type Key = (Shape, bool);
+
+static TEMPLATES: LazyLock<RwLock<HashMap<Key, Arc<Template>>>> =
     LazyLock::new(|| RwLock::new(HashMap::new()));
 
 /// The time a template is built at: a time no lookup reads at.
@@ -70,8 +71,8 @@ pub fn statement(
     inputs: &[Value],
     build: impl Fn(DateTime<Utc>, &[Value]) -> Statement,
 ) -> Statement {
-    let kept =
-        TEMPLATES.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&shape).cloned();
+    let key = (shape, backend == DbBackend::Postgres);
+    let kept = TEMPLATES.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key).cloned();
     let template = match kept {
         Some(template) => template,
         None => {
@@ -82,7 +83,7 @@ pub fn statement(
             let template = Arc::new(template);
             let mut all = TEMPLATES.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             if all.len() < MAX_TEMPLATES {
-                all.insert(shape, template.clone());
+                all.insert(key, template.clone());
             }
             template
         }
@@ -139,7 +140,6 @@ mod tests {
             viewer: Viewer::Public,
             kind: None,
             columns: Columns::ALL,
-            postgres: false,
         };
         let build = |_: DateTime<Utc>, inputs: &[Value]| {
             let Value::String(Some(text)) = &inputs[0] else { panic!("a text input") };
@@ -150,6 +150,6 @@ mod tests {
                 statement(shape, DbBackend::Sqlite, marked_at(), &[Value::from(input)], build);
             assert_eq!(statement.sql, format!("SELECT '{input}'"));
         }
-        assert!(!TEMPLATES.read().unwrap().contains_key(&shape));
+        assert!(!TEMPLATES.read().unwrap().contains_key(&(shape, false)));
     }
 }

@@ -259,11 +259,7 @@ mod tests {
                 after: Some(Cursor { score_bits: 1.0f64.to_bits(), id: Uuid::nil() }),
                 limit: 20,
             };
-            let mut statement = statement(DbBackend::Sqlite, &search, 21);
-            statement.sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
-            let rows = db.conn().query_all_raw(statement).await.unwrap();
-            let plan: Vec<String> =
-                rows.iter().map(|row| row.try_get::<String>("", "detail").unwrap()).collect();
+            let plan = crate::db::sqlite_plan(&db, statement(DbBackend::Sqlite, &search, 21)).await;
             let first =
                 plan.iter().find(|step| step.starts_with("SCAN") || step.starts_with("SEARCH"));
             assert!(
