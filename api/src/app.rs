@@ -94,21 +94,30 @@ impl App {
             &config.database.data_dir,
         )?;
         let live = Live::default();
-        let mut schema = graphql::schema_builder()
-            .data(db.clone())
-            .data(live.clone())
-            .data(sign_in)
-            .data(media.clone())
-            .data(newsletter)
-            .data(Targets::new(workflow.webhook_allow_private_targets));
-        // Per-field spans only when the log filter asks for them: any schema extension makes
-        // async-graphql wrap every field it resolves, which costs more than the field.
-        if tracing::enabled!(target: "async_graphql::graphql", tracing::Level::INFO) {
-            schema = schema.extension(async_graphql::extensions::Tracing);
-        }
-        let schema = schema.finish();
+        let (sign_in, newsletter) = (Arc::new(sign_in), Arc::new(newsletter));
+        let targets = Targets::new(workflow.webhook_allow_private_targets);
+        let schema = |validation| {
+            let mut schema = graphql::schema_builder()
+                .validation_mode(validation)
+                .data(db.clone())
+                .data(live.clone())
+                .data(sign_in.clone())
+                .data(media.clone())
+                .data(newsletter.clone())
+                .data(targets);
+            // Per-field spans only when the log filter asks for them: any schema extension
+            // makes async-graphql wrap every field it resolves, which costs more than the field.
+            if tracing::enabled!(target: "async_graphql::graphql", tracing::Level::INFO) {
+                schema = schema.extension(async_graphql::extensions::Tracing);
+            }
+            schema.finish()
+        };
+        let schemas = graphql::Schemas {
+            full: schema(async_graphql::ValidationMode::Strict),
+            validated_before: schema(async_graphql::ValidationMode::Fast),
+        };
         let router =
-            http::router(&config, http::Shared::new(&config, schema, db.clone(), media.clone()));
+            http::router(&config, http::Shared::new(&config, schemas, db.clone(), media.clone()));
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("listening on {}", config.addr))?;

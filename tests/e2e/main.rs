@@ -48,6 +48,7 @@ mod statements;
 mod sync;
 mod trash;
 mod users;
+mod validation;
 mod visibility;
 mod webhooks;
 mod wordpress;

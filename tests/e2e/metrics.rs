@@ -6,7 +6,7 @@ use crate::fixtures::editor;
 use crate::support::{TestApp, data, e2e};
 
 /// A sample: metric name, labels, value.
-type Sample = (String, Vec<(String, String)>, f64);
+pub(crate) type Sample = (String, Vec<(String, String)>, f64);
 
 /// One sample. Panics on a line that is not Prometheus text format.
 fn parse_sample(line: &str) -> Sample {
@@ -40,7 +40,7 @@ fn parse_sample(line: &str) -> Sample {
     (name.to_string(), labels, value)
 }
 
-async fn scrape(app: &TestApp) -> Vec<Sample> {
+pub(crate) async fn scrape(app: &TestApp) -> Vec<Sample> {
     let response = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
@@ -60,7 +60,7 @@ async fn scrape(app: &TestApp) -> Vec<Sample> {
         .collect()
 }
 
-fn value(samples: &[Sample], name: &str, label: Option<(&str, &str)>) -> f64 {
+pub(crate) fn value(samples: &[Sample], name: &str, label: Option<(&str, &str)>) -> f64 {
     samples
         .iter()
         .filter(|(n, labels, _)| {

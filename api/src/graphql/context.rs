@@ -68,8 +68,12 @@ pub fn actor(ctx: &Context<'_>) -> ApiResult<Actor> {
     Ok(request(ctx)?.actor.clone())
 }
 
+/// Shared by the schema's two validation modes (see [`crate::graphql::Schemas`]), so that
+/// both count against the same limits.
 pub fn sign_in<'a>(ctx: &Context<'a>) -> ApiResult<&'a SignInSettings> {
-    ctx.data::<SignInSettings>().map_err(|_| missing("sign-in settings"))
+    ctx.data::<std::sync::Arc<SignInSettings>>()
+        .map(|settings| &**settings)
+        .map_err(|_| missing("sign-in settings"))
 }
 
 pub fn viewer(ctx: &Context<'_>) -> ApiResult<Viewer> {

@@ -4,9 +4,13 @@
 //! the error as usual. The cache is handed to each request before it runs, not hooked in as
 //! a schema extension, because any extension makes async-graphql wrap every field it
 //! resolves.
+//!
+//! Each remembered document also remembers whether it has passed async-graphql's full
+//! validation, which depends on the text alone but for the variables' values (see
+//! [`super::variable_fit`]).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use async_graphql::parser::types::ExecutableDocument;
 use quick_cache::Weighter;
@@ -20,8 +24,8 @@ const TYPICAL_TEXT_BYTES: u64 = 256;
 #[derive(Clone)]
 struct ParsedSize;
 
-impl Weighter<Arc<str>, Arc<ExecutableDocument>> for ParsedSize {
-    fn weight(&self, query: &Arc<str>, _: &Arc<ExecutableDocument>) -> u64 {
+impl Weighter<Arc<str>, Arc<Parsed>> for ParsedSize {
+    fn weight(&self, query: &Arc<str>, _: &Arc<Parsed>) -> u64 {
         (query.len() as u64).saturating_mul(DOCUMENT_BYTES_PER_TEXT_BYTE).max(1)
     }
 }
@@ -33,8 +37,32 @@ pub struct DocumentCache {
 }
 
 struct Inner {
-    parsed: Cache<Arc<str>, Arc<ExecutableDocument>, ParsedSize>,
+    parsed: Cache<Arc<str>, Arc<Parsed>, ParsedSize>,
     hits: AtomicU64,
+}
+
+struct Parsed {
+    document: ExecutableDocument,
+    /// Whether a request with this text has passed the full validation.
+    validated: AtomicBool,
+}
+
+/// What the cache knows of a request's text: nothing, when it is not remembered.
+#[derive(Default)]
+pub struct Known(Option<Arc<Parsed>>);
+
+impl Known {
+    /// Whether the text has passed async-graphql's full validation before.
+    pub fn validated(&self) -> bool {
+        self.0.as_ref().is_some_and(|parsed| parsed.validated.load(Ordering::Relaxed))
+    }
+
+    /// Records that a request with this text passed the full validation.
+    pub fn passed_validation(&self) {
+        if let Some(parsed) = &self.0 {
+            parsed.validated.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 impl DocumentCache {
@@ -53,25 +81,35 @@ impl DocumentCache {
     }
 
     /// The request with its query parsed, from the cache when the text was seen before.
-    pub fn prepare(&self, mut request: async_graphql::Request) -> async_graphql::Request {
-        let Some(inner) = &self.inner else { return request };
-        if let Some(document) = inner.parsed.get(request.query.as_str()) {
+    pub fn prepare(&self, request: async_graphql::Request) -> async_graphql::Request {
+        self.prepare_known(request).0
+    }
+
+    /// As [`DocumentCache::prepare`], with what the cache knows of the text.
+    pub fn prepare_known(
+        &self,
+        mut request: async_graphql::Request,
+    ) -> (async_graphql::Request, Known) {
+        let Some(inner) = &self.inner else { return (request, Known(None)) };
+        if let Some(parsed) = inner.parsed.get(request.query.as_str()) {
             inner.hits.fetch_add(1, Ordering::Relaxed);
             ::metrics::counter!("quire_query_cache_hits_total").increment(1);
-            request.set_parsed_query(ExecutableDocument::clone(&document));
-            return request;
+            request.set_parsed_query(parsed.document.clone());
+            return (request, Known(Some(parsed)));
         }
-        if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-            inner.parsed.insert(Arc::from(request.query.as_str()), Arc::new(document.clone()));
-            request.set_parsed_query(document);
-        }
-        request
+        let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+            return (request, Known(None));
+        };
+        let parsed = Arc::new(Parsed { document, validated: AtomicBool::new(false) });
+        inner.parsed.insert(Arc::from(request.query.as_str()), parsed.clone());
+        request.set_parsed_query(parsed.document.clone());
+        (request, Known(Some(parsed)))
     }
 
     /// The cached document of `query`, without parsing it.
     #[cfg(test)]
-    fn get(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
-        self.inner.as_ref()?.parsed.get(query)
+    fn get(&self, query: &str) -> Option<ExecutableDocument> {
+        Some(self.inner.as_ref()?.parsed.get(query)?.document.clone())
     }
 
     /// How many parses were skipped.

@@ -9,6 +9,7 @@ use async_graphql::Name;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 
 use super::cost::{self, CostLimits, Refusal, TypeIndex};
+use super::variable_fit::InputIndex;
 
 /// Mutations anyone may call without a token.
 pub const PUBLIC_MUTATIONS: &[&str] = &[
@@ -32,12 +33,29 @@ pub enum Refused {
 #[derive(Clone)]
 pub struct RequestGuard {
     index: Arc<TypeIndex>,
+    inputs: Arc<InputIndex>,
     limits: CostLimits,
 }
 
 impl RequestGuard {
     pub fn new(limits: CostLimits) -> RequestGuard {
-        RequestGuard { index: Arc::new(TypeIndex::from_sdl(&super::sdl())), limits }
+        let sdl = super::sdl();
+        RequestGuard {
+            index: Arc::new(TypeIndex::from_sdl(&sdl)),
+            inputs: Arc::new(InputIndex::from_sdl(&sdl)),
+            limits,
+        }
+    }
+
+    /// Whether the request's variable values certainly fit the types its operation
+    /// declares (see [`super::variable_fit`]).
+    pub fn variables_fit(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &async_graphql::Variables,
+    ) -> bool {
+        self.inputs.fits(document, operation_name, variables)
     }
 
     /// Checks the operation `request` runs. `public` is true for a caller without a token.

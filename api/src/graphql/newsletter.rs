@@ -85,7 +85,8 @@ impl NewsletterSubscriber {
 }
 
 fn settings<'a>(ctx: &Context<'a>) -> Result<&'a Newsletter, ApiError> {
-    ctx.data::<Newsletter>()
+    ctx.data::<std::sync::Arc<Newsletter>>()
+        .map(|settings| &**settings)
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("newsletter settings missing")))
 }
 

@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::AppState;
 use super::response_cache::{self, CachedResponse};
-use crate::graphql::{Refused, RequestContext};
+use crate::graphql::{Known, Refused, RequestContext};
 use quire_core::auth::{self, Actor};
 use quire_core::commits::Scope;
 use quire_core::error::ApiError;
@@ -193,7 +193,11 @@ async fn execute_as(
     // Only a text that mentions "mutation" can be one, and only then is it parsed before the
     // response cache is asked: a cached answer needs no document.
     let may_mutate = request.query.contains("mutation");
-    let mut request = if may_mutate { state.documents.prepare(request) } else { request };
+    let (mut request, known) = if may_mutate {
+        state.documents.prepare_known(request)
+    } else {
+        (request, Known::default())
+    };
     let mutation = may_mutate && is_mutation(&mut request);
     if via == Via::Get && mutation {
         let mut response = request_error(
@@ -216,7 +220,8 @@ async fn execute_as(
         return public_answer(state, headers, via, hit.body, &hit.etag);
     }
     let client = state.client_ip(peer, headers);
-    let mut request = if may_mutate { request } else { state.documents.prepare(request) };
+    let (mut request, known) =
+        if may_mutate { (request, known) } else { state.documents.prepare_known(request) };
     let cost = match guard(state, &mut request, public) {
         Ok(cost) => cost,
         Err(stop) => return private(refused_before_running(headers, stop)),
@@ -227,9 +232,15 @@ async fn execute_as(
         _ => Scope::EVERYTHING,
     };
     let stamp = commits.stamp(scope);
-    let request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
+    let mut request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
+    let schema = if known.validated() && variables_fit(state, &mut request) {
+        super::metrics::validation_skipped(operation.as_deref());
+        &state.validated_schema
+    } else {
+        &state.schema
+    };
     let turn = state.budget.enter(cost).await;
-    let mut response = state.schema.execute(request).await;
+    let mut response = schema.execute(request).await;
     drop(turn);
     super::metrics::operation(
         operation.as_deref(),
@@ -237,6 +248,9 @@ async fn execute_as(
         started.elapsed().as_secs_f64(),
     );
     let before_execution = crate::graphql::errors::before_execution(&response);
+    if !before_execution {
+        known.passed_validation();
+    }
     crate::graphql::errors::label(&mut response, before_execution);
     let status = if before_execution { request_error_status(headers) } else { StatusCode::OK };
     if before_execution {
@@ -292,6 +306,17 @@ fn guard(
     };
     request.variables = variables;
     checked
+}
+
+/// Whether the request's variable values certainly fit the types its text declares.
+fn variables_fit(state: &AppState, request: &mut async_graphql::Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let variables = std::mem::take(&mut request.variables);
+    let fit = request.parsed_query().is_ok_and(|document| {
+        state.guard.variables_fit(document, operation_name.as_deref(), &variables)
+    });
+    request.variables = variables;
+    fit
 }
 
 /// The status of an answer to a request that could not run: 400 for clients of the GraphQL

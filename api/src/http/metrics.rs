@@ -108,6 +108,13 @@ pub fn operation(name: Option<&str>, ok: bool, seconds: f64) {
         .record(seconds);
 }
 
+/// An operation that ran without async-graphql's validation of its text, which had passed
+/// before (see [`crate::graphql::Schemas`]).
+pub fn validation_skipped(name: Option<&str>) {
+    ::metrics::counter!("quire_graphql_validations_skipped_total", "operation" => operation_label(name))
+        .increment(1);
+}
+
 pub async fn render(State(state): State<AppState>) -> Response {
     let Some(handle) = handle() else {
         return (http::StatusCode::SERVICE_UNAVAILABLE, "metrics are off").into_response();

@@ -36,7 +36,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::ServeConfig;
 use crate::graphql::cost::CostLimits;
-use crate::graphql::{CostBudget, DocumentCache, QuireSchema, RequestGuard};
+use crate::graphql::{CostBudget, DocumentCache, QuireSchema, RequestGuard, Schemas};
 use persisted_queries::PersistedQueries;
 use quire_core::db::Db;
 use quire_core::feeds::Settings as FeedSettings;
@@ -51,7 +51,10 @@ const REPLICA_CACHE_AGE: Duration = Duration::from_secs(1);
 pub type AppState = Arc<Shared>;
 
 pub struct Shared {
+    /// Validates each request in full.
     pub schema: QuireSchema,
+    /// For texts that passed the full validation before (see [`Schemas`]).
+    pub validated_schema: QuireSchema,
     pub db: Db,
     pub media: Media,
     pub feeds: Arc<FeedSettings>,
@@ -91,13 +94,14 @@ impl Shared {
 }
 
 impl Shared {
-    pub fn new(config: &ServeConfig, schema: QuireSchema, db: Db, media: Media) -> AppState {
+    pub fn new(config: &ServeConfig, schemas: Schemas, db: Db, media: Media) -> AppState {
         let caching = &config.caching;
         let public_cache_control = HeaderValue::from_str(&caching.public_cache_control)
             .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
         let replica = db.has_replica();
         Arc::new(Shared {
-            schema,
+            schema: schemas.full,
+            validated_schema: schemas.validated_before,
             db,
             media,
             feeds: Arc::new(FeedSettings::new(&config.feeds, config.media.public_url.as_deref())),
