@@ -76,6 +76,11 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_MAX_COST_IN_FLIGHT", default_value_t = DEFAULT_MAX_COST_IN_FLIGHT)]
     pub max_cost_in_flight: u64,
 
+    /// Queries that may run at once; more wait their turn before they start. 0, the
+    /// default, allows four per database connection. Mutations never wait for this.
+    #[arg(long, env = "QUIRE_MAX_QUERIES_RUNNING", default_value_t = 0)]
+    pub max_queries_running: usize,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "QUIRE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -304,6 +309,14 @@ impl ServeConfig {
         self.database_max_connections.unwrap_or(default).max(1)
     }
 
+    /// How many queries may run at once: the one given, or four per database connection.
+    pub fn queries_running(&self) -> usize {
+        match self.max_queries_running {
+            0 => usize::try_from(self.pool_size()).unwrap_or(usize::MAX).saturating_mul(4),
+            most => most,
+        }
+    }
+
     /// Settings for a server on `addr` with every other setting at its default.
     pub fn new(addr: SocketAddr, database: DatabaseArgs) -> Self {
         ServeConfig {
@@ -314,6 +327,7 @@ impl ServeConfig {
             max_query_cost: DEFAULT_MAX_QUERY_COST,
             max_aliases: DEFAULT_MAX_ALIASES,
             max_cost_in_flight: DEFAULT_MAX_COST_IN_FLIGHT,
+            max_queries_running: 0,
             max_body_bytes: 1024 * 1024,
             database_read_url: None,
             trusted_proxies: Vec::new(),

@@ -28,6 +28,7 @@ mod node;
 mod pagination;
 mod preview;
 mod revisions;
+mod running;
 mod search;
 mod site;
 mod sync;
@@ -46,6 +47,7 @@ pub use cost_budget::CostBudget;
 pub use document_cache::{DocumentCache, Known};
 pub use guard::{PUBLIC_MUTATIONS, Refused, RequestGuard};
 pub use loaders::ContentLoader;
+pub use running::RunningQueries;
 
 /// Reading content.
 #[derive(MergedObject, Default)]

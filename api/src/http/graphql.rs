@@ -240,8 +240,9 @@ async fn execute_as(
         &state.schema
     };
     let turn = state.budget.enter(cost).await;
+    let place = if mutation { None } else { state.running.enter().await };
     let mut response = schema.execute(request).await;
-    drop(turn);
+    drop((place, turn));
     super::metrics::operation(
         operation.as_deref(),
         response.errors.is_empty(),

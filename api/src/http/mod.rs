@@ -36,7 +36,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::ServeConfig;
 use crate::graphql::cost::CostLimits;
-use crate::graphql::{CostBudget, DocumentCache, QuireSchema, RequestGuard, Schemas};
+use crate::graphql::{
+    CostBudget, DocumentCache, QuireSchema, RequestGuard, RunningQueries, Schemas,
+};
 use persisted_queries::PersistedQueries;
 use quire_core::db::Db;
 use quire_core::feeds::Settings as FeedSettings;
@@ -67,6 +69,8 @@ pub struct Shared {
     pub guard: RequestGuard,
     /// How much heavy work may run at once.
     pub budget: CostBudget,
+    /// How many queries may run at once.
+    pub running: RunningQueries,
     /// `Cache-Control` of public answers to GET.
     pub public_cache_control: HeaderValue,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -121,6 +125,7 @@ impl Shared {
                 max_depth: config.max_query_depth,
             }),
             budget: CostBudget::new(config.max_cost_in_flight),
+            running: RunningQueries::new(config.queries_running()),
             public_cache_control,
             trusted_proxies: config.trusted_proxies.clone(),
             websockets: graphql_ws::Limits::new(&config.websocket),
