@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::rows::{self, Columns};
-use super::{ContentType, Item, Status, Viewer};
+use super::templates::{self, ListShape, Shape};
+use super::{ContentType, Item, Status, Viewer, now};
 use crate::db::RowSource;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Page, Window};
@@ -35,7 +36,7 @@ pub struct Filter {
     pub created_by: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortField {
     PublishedAt,
@@ -72,9 +73,15 @@ pub struct Scope {
 
 impl Scope {
     fn condition(&self) -> Condition {
+        self.condition_at(now())
+    }
+
+    /// [`Scope::condition`] as it reads at `at`.
+    fn condition_at(&self, at: DateTime<Utc>) -> Condition {
         let f = &self.filter;
-        let mut cond =
-            Condition::all().add(self.viewer.condition()).add(Column::ContentType.eq(self.kind));
+        let mut cond = Condition::all()
+            .add(self.viewer.condition_at(at))
+            .add(Column::ContentType.eq(self.kind));
         if let Some(statuses) = &f.statuses {
             cond = cond.add(Column::Status.is_in(statuses.iter().copied()));
         }
@@ -143,34 +150,100 @@ impl Scope {
         window: &Window<Cursor>,
         columns: Columns,
     ) -> ApiResult<Page<Item>> {
-        let key = self.sort_key(sort.field);
-        // Walking backward reads the list in reverse, then flips the page.
-        let descending = sort.descending != window.backward;
-        let order = if descending { Order::Desc } else { Order::Asc };
-        let mut query = content_item::Entity::find().filter(self.condition());
-        if let Some(cursor) = &window.cursor {
-            if cursor.field != sort.field {
-                let field = if window.backward { "before" } else { "after" };
-                return Err(ApiError::bad_input(field, "this cursor belongs to another ordering"));
-            }
-            let value = cursor_value(sort.field, &cursor.value)
-                .ok_or_else(|| ApiError::bad_input("after", "this cursor is not valid"))?;
-            let past = |expr: SimpleExpr, v: sea_orm::Value| {
-                if descending { expr.lt(v) } else { expr.gt(v) }
-            };
-            let id_past =
-                if descending { Column::Id.lt(cursor.id) } else { Column::Id.gt(cursor.id) };
-            query = query.filter(
-                Condition::any()
-                    .add(past(key.clone(), value.clone()))
-                    .add(Condition::all().add(key.clone().eq(value)).add(id_past)),
-            );
-        }
-        let query =
-            query.order_by(key, order.clone()).order_by(Column::Id, order).limit(window.fetch());
         let columns = columns.and(sort_columns(sort.field));
-        let rows = rows::all(conn, query, columns).await?;
+        let backend = conn.pool().get_database_backend();
+        let rows = match self.template_shape(sort, window, columns) {
+            // The first page of a plain list: its statement is built once per shape.
+            Some(shape) => {
+                let statement = templates::statement(shape, backend, now(), &[], |at, _| {
+                    rows::all_statement(self.ordered(at, sort, window, None), columns, backend)
+                });
+                rows::all_of(conn, statement, columns).await?
+            }
+            None => {
+                let past = match &window.cursor {
+                    Some(cursor) => Some(self.past(cursor, sort, window)?),
+                    None => None,
+                };
+                rows::all(conn, self.ordered(now(), sort, window, past), columns).await?
+            }
+        };
         Ok(window.page(rows, |item| cursor_for(sort.field, item)))
+    }
+
+    /// Whether the list reads in descending order: walking backward reads it in reverse,
+    /// then flips the page.
+    fn descending(sort: Sort, window: &Window<Cursor>) -> bool {
+        sort.descending != window.backward
+    }
+
+    /// The list's rows at `at`, past `past` when a cursor gives it, in order.
+    fn ordered(
+        &self,
+        at: DateTime<Utc>,
+        sort: Sort,
+        window: &Window<Cursor>,
+        past: Option<Condition>,
+    ) -> sea_orm::Select<content_item::Entity> {
+        let order = if Self::descending(sort, window) { Order::Desc } else { Order::Asc };
+        let mut query = content_item::Entity::find().filter(self.condition_at(at));
+        if let Some(past) = past {
+            query = query.filter(past);
+        }
+        query
+            .order_by(self.sort_key(sort.field), order.clone())
+            .order_by(Column::Id, order)
+            .limit(window.fetch())
+    }
+
+    /// The rows after `cursor` in the list's order.
+    fn past(&self, cursor: &Cursor, sort: Sort, window: &Window<Cursor>) -> ApiResult<Condition> {
+        if cursor.field != sort.field {
+            let field = if window.backward { "before" } else { "after" };
+            return Err(ApiError::bad_input(field, "this cursor belongs to another ordering"));
+        }
+        let value = cursor_value(sort.field, &cursor.value)
+            .ok_or_else(|| ApiError::bad_input("after", "this cursor is not valid"))?;
+        let key = self.sort_key(sort.field);
+        let descending = Self::descending(sort, window);
+        let past =
+            if descending { key.clone().lt(value.clone()) } else { key.clone().gt(value.clone()) };
+        let id_past = if descending { Column::Id.lt(cursor.id) } else { Column::Id.gt(cursor.id) };
+        Ok(Condition::any().add(past).add(Condition::all().add(key.eq(value)).add(id_past)))
+    }
+
+    /// The template's shape of a first page filtered at most on `featured`; `None` for
+    /// any other page, whose statement is built each time.
+    fn template_shape(
+        &self,
+        sort: Sort,
+        window: &Window<Cursor>,
+        columns: Columns,
+    ) -> Option<Shape> {
+        let Filter {
+            statuses: None,
+            parent: None,
+            tag: None,
+            published_after: None,
+            published_before: None,
+            featured,
+            created_by: None,
+        } = &self.filter
+        else {
+            return None;
+        };
+        window.cursor.is_none().then(|| Shape {
+            lookup: "list",
+            viewer: self.viewer,
+            kind: Some(self.kind),
+            columns,
+            list: Some(ListShape {
+                sort: sort.field,
+                descending: Self::descending(sort, window),
+                featured: *featured,
+                fetch: window.fetch(),
+            }),
+        })
     }
 }
 
@@ -250,6 +323,73 @@ mod tests {
             crate::pagination::decode(&encoded(SortField::PublishedAt), "after").unwrap();
         assert_eq!((back.field, back.id), (SortField::PublishedAt, item.id));
         assert_eq!(cursor_value(back.field, &back.value), Some(at.into()));
+    }
+
+    /// A templated first page is, value for value, the statement its code builds, for both
+    /// viewers, orders, filters on `featured`, lengths, column sets and databases, at any
+    /// time.
+    #[test]
+    fn templated_first_pages_are_the_built_statements() {
+        use sea_orm::DbBackend;
+        let times = [now(), DateTime::from_timestamp(2_000_000_000, 5_000).unwrap()];
+        let mut checked = 0;
+        for viewer in [Viewer::Public, Viewer::Staff] {
+            for featured in [None, Some(true), Some(false)] {
+                let filter = Filter { featured, ..Filter::default() };
+                let scope = Scope { viewer, kind: ContentType::Testimonial, filter };
+                for (field, descending) in [
+                    (SortField::PublishedAt, true),
+                    (SortField::PublishedAt, false),
+                    (SortField::Title, false),
+                ] {
+                    let sort = Sort { field, descending };
+                    for (limit, backward) in [(1, false), (20, false), (20, true)] {
+                        let window = Window { backward, limit, cursor: None };
+                        for columns in [Columns::ALL, Columns::of(&[Column::Title])] {
+                            for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+                                for at in times {
+                                    let shape = scope.template_shape(sort, &window, columns);
+                                    let shape = shape.expect("a plain first page has a shape");
+                                    let built = |at| {
+                                        let query = scope.ordered(at, sort, &window, None);
+                                        rows::all_statement(query, columns, backend)
+                                    };
+                                    let templated =
+                                        templates::statement(shape, backend, at, &[], |at, _| {
+                                            built(at)
+                                        });
+                                    let built = built(at);
+                                    assert_eq!(templated.sql, built.sql);
+                                    assert_eq!(templated.values, built.values, "{shape:?}");
+                                    checked += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 2 * 3 * 3 * 3 * 2 * 2 * 2);
+    }
+
+    #[test]
+    fn only_plain_first_pages_are_templated() {
+        let sort = Sort { field: SortField::PublishedAt, descending: true };
+        let first = Window { backward: false, limit: 20, cursor: None };
+        let scope =
+            |filter| Scope { viewer: Viewer::Public, kind: ContentType::NewsArticle, filter };
+        assert!(scope(Filter::default()).template_shape(sort, &first, Columns::ALL).is_some());
+        let tagged = Filter { tag: Some("a".into()), ..Filter::default() };
+        assert!(scope(tagged).template_shape(sort, &first, Columns::ALL).is_none());
+        let next = Window {
+            cursor: Some(Cursor {
+                field: SortField::PublishedAt,
+                value: serde_json::json!(now()),
+                id: Uuid::now_v7(),
+            }),
+            ..first
+        };
+        assert!(scope(Filter::default()).template_shape(sort, &next, Columns::ALL).is_none());
     }
 
     #[test]

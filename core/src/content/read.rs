@@ -89,6 +89,7 @@ impl Lookup {
             viewer: self.viewer,
             kind: Some(self.kind),
             columns: self.columns,
+            list: None,
         }
     }
 

@@ -85,13 +85,30 @@ pub async fn all(
     query: sea_orm::Select<content_item::Entity>,
     columns: Columns,
 ) -> Result<Vec<Item>, DbErr> {
+    let statement = all_statement(query, columns, source.pool().get_database_backend());
+    all_of(source, statement, columns).await
+}
+
+/// The statement [`all`] runs for `query` and `columns`.
+pub fn all_statement(
+    query: sea_orm::Select<content_item::Entity>,
+    columns: Columns,
+    backend: sea_orm::DbBackend,
+) -> Statement {
+    select(query, columns.and(Columns::ALWAYS)).build(backend)
+}
+
+/// The rows of `statement`, made by [`all_statement`] with `columns`.
+pub async fn all_of(
+    source: &impl RowSource,
+    statement: Statement,
+    columns: Columns,
+) -> Result<Vec<Item>, DbErr> {
     let columns = columns.and(Columns::ALWAYS);
-    let conn = source.pool();
-    let statement = select(query, columns).build(conn.get_database_backend());
     if let Some(items) = read_directly(source, &statement, columns) {
         return Ok(items);
     }
-    let rows = conn.query_all_raw(statement).await?;
+    let rows = source.pool().query_all_raw(statement).await?;
     rows.iter().map(|row| decode_result(row, columns)).collect()
 }
 
