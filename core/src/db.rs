@@ -323,7 +323,11 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        Ok(WriteTx { tx: self.conn.begin().await?, _turn: turn, commits: self.commits.clone() })
+        Ok(WriteTx {
+            tx: begin_to_the_end(&self.conn).await?,
+            _turn: turn,
+            commits: self.commits.clone(),
+        })
     }
 
     pub async fn close(self) {
@@ -331,6 +335,21 @@ impl Db {
             tracing::warn!(error = %err, "closing the database");
         }
     }
+}
+
+/// Begins a transaction, and finishes beginning it even if the caller stops waiting (a
+/// client hanging up drops its request). SQLx counts a transaction only once the answer to
+/// its `BEGIN` has come, so a `BEGIN` cut short after it was sent left the server inside a
+/// transaction the driver did not know of; the connection went back to the pool inside it,
+/// and the next statements on it ran uncommitted. Run to its end on a task of its own, a
+/// transaction nobody takes is rolled back as it is dropped.
+async fn begin_to_the_end(
+    conn: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    let conn = conn.clone();
+    tokio::spawn(async move { conn.begin().await })
+        .await
+        .map_err(|err| DbErr::Custom(format!("beginning a transaction: {err}")))?
 }
 
 /// Where reads of content rows go (see [`Db::rows_for`]).

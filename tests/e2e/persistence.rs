@@ -115,3 +115,60 @@ async fn concurrent_migrations_on_postgres_take_turns() {
     assert!(applied.is_empty(), "each migration applied once");
     app.db().clone().close().await;
 }
+
+/// A write cut short at any point, as when its client hangs up, leaves no connection
+/// inside a transaction: a `BEGIN` the driver had sent but not yet seen answered left the
+/// server in a transaction the driver did not count, and the connection went back to the
+/// pool inside it, where the next statements ran uncommitted.
+async fn a_write_cut_short_leaves_no_connection_in_a_transaction(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let db = app.db().clone();
+    // Counted from a connection of its own, outside the pool.
+    let watcher = (app.backend == Backend::Postgres)
+        .then(|| sea_orm::Database::connect(app.database_url.as_str()));
+    let watcher = match watcher {
+        Some(connecting) => Some(connecting.await.expect("a watching connection")),
+        None => None,
+    };
+    let mut most_left = 0;
+    for round in 0..10 {
+        for n in 0..60 {
+            // Cut after a few turns of the scheduler, from before the BEGIN is sent to
+            // after its answer has come.
+            let mut write = Box::pin(db.write());
+            for _ in 0..(n + round) % 60 {
+                let done = tokio::select! {
+                    biased;
+                    tx = &mut write => Some(tx),
+                    () = tokio::task::yield_now() => None,
+                };
+                if done.is_some() {
+                    break;
+                }
+            }
+            drop(write);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if let Some(watcher) = &watcher {
+            let left = watcher
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT count(*)::bigint AS n FROM pg_stat_activity \
+                     WHERE datname = current_database() AND state = 'idle in transaction'",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap();
+            most_left = most_left.max(left);
+        }
+    }
+    assert_eq!(most_left, 0, "connections were left inside a transaction");
+    // Every connection still writes and commits.
+    for _ in 0..8 {
+        let tx = db.write().await.expect("a transaction");
+        tx.commit_private().await.expect("committed");
+    }
+}
+e2e!(a_write_cut_short_leaves_no_connection_in_a_transaction);
