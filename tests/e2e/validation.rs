@@ -75,3 +75,62 @@ async fn a_known_text_is_still_checked_against_each_requests_values(app: TestApp
     assert_eq!(skipped(&app).await - before, 2.0, "no bad or unsure value skipped the full check");
 }
 e2e!(a_known_text_is_still_checked_against_each_requests_values);
+
+/// The status and body of `query` run as `operation` with `variables`.
+async fn run(app: &TestApp, query: &str, operation: &str, variables: Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": query, "variables": variables, "operationName": operation }))
+        .send()
+        .await
+        .expect("request sent");
+    (response.status().as_u16(), response.json().await.expect("JSON"))
+}
+
+/// A full validation checks only the operation that runs, and skips an argument whose
+/// variables were left out: such a pass does not count for the text.
+async fn a_pass_that_did_not_check_every_argument_does_not_count(app: TestApp) {
+    let skipped_for = |operation: &'static str| {
+        let app = &app;
+        async move {
+            let samples = scrape(app).await;
+            value(
+                &samples,
+                "quire_graphql_validations_skipped_total",
+                Some(("operation", operation)),
+            )
+        }
+    };
+    // The other operation of a text: `[$n]` where an `Int` is wanted is never checked
+    // while `A` runs.
+    let two = |pad: usize| {
+        format!(
+            "query A {{ news {{ totalCount }} }} \
+             query TwoOps($n: Int) {{ news(first: [$n]) {{ totalCount }} }}{}",
+            " ".repeat(pad)
+        )
+    };
+    for _ in 0..2 {
+        assert_eq!(run(&app, &two(0), "A", json!({})).await.0, 200);
+    }
+    let known = run(&app, &two(0), "TwoOps", json!({ "n": 5 })).await;
+    let fresh = run(&app, &two(1), "TwoOps", json!({ "n": 5 })).await;
+    assert_eq!(known, fresh);
+    // A variable left out: its argument is skipped by that pass.
+    let omitted = |pad: usize| {
+        format!(
+            "query Omitted($n: Int) {{ news(first: [$n]) {{ totalCount }} }}{}",
+            " ".repeat(pad)
+        )
+    };
+    for _ in 0..2 {
+        run(&app, &omitted(0), "Omitted", json!({})).await;
+    }
+    let known = run(&app, &omitted(0), "Omitted", json!({ "n": 5 })).await;
+    let fresh = run(&app, &omitted(1), "Omitted", json!({ "n": 5 })).await;
+    assert_eq!(known, fresh);
+    assert_eq!(skipped_for("TwoOps").await + skipped_for("Omitted").await, 0.0);
+}
+e2e!(a_pass_that_did_not_check_every_argument_does_not_count);

@@ -2,11 +2,14 @@
 //!
 //! Of async-graphql's validation rules only one looks at variable values: each argument's
 //! value, with the variables put in, must fit the argument's type. Every other rule reads the
-//! document alone. So once a document has passed the full validation, a later request with
-//! the same text needs only its values checked; and since validation also proved every
-//! variable's declared type fits each place it is used, checking the values against the
-//! declared types is enough. This check answers "certainly fits" or "not sure": a request it
-//! is not sure of is validated in full, so async-graphql's own messages answer bad values.
+//! document alone. That rule checks only the operation that runs, and skips an argument
+//! whose variables were left out, so a pass counts for a text only when the text has one
+//! operation and the request gave every variable it declares ([`InputIndex::covers`]).
+//! Then the pass checked every argument with its variables in place, and each variable's
+//! declared type against the places it is used; a later request with the same text needs
+//! only its values checked against the declared types. This check answers "certainly fits"
+//! or "not sure": a request it is not sure of is validated in full, so async-graphql's own
+//! messages answer bad values.
 
 use std::collections::{HashMap, HashSet};
 
@@ -79,6 +82,27 @@ impl InputIndex {
                 Some(value) => self.fits_type(&definition.var_type.node, value),
             }
         })
+    }
+
+    /// Whether a full validation of this request checks every argument of its text: the
+    /// text has one operation, and the request gives a value for each variable it declares.
+    pub fn covers(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> bool {
+        let single = match &document.operations {
+            DocumentOperations::Single(_) => true,
+            DocumentOperations::Multiple(operations) => operations.len() == 1,
+        };
+        single
+            && chosen(document, operation_name).is_some_and(|operation| {
+                operation
+                    .variable_definitions
+                    .iter()
+                    .all(|definition| variables.contains_key(&definition.node.name.node))
+            })
     }
 
     fn fits_type(&self, ty: &Type, value: &Value) -> bool {
@@ -207,6 +231,22 @@ mod tests {
         ] {
             assert!(!fits(q, bad.clone()), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_pass_counts_only_for_one_operation_with_every_variable_given() {
+        let index = InputIndex::from_sdl(SDL);
+        let covers = |query: &str, name: Option<&str>, variables: serde_json::Value| {
+            let document = async_graphql::parser::parse_query(query).unwrap();
+            index.covers(&document, name, &Variables::from_json(variables))
+        };
+        let one = "query A($s: String!, $i: Int = 2) { x }";
+        assert!(covers(one, None, serde_json::json!({ "s": "a", "i": 1 })));
+        assert!(covers(one, Some("A"), serde_json::json!({ "s": "a", "i": null })));
+        assert!(!covers(one, None, serde_json::json!({ "s": "a" })), "a variable left out");
+        assert!(!covers(one, Some("B"), serde_json::json!({ "s": "a", "i": 1 })));
+        let two = "query A { x } query B($i: Int) { x }";
+        assert!(!covers(two, Some("B"), serde_json::json!({ "i": 1 })), "two operations");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! asking for HTML gets GraphiQL.
 
 use async_graphql::http::{GraphiQLSource, MultipartOptions};
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ParseRequestError, ServerError};
 use axum::body::Body;
 use std::net::SocketAddr;
@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::AppState;
 use super::response_cache::{self, CachedResponse};
-use crate::graphql::{Known, Refused, RequestContext};
+use crate::graphql::{Known, Refused, RequestContext, RequestGuard};
 use quire_core::auth::{self, Actor};
 use quire_core::commits::Scope;
 use quire_core::error::ApiError;
@@ -233,12 +233,15 @@ async fn execute_as(
     };
     let stamp = commits.stamp(scope);
     let mut request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
-    let schema = if known.validated() && variables_fit(state, &mut request) {
+    let validated_before = known.validated();
+    let schema = if validated_before && on_text(state, &mut request, RequestGuard::variables_fit) {
         super::metrics::validation_skipped(operation.as_deref());
         &state.validated_schema
     } else {
         &state.schema
     };
+    // Whether this request's pass of the full validation counts for its text.
+    let counts = !validated_before && on_text(state, &mut request, RequestGuard::validation_covers);
     let turn = state.budget.enter(cost).await;
     let place = if mutation { None } else { state.running.enter().await };
     let mut response = schema.execute(request).await;
@@ -249,7 +252,7 @@ async fn execute_as(
         started.elapsed().as_secs_f64(),
     );
     let before_execution = crate::graphql::errors::before_execution(&response);
-    if !before_execution {
+    if counts && !before_execution {
         known.passed_validation();
     }
     crate::graphql::errors::label(&mut response, before_execution);
@@ -309,15 +312,20 @@ fn guard(
     checked
 }
 
-/// Whether the request's variable values certainly fit the types its text declares.
-fn variables_fit(state: &AppState, request: &mut async_graphql::Request) -> bool {
+/// One of the guard's checks of a request's text, operation and variables, such as
+/// [`RequestGuard::variables_fit`].
+fn on_text(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    check: fn(&RequestGuard, &ExecutableDocument, Option<&str>, &async_graphql::Variables) -> bool,
+) -> bool {
     let operation_name = request.operation_name.clone();
     let variables = std::mem::take(&mut request.variables);
-    let fit = request.parsed_query().is_ok_and(|document| {
-        state.guard.variables_fit(document, operation_name.as_deref(), &variables)
-    });
+    let holds = request
+        .parsed_query()
+        .is_ok_and(|document| check(&state.guard, document, operation_name.as_deref(), &variables));
     request.variables = variables;
-    fit
+    holds
 }
 
 /// The status of an answer to a request that could not run: 400 for clients of the GraphQL
