@@ -47,26 +47,10 @@ impl RequestGuard {
         }
     }
 
-    /// Whether a full validation of the request checks every argument of its text (see
-    /// [`super::variable_fit`]): only then does its pass count for later requests.
-    pub fn validation_covers(
-        &self,
-        document: &ExecutableDocument,
-        operation_name: Option<&str>,
-        variables: &async_graphql::Variables,
-    ) -> bool {
-        self.inputs.covers(document, operation_name, variables)
-    }
-
-    /// Whether the request's variable values certainly fit the types its operation
-    /// declares (see [`super::variable_fit`]).
-    pub fn variables_fit(
-        &self,
-        document: &ExecutableDocument,
-        operation_name: Option<&str>,
-        variables: &async_graphql::Variables,
-    ) -> bool {
-        self.inputs.fits(document, operation_name, variables)
+    /// The schema's enums and input objects, for checks of variable values (see
+    /// [`super::variable_fit`]).
+    pub fn inputs(&self) -> &InputIndex {
+        &self.inputs
     }
 
     /// Checks the operation `request` runs. `public` is true for a caller without a token.

@@ -48,6 +48,7 @@ pub use document_cache::{DocumentCache, Known};
 pub use guard::{PUBLIC_MUTATIONS, Refused, RequestGuard};
 pub use loaders::ContentLoader;
 pub use running::RunningQueries;
+pub use variable_fit::InputIndex;
 
 /// Reading content.
 #[derive(MergedObject, Default)]
@@ -112,7 +113,6 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
 }
 
-/// The schema without any runtime data: enough to print or introspect it.
 /// The schema built twice, with one set of shared data, differing only in validation.
 /// async-graphql validates each request in full; but all of it except the variables'
 /// values depends on the text alone, so a text that passed once runs on
@@ -124,6 +124,7 @@ pub struct Schemas {
     pub validated_before: QuireSchema,
 }
 
+/// The schema without any runtime data: enough to print or introspect it.
 pub fn schema() -> QuireSchema {
     schema_builder().finish()
 }

@@ -14,10 +14,12 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, InputValueDefinition, OperationDefinition,
-    Type, TypeKind, TypeSystemDefinition,
+    BaseType, DocumentOperations, ExecutableDocument, InputValueDefinition, Type, TypeKind,
+    TypeSystemDefinition,
 };
 use async_graphql::{Name, Value, Variables};
+
+use super::cost::operation;
 
 /// An input object's fields, as the schema declares them.
 #[derive(Debug)]
@@ -71,7 +73,7 @@ impl InputIndex {
         operation_name: Option<&str>,
         variables: &Variables,
     ) -> bool {
-        let Some(operation) = chosen(document, operation_name) else { return false };
+        let Some(operation) = operation(document, operation_name) else { return false };
         operation.variable_definitions.iter().all(|definition| {
             let definition = &definition.node;
             match variables.get(&definition.name.node) {
@@ -97,7 +99,7 @@ impl InputIndex {
             DocumentOperations::Multiple(operations) => operations.len() == 1,
         };
         single
-            && chosen(document, operation_name).is_some_and(|operation| {
+            && operation(document, operation_name).is_some_and(|operation| {
                 operation
                     .variable_definitions
                     .iter()
@@ -152,23 +154,6 @@ impl InputIndex {
 
 fn field(definition: InputValueDefinition) -> (Name, (Type, bool)) {
     (definition.name.node, (definition.ty.node, definition.default_value.is_some()))
-}
-
-/// The operation a request runs, as async-graphql picks it.
-fn chosen<'a>(
-    document: &'a ExecutableDocument,
-    operation_name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
-    match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), None) => Some(&operation.node),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| &operation.node)
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next().map(|operation| &operation.node)
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::AppState;
 use super::response_cache::{self, CachedResponse};
-use crate::graphql::{Known, Refused, RequestContext, RequestGuard};
+use crate::graphql::{InputIndex, Known, Refused, RequestContext};
 use quire_core::auth::{self, Actor};
 use quire_core::commits::Scope;
 use quire_core::error::ApiError;
@@ -234,14 +234,14 @@ async fn execute_as(
     let stamp = commits.stamp(scope);
     let mut request = request.data(RequestContext::new(state.db.clone(), actor, Some(client)));
     let validated_before = known.validated();
-    let schema = if validated_before && on_text(state, &mut request, RequestGuard::variables_fit) {
+    let schema = if validated_before && on_text(state, &mut request, InputIndex::fits) {
         super::metrics::validation_skipped(operation.as_deref());
         &state.validated_schema
     } else {
         &state.schema
     };
     // Whether this request's pass of the full validation counts for its text.
-    let counts = !validated_before && on_text(state, &mut request, RequestGuard::validation_covers);
+    let counts = !validated_before && on_text(state, &mut request, InputIndex::covers);
     let turn = state.budget.enter(cost).await;
     let place = if mutation { None } else { state.running.enter().await };
     let mut response = schema.execute(request).await;
@@ -312,18 +312,18 @@ fn guard(
     checked
 }
 
-/// One of the guard's checks of a request's text, operation and variables, such as
-/// [`RequestGuard::variables_fit`].
+/// One of the checks of a request's text, operation and variables against the schema's
+/// input types, such as [`InputIndex::fits`].
 fn on_text(
     state: &AppState,
     request: &mut async_graphql::Request,
-    check: fn(&RequestGuard, &ExecutableDocument, Option<&str>, &async_graphql::Variables) -> bool,
+    check: fn(&InputIndex, &ExecutableDocument, Option<&str>, &async_graphql::Variables) -> bool,
 ) -> bool {
     let operation_name = request.operation_name.clone();
     let variables = std::mem::take(&mut request.variables);
-    let holds = request
-        .parsed_query()
-        .is_ok_and(|document| check(&state.guard, document, operation_name.as_deref(), &variables));
+    let holds = request.parsed_query().is_ok_and(|document| {
+        check(state.guard.inputs(), document, operation_name.as_deref(), &variables)
+    });
     request.variables = variables;
     holds
 }

@@ -131,19 +131,14 @@ pub fn one_statement(
     select(query.limit(1), columns.and(Columns::ALWAYS)).build(backend)
 }
 
-/// The first row of `statement`, made by [`one_statement`] with `columns`.
+/// The first row of `statement`, made by [`one_statement`] with `columns`: its `LIMIT 1`
+/// makes it the only one.
 pub async fn one_of(
     source: &impl RowSource,
     statement: Statement,
     columns: Columns,
 ) -> Result<Option<Item>, DbErr> {
-    let columns = columns.and(Columns::ALWAYS);
-    let conn = source.pool();
-    if let Some(items) = read_directly(source, &statement, columns) {
-        return Ok(items.into_iter().next());
-    }
-    let row = conn.query_one_raw(statement).await?;
-    row.map(|row| decode_result(&row, columns)).transpose()
+    Ok(all_of(source, statement, columns).await?.into_iter().next())
 }
 
 /// The rows of `statement` read straight from SQLite, or `None` where the pool must read
