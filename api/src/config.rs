@@ -81,6 +81,11 @@ pub struct ServeConfig {
     #[arg(long, env = "QUIRE_MAX_QUERIES_RUNNING", default_value_t = 0)]
     pub max_queries_running: usize,
 
+    /// Of those, how many one client address may run at once; its others wait behind each
+    /// other. 0, the default, allows half.
+    #[arg(long, env = "QUIRE_MAX_QUERIES_RUNNING_PER_CLIENT", default_value_t = 0)]
+    pub max_queries_running_per_client: usize,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "QUIRE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -317,6 +322,15 @@ impl ServeConfig {
         }
     }
 
+    /// How many queries one client address may run at once: the one given, or half of
+    /// [`Self::queries_running`].
+    pub fn queries_running_per_client(&self) -> usize {
+        match self.max_queries_running_per_client {
+            0 => self.queries_running().div_ceil(2),
+            most => most,
+        }
+    }
+
     /// Settings for a server on `addr` with every other setting at its default.
     pub fn new(addr: SocketAddr, database: DatabaseArgs) -> Self {
         ServeConfig {
@@ -328,6 +342,7 @@ impl ServeConfig {
             max_aliases: DEFAULT_MAX_ALIASES,
             max_cost_in_flight: DEFAULT_MAX_COST_IN_FLIGHT,
             max_queries_running: 0,
+            max_queries_running_per_client: 0,
             max_body_bytes: 1024 * 1024,
             database_read_url: None,
             trusted_proxies: Vec::new(),

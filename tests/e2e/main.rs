@@ -35,6 +35,7 @@ mod portability;
 mod preview;
 mod redirects;
 mod revisions;
+mod running;
 mod s3;
 mod scaleout;
 mod scheduling;

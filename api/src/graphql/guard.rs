@@ -79,6 +79,17 @@ impl RequestGuard {
     }
 }
 
+/// Whether the operation a request runs asks for any data: anything at its root but
+/// `__typename`, `__schema` and `__type`. One that does not reads no row.
+pub fn reads_data(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    let Some(operation) = cost::operation(document, operation_name) else {
+        return true;
+    };
+    let mut fields = Vec::new();
+    root_fields(document, &operation.selection_set.node, &mut HashSet::new(), &mut fields);
+    fields.iter().any(|field| !matches!(field.as_str(), "__schema" | "__type"))
+}
+
 /// The root fields of an operation, through its fragments; each fragment is read once, so
 /// a document whose fragments double costs no more here than its length.
 fn root_fields(
@@ -118,6 +129,22 @@ mod tests {
             RequestGuard::new(CostLimits { max_cost: 1000, max_aliases: 30, max_depth: 16 });
         let document = async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}"));
         guard.check(&document, None, &async_graphql::Variables::default(), public)
+    }
+
+    #[test]
+    fn only_fields_past_typename_and_introspection_read_data() {
+        let reads = |query: &str| {
+            let document = async_graphql::parser::parse_query(query).expect("a document");
+            reads_data(&document, None)
+        };
+        assert!(!reads("{ __typename }"));
+        assert!(!reads("{ __schema { types { name } } t: __type(name: \"News\") { name } }"));
+        assert!(!reads(
+            "{ ...F } fragment F on Query { __typename ...G } fragment G on Query { __typename }"
+        ));
+        assert!(reads("{ __typename news(first: 1) { nodes { id } } }"));
+        assert!(reads("{ ...F } fragment F on Query { ... on Query { me { id } } }"));
+        assert!(reads("query A { __typename } query B { me { id } }"), "no operation chosen");
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub use content::columns;
 pub use context::{RequestContext, SignInSettings, WsCredentials};
 pub use cost_budget::CostBudget;
 pub use document_cache::{DocumentCache, Known};
-pub use guard::{PUBLIC_MUTATIONS, Refused, RequestGuard};
+pub use guard::{PUBLIC_MUTATIONS, Refused, RequestGuard, reads_data};
 pub use loaders::ContentLoader;
 pub use running::RunningQueries;
 pub use variable_fit::InputIndex;

@@ -222,8 +222,8 @@ async fn execute_as(
     let client = state.client_ip(peer, headers);
     let (mut request, known) =
         if may_mutate { (request, known) } else { state.documents.prepare_known(request) };
-    let cost = match guard(state, &mut request, public) {
-        Ok(cost) => cost,
+    let checked = match guard(state, &mut request, public) {
+        Ok(checked) => checked,
         Err(stop) => return private(refused_before_running(headers, stop)),
     };
     // What the answer may show, and where the writes within it stand before it is read.
@@ -242,8 +242,11 @@ async fn execute_as(
     };
     // Whether this request's pass of the full validation counts for its text.
     let counts = !validated_before && on_text(state, &mut request, InputIndex::covers);
-    let turn = state.budget.enter(cost).await;
-    let place = if mutation { None } else { state.running.enter().await };
+    let turn = state.budget.enter(checked.cost).await;
+    let place = match mutation || !checked.reads_data {
+        true => None,
+        false => Some(state.running.enter(client).await),
+    };
     let mut response = schema.execute(request).await;
     drop((place, turn));
     super::metrics::operation(
@@ -283,6 +286,13 @@ async fn execute_as(
     public_answer(state, headers, via, body, &etag)
 }
 
+/// What the checks before running found of a request that may run.
+struct Checked {
+    cost: u64,
+    /// Whether it asks for anything but `__typename` and introspection.
+    reads_data: bool,
+}
+
 /// Why a request stops before async-graphql validates it.
 enum Stop {
     /// The text is not a GraphQL document.
@@ -292,19 +302,22 @@ enum Stop {
 
 /// Parses a request and checks it before it is validated or run (see
 /// [`crate::graphql::RequestGuard`]).
-/// Checks the request before it runs; its measured cost when it may.
+/// Checks the request before it runs; what it was measured to cost when it may.
 fn guard(
     state: &AppState,
     request: &mut async_graphql::Request,
     public: bool,
-) -> Result<u64, Stop> {
+) -> Result<Checked, Stop> {
     let operation_name = request.operation_name.clone();
     let variables = std::mem::take(&mut request.variables);
     let checked = match request.parsed_query() {
         Ok(document) => state
             .guard
             .check(document, operation_name.as_deref(), &variables, public)
-            .map(|cost| cost.cost)
+            .map(|cost| Checked {
+                cost: cost.cost,
+                reads_data: crate::graphql::reads_data(document, operation_name.as_deref()),
+            })
             .map_err(Stop::Refused),
         Err(err) => Err(Stop::Syntax(err)),
     };

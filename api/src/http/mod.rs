@@ -125,7 +125,10 @@ impl Shared {
                 max_depth: config.max_query_depth,
             }),
             budget: CostBudget::new(config.max_cost_in_flight),
-            running: RunningQueries::new(config.queries_running()),
+            running: RunningQueries::new(
+                config.queries_running(),
+                config.queries_running_per_client(),
+            ),
             public_cache_control,
             trusted_proxies: config.trusted_proxies.clone(),
             websockets: graphql_ws::Limits::new(&config.websocket),
