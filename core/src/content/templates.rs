@@ -9,10 +9,10 @@
 //! later lookups of that shape bind their own values into the kept text. The rule stays
 //! in one place ([`super::visibility`]): a template is only ever what that code built.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Utc};
+use quick_cache::sync::Cache;
 use sea_orm::sea_query::Value;
 use sea_orm::{DbBackend, Statement, Values};
 
@@ -20,8 +20,9 @@ use super::list::SortField;
 use super::rows::Columns;
 use super::{ContentType, Viewer};
 
-/// Shapes kept at most: the columns follow each query's selection, so a client could ask
-/// for many; past this, lookups build their statements as before.
+/// Shapes kept at most: the columns follow each query's selection, and a list's shape its
+/// page size and order, so a client could ask for many. Past this, the shapes least asked
+/// for make way, so that a client sending new shapes cannot keep a site's own queries out.
 const MAX_TEMPLATES: usize = 512;
 
 /// What a statement's text depends on.
@@ -64,8 +65,7 @@ enum Slot {
 /// A shape's statement on SQLite (`false`) or PostgreSQL (`true`): their texts differ.
 type Key = (Shape, bool);
 
-static TEMPLATES: LazyLock<RwLock<HashMap<Key, Arc<Template>>>> =
-    LazyLock::new(|| RwLock::new(HashMap::new()));
+static TEMPLATES: LazyLock<Cache<Key, Arc<Template>>> = LazyLock::new(|| Cache::new(MAX_TEMPLATES));
 
 /// The time a template is built at: a time no lookup reads at.
 fn marked_at() -> DateTime<Utc> {
@@ -86,8 +86,7 @@ pub fn statement(
     build: impl Fn(DateTime<Utc>, &[Value]) -> Statement,
 ) -> Statement {
     let key = (shape, backend == DbBackend::Postgres);
-    let kept = TEMPLATES.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key).cloned();
-    let template = match kept {
+    let template = match TEMPLATES.get(&key) {
         Some(template) => template,
         None => {
             let marks: Vec<Value> = (0..inputs.len()).map(marked_input).collect();
@@ -95,10 +94,7 @@ pub fn statement(
                 return build(at, inputs);
             };
             let template = Arc::new(template);
-            let mut all = TEMPLATES.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if all.len() < MAX_TEMPLATES {
-                all.insert(key, template.clone());
-            }
+            TEMPLATES.insert(key, template.clone());
             template
         }
     };
@@ -165,6 +161,49 @@ mod tests {
                 statement(shape, DbBackend::Sqlite, marked_at(), &[Value::from(input)], build);
             assert_eq!(statement.sql, format!("SELECT '{input}'"));
         }
-        assert!(!TEMPLATES.read().unwrap().contains_key(&(shape, false)));
+        assert!(TEMPLATES.get(&(shape, false)).is_none());
+    }
+
+    /// Shapes past the table's room push out the least asked for, not every shape after.
+    #[test]
+    fn a_flood_of_new_shapes_leaves_room_for_a_busy_one() {
+        let shape = |lookup: &'static str, fetch: u64| Shape {
+            lookup,
+            viewer: Viewer::Public,
+            kind: None,
+            columns: Columns::ALL,
+            list: Some(ListShape {
+                sort: SortField::PublishedAt,
+                descending: true,
+                featured: None,
+                fetch,
+            }),
+        };
+        let build = |_: DateTime<Utc>, inputs: &[Value]| Statement {
+            sql: "SELECT ?".into(),
+            values: Some(Values(inputs.to_vec())),
+            db_backend: DbBackend::Sqlite,
+        };
+        let busy = shape("busy", 20);
+        let ask = |shape: Shape| {
+            statement(shape, DbBackend::Sqlite, marked_at(), &[Value::from("x")], build)
+        };
+        for _ in 0..4 {
+            ask(busy);
+        }
+        for fetch in 0..(4 * MAX_TEMPLATES as u64) {
+            ask(shape("flood", fetch));
+            if fetch % 64 == 0 {
+                ask(busy);
+            }
+        }
+        let flood = (0..(4 * MAX_TEMPLATES as u64))
+            .filter(|&fetch| TEMPLATES.get(&(shape("flood", fetch), false)).is_some())
+            .count();
+        assert!(flood <= MAX_TEMPLATES, "the table holds at most its room: {flood}");
+        assert!(TEMPLATES.get(&(busy, false)).is_some(), "the busy shape is kept");
+        let late = shape("late", 20);
+        ask(late);
+        assert!(TEMPLATES.get(&(late, false)).is_some(), "a shape after the flood is kept");
     }
 }
