@@ -79,9 +79,7 @@ impl Scope {
     /// [`Scope::condition`] as it reads at `at`.
     fn condition_at(&self, at: DateTime<Utc>) -> Condition {
         let f = &self.filter;
-        let mut cond = Condition::all()
-            .add(self.viewer.condition_at(at))
-            .add(Column::ContentType.eq(self.kind));
+        let mut cond = Condition::all().add(self.viewer.condition_of_kind_at(self.kind, at));
         if let Some(statuses) = &f.statuses {
             cond = cond.add(Column::Status.is_in(statuses.iter().copied()));
         }

@@ -18,12 +18,7 @@ use crate::db::RowSource;
 use crate::error::ApiResult;
 
 fn visible(viewer: Viewer) -> sea_orm::Select<content_item::Entity> {
-    visible_at(viewer, now())
-}
-
-/// [`visible`] as it reads at `at`.
-fn visible_at(viewer: Viewer, at: DateTime<Utc>) -> sea_orm::Select<content_item::Entity> {
-    content_item::Entity::find().filter(viewer.condition_at(at))
+    content_item::Entity::find().filter(viewer.condition())
 }
 
 /// The first row of `query`, decoded by position.
@@ -41,10 +36,11 @@ pub async fn find(
     kind: Option<ContentType>,
     id: Uuid,
 ) -> ApiResult<Option<Item>> {
-    let mut query = visible(viewer).filter(Column::Id.eq(id));
-    if let Some(kind) = kind {
-        query = query.filter(Column::ContentType.eq(kind));
-    }
+    let seen = match kind {
+        Some(kind) => viewer.condition_of_kind_at(kind, now()),
+        None => viewer.condition(),
+    };
+    let query = content_item::Entity::find().filter(seen).filter(Column::Id.eq(id));
     one(conn, query, Columns::ALL).await
 }
 
@@ -95,8 +91,8 @@ impl Lookup {
 
     /// The statement at `at` for the value `inputs[0]`.
     fn build(&self, backend: DbBackend, at: DateTime<Utc>, inputs: &[Value]) -> Statement {
-        let query = visible_at(self.viewer, at)
-            .filter(Column::ContentType.eq(self.kind))
+        let query = content_item::Entity::find()
+            .filter(self.viewer.condition_of_kind_at(self.kind, at))
             .filter(self.column.eq(inputs[0].clone()));
         rows::one_statement(query, self.columns, backend)
     }
