@@ -187,6 +187,14 @@ async fn serve(url: String, dir: String, pool: u32, cache_mb: u64) -> anyhow::Re
     if let Some(mb) = std::env::var("QUIRE_QUERY_CACHE_MB").ok().and_then(|v| v.parse().ok()) {
         config.caching.query_cache_mb = mb;
     }
+    // And the limits on queries at once, to try other settings by hand.
+    let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    if let Some(most) = number("QUIRE_MAX_QUERIES_RUNNING") {
+        config.max_queries_running = most;
+    }
+    if let Some(most) = number("QUIRE_MAX_QUERIES_RUNNING_PER_CLIENT") {
+        config.max_queries_running_per_client = most;
+    }
     config.sqlite_direct_reads =
         std::env::var("QUIRE_SQLITE_DIRECT_READS").as_deref() != Ok("false");
     // Logging as `quire serve` sets it up, so its cost is measured too.
