@@ -162,3 +162,30 @@ async fn editors_redirects_collapse_chains_and_refuse_loops(app: TestApp) {
     );
 }
 e2e!(editors_redirects_collapse_chains_and_refuse_loops);
+
+async fn a_page_made_the_home_page_redirects_from_its_old_address(app: TestApp) {
+    const HOME: &str =
+        "mutation($id: ID) { updateSiteSettings(input: { homePageId: $id }) { version } }";
+    let token = editor(&app).await;
+    let about = published(&app, &token, "Page", "{ title: \"About\", slug: \"about\" }").await;
+    let welcome =
+        published(&app, &token, "Page", "{ title: \"Welcome\", slug: \"welcome\" }").await;
+    let draft =
+        crate::fixtures::create(&app, &token, "Page", "{ title: \"Next\", slug: \"next\" }");
+    let draft = crate::fixtures::id_of(&draft.await);
+
+    data(&app.gql_as(&token, HOME, json!({ "id": about })).await);
+    assert_eq!(to(&app, None, "/about").await, "/", "the home page's old address");
+
+    // Another page becomes home: the first has its own address again, the second's old
+    // address goes to the home page.
+    data(&app.gql_as(&token, HOME, json!({ "id": welcome })).await);
+    assert!(to(&app, None, "/about").await.is_null(), "about lives at /about again");
+    assert_eq!(to(&app, None, "/welcome").await, "/");
+
+    // A draft made home had no public address to keep.
+    data(&app.gql_as(&token, HOME, json!({ "id": draft })).await);
+    assert!(to(&app, Some(&token), "/next").await.is_null());
+    assert!(to(&app, None, "/welcome").await.is_null(), "welcome lives at /welcome again");
+}
+e2e!(a_page_made_the_home_page_redirects_from_its_old_address);

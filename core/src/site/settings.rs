@@ -1,18 +1,22 @@
 //! The site's settings: one versioned record editors change. Until the first change, and
 //! for every field left unset, the defaults from the command line apply (the feed flags).
 
-use quire_entity::{asset, content_item, site_setting};
+use quire_entity::{asset, content_item, redirect, site_setting};
 use sea_orm::sea_query::LockType;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::redirects;
 use super::urls::{self, Addresses, PatternOverrides, UrlPatterns};
 use crate::actor::Actor;
 use crate::audit;
 use crate::clock::now;
 use crate::config::FeedConfig;
-use crate::content::ContentType;
+use crate::content::{ContentType, Status};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 
@@ -250,6 +254,9 @@ pub async fn update(
             )
         })?,
     };
+    let before = SiteSettings::from_row(current, defaults).addresses();
+    let after = SiteSettings::from_row(Some(saved.clone()), defaults).addresses();
+    record_home_move(&*tx, &before, &after).await?;
     audit::record(
         &*tx,
         actor,
@@ -261,4 +268,35 @@ pub async fn update(
     tx.commit().await?;
     tracing::info!(version = saved.version, "site settings changed");
     Ok(SiteSettings::from_row(Some(saved), defaults))
+}
+
+/// A published page made the home page moves to `/`: its old address redirects there, as
+/// any move of a published item does. The page that was home has its own address again,
+/// so a redirect from that address (made when it became home) goes.
+async fn record_home_move(
+    conn: &impl ConnectionTrait,
+    before: &Addresses,
+    after: &Addresses,
+) -> ApiResult<()> {
+    if before.home_page_id == after.home_page_id {
+        return Ok(());
+    }
+    let page = |id| content_item::Entity::find_by_id(id).one(conn);
+    if let Some(id) = after.home_page_id
+        && let Some(home) = page(id).await?
+        && home.status == Status::Published
+        && let (Some(old), Some(new)) = (before.path(&home), after.path(&home))
+    {
+        redirects::record_move(conn, after, &home, &old, &new).await?;
+    }
+    if let Some(id) = before.home_page_id
+        && let Some(was_home) = page(id).await?
+        && let Some(own) = after.path(&was_home)
+    {
+        redirect::Entity::delete_many()
+            .filter(redirect::Column::FromPath.eq(after.normalise_path(&own)))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }
