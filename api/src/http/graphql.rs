@@ -301,8 +301,7 @@ enum Stop {
 }
 
 /// Parses a request and checks it before it is validated or run (see
-/// [`crate::graphql::RequestGuard`]).
-/// Checks the request before it runs; what it was measured to cost when it may.
+/// [`crate::graphql::RequestGuard`]); what it was measured to cost when it may run.
 fn guard(
     state: &AppState,
     request: &mut async_graphql::Request,
