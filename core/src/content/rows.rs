@@ -118,8 +118,7 @@ pub async fn one(
     query: sea_orm::Select<content_item::Entity>,
     columns: Columns,
 ) -> Result<Option<Item>, DbErr> {
-    let statement = one_statement(query, columns, source.pool().get_database_backend());
-    one_of(source, statement, columns).await
+    Ok(all(source, query.limit(1), columns).await?.into_iter().next())
 }
 
 /// The statement [`one`] runs for `query` and `columns`.
@@ -128,7 +127,7 @@ pub fn one_statement(
     columns: Columns,
     backend: sea_orm::DbBackend,
 ) -> Statement {
-    select(query.limit(1), columns.and(Columns::ALWAYS)).build(backend)
+    all_statement(query.limit(1), columns, backend)
 }
 
 /// The first row of `statement`, made by [`one_statement`] with `columns`: its `LIMIT 1`

@@ -254,25 +254,25 @@ pub async fn update(
             )
         })?,
     };
+    let settings = SiteSettings::from_row(Some(saved), defaults);
     let before = SiteSettings::from_row(current, defaults).addresses();
-    let after = SiteSettings::from_row(Some(saved.clone()), defaults).addresses();
-    record_home_move(&*tx, &before, &after).await?;
+    record_home_move(&*tx, &before, &settings.addresses()).await?;
     audit::record(
         &*tx,
         actor,
         "site_settings.update",
         None,
-        Some(format!("version {}", saved.version)),
+        Some(format!("version {}", settings.version)),
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(version = saved.version, "site settings changed");
-    Ok(SiteSettings::from_row(Some(saved), defaults))
+    tracing::info!(version = settings.version, "site settings changed");
+    Ok(settings)
 }
 
 /// A published page made the home page moves to `/`: its old address redirects there, as
-/// any move of a published item does. The page that was home has its own address again,
-/// so a redirect from that address (made when it became home) goes.
+/// any move of a published item does. A published page that was home has its own address
+/// again, so a redirect from that address (made when it became home) goes.
 async fn record_home_move(
     conn: &impl ConnectionTrait,
     before: &Addresses,
@@ -291,6 +291,7 @@ async fn record_home_move(
     }
     if let Some(id) = before.home_page_id
         && let Some(was_home) = page(id).await?
+        && was_home.status == Status::Published
         && let Some(own) = after.path(&was_home)
     {
         redirect::Entity::delete_many()
