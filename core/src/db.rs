@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::commits::CHANNEL;
 use crate::commits::{Commits, Scope};
 use crate::content::Viewer;
+use crate::content::batches::Batches;
 use crate::site::settings::Defaults;
 
 pub mod sqlite_reads;
@@ -32,6 +33,8 @@ pub struct Db {
     replica: Option<DatabaseConnection>,
     /// On a SQLite file, content rows read on the asking thread (see [`sqlite_reads`]).
     sqlite_reads: Option<Arc<SqliteReads>>,
+    /// On PostgreSQL, the public's lookups read together (see [`Batches`]).
+    batches: Option<Batches>,
     /// SQLite allows one writer; taking turns in-process avoids `SQLITE_BUSY` when two
     /// transactions would both upgrade from read to write.
     write_lock: Option<Arc<Mutex<()>>>,
@@ -192,10 +195,12 @@ impl Db {
         // other connections cannot open.
         let sqlite_reads =
             sqlite_file(url).map(|path| Arc::new(SqliteReads::new(path, statements.clone())));
+        let batches = (!is_sqlite).then(Batches::default);
         Ok(Db {
             conn,
             replica: None,
             sqlite_reads,
+            batches,
             write_lock,
             statements,
             commits: Commits::default(),
@@ -234,7 +239,11 @@ impl Db {
     /// Where `viewer`'s reads of content rows go: as [`Db::reads_for`], and on a SQLite file
     /// straight to SQLite where a read is short (see [`sqlite_reads`]).
     pub fn rows_for(&self, viewer: Viewer) -> Reads<'_> {
-        Reads { pool: self.reads_for(viewer), direct: self.sqlite_reads.as_deref() }
+        Reads {
+            pool: self.reads_for(viewer),
+            direct: self.sqlite_reads.as_deref(),
+            batches: self.batches.as_ref().filter(|_| viewer == Viewer::Public),
+        }
     }
 
     /// Sends every read through the pool (`--sqlite-direct-reads false`).
@@ -357,6 +366,7 @@ async fn begin_to_the_end(
 pub struct Reads<'a> {
     pool: &'a DatabaseConnection,
     direct: Option<&'a SqliteReads>,
+    batches: Option<&'a Batches>,
 }
 
 /// What content rows can be read from: any connection or transaction, or [`Reads`], which
@@ -369,6 +379,10 @@ pub trait RowSource {
     fn direct(&self) -> Option<&SqliteReads> {
         None
     }
+    /// Where the public's lookups go to be read together, and the pool they read from.
+    fn batches(&self) -> Option<(&Batches, &DatabaseConnection)> {
+        None
+    }
 }
 
 impl RowSource for Reads<'_> {
@@ -378,6 +392,9 @@ impl RowSource for Reads<'_> {
     }
     fn direct(&self) -> Option<&SqliteReads> {
         self.direct
+    }
+    fn batches(&self) -> Option<(&Batches, &DatabaseConnection)> {
+        self.batches.map(|batches| (batches, self.pool))
     }
 }
 

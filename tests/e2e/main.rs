@@ -11,6 +11,7 @@ mod support;
 mod audit;
 mod auth;
 mod backup;
+mod batches;
 mod caching;
 mod cli;
 mod content;

@@ -241,6 +241,7 @@ impl Scope {
                 featured: *featured,
                 fetch: window.fetch(),
             }),
+            batch: 0,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 pub use crate::clock::now;
 
+pub mod batches;
 pub mod changes;
 pub mod history;
 pub mod journal;

@@ -7,10 +7,13 @@ use chrono::{DateTime, Utc};
 use quire_entity::content_item::{self, Column};
 use sea_orm::sea_query::Value;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Statement,
 };
 use uuid::Uuid;
 
+#[cfg(doc)]
+use super::batches;
 use super::rows::{self, Columns};
 use super::templates::{self, Shape};
 use super::{ContentType, Item, Viewer, now};
@@ -52,7 +55,7 @@ pub async fn find_by_slug(
     slug: &str,
     columns: Columns,
 ) -> ApiResult<Option<Item>> {
-    let lookup = Lookup { name: "by slug", viewer, kind, column: Column::Slug, columns };
+    let lookup = Lookup { by: By::Slug, viewer, kind, columns };
     lookup.run(conn, slug).await
 }
 
@@ -64,40 +67,111 @@ pub async fn find_by_path(
     columns: Columns,
 ) -> ApiResult<Option<Item>> {
     let kind = ContentType::Page;
-    let lookup = Lookup { name: "by path", viewer, kind, column: Column::Path, columns };
+    let lookup = Lookup { by: By::Path, viewer, kind, columns };
     lookup.run(conn, path.trim_matches('/')).await
 }
 
 /// One item of a kind by the value of one of its columns, as `viewer` sees it; its
 /// statement is built once per shape (see [`templates`]).
-struct Lookup {
-    name: &'static str,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Lookup {
+    by: By,
     viewer: Viewer,
     kind: ContentType,
-    column: Column,
     columns: Columns,
+}
+
+/// The column a lookup finds its item by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum By {
+    Slug,
+    Path,
+}
+
+impl By {
+    fn column(self) -> Column {
+        match self {
+            By::Slug => Column::Slug,
+            By::Path => Column::Path,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            By::Slug => "by slug",
+            By::Path => "by path",
+        }
+    }
 }
 
 impl Lookup {
     fn shape(&self) -> Shape {
         Shape {
-            lookup: self.name,
+            lookup: self.by.name(),
             viewer: self.viewer,
             kind: Some(self.kind),
             columns: self.columns,
             list: None,
+            batch: 0,
         }
+    }
+
+    /// Whether lookups of this shape may be read together (see [`batches`]): the public's,
+    /// by a value no two of its items share.
+    fn batchable(&self) -> bool {
+        self.viewer == Viewer::Public && (self.by == By::Path || self.kind != ContentType::Page)
+    }
+
+    /// The value an item found is found by.
+    pub(crate) fn value_of<'a>(&self, item: &'a Item) -> Option<&'a str> {
+        match self.by {
+            By::Slug => item.slug.as_deref(),
+            By::Path => item.path.as_deref(),
+        }
+    }
+
+    /// The statement at `at` for every value in `inputs`.
+    fn build_many(&self, backend: DbBackend, at: DateTime<Utc>, inputs: &[Value]) -> Statement {
+        let query = content_item::Entity::find()
+            .filter(self.viewer.condition_of_kind_at(self.kind, at))
+            .filter(self.by.column().is_in(inputs.iter().cloned()));
+        rows::all_statement(query, self.columns, backend)
+    }
+
+    /// The items found for `values` (distinct), by one statement. Its values are padded
+    /// to a power of two by repeating the last, so that a few statement texts serve every
+    /// batch, each prepared once per connection.
+    pub(crate) async fn run_many(
+        &self,
+        pool: &DatabaseConnection,
+        values: &[&str],
+    ) -> Result<Vec<Item>, DbErr> {
+        let backend = pool.get_database_backend();
+        let size = values.len().next_power_of_two();
+        let last = values.last().copied().unwrap_or_default();
+        let inputs: Vec<Value> =
+            (0..size).map(|at| Value::from(values.get(at).copied().unwrap_or(last))).collect();
+        let shape = Shape { batch: size as u8, ..self.shape() };
+        let statement = templates::statement(shape, backend, now(), &inputs, |at, inputs| {
+            self.build_many(backend, at, inputs)
+        });
+        rows::all_of(pool, statement, self.columns).await
     }
 
     /// The statement at `at` for the value `inputs[0]`.
     fn build(&self, backend: DbBackend, at: DateTime<Utc>, inputs: &[Value]) -> Statement {
         let query = content_item::Entity::find()
             .filter(self.viewer.condition_of_kind_at(self.kind, at))
-            .filter(self.column.eq(inputs[0].clone()));
+            .filter(self.by.column().eq(inputs[0].clone()));
         rows::one_statement(query, self.columns, backend)
     }
 
     async fn run(&self, conn: &impl RowSource, value: &str) -> ApiResult<Option<Item>> {
+        if self.batchable()
+            && let Some((batches, pool)) = conn.batches()
+        {
+            return Ok(batches.read(*self, value, pool).await?);
+        }
         let backend = conn.pool().get_database_backend();
         let shape = self.shape();
         let inputs = [Value::from(value)];
@@ -153,12 +227,8 @@ mod tests {
         let inputs = ["news-1", "it's -- a \"slug\"", "\u{1}quire template input 0\u{1}"];
         let lookups = [Viewer::Public, Viewer::Staff].into_iter().flat_map(|viewer| {
             [ContentType::NewsArticle, ContentType::Page].into_iter().flat_map(move |kind| {
-                [Columns::ALL, Columns::of(&[Column::Title])].map(|columns| Lookup {
-                    name: "test",
-                    viewer,
-                    kind,
-                    column: Column::Slug,
-                    columns,
+                [Columns::ALL, Columns::of(&[Column::Title])].into_iter().flat_map(move |columns| {
+                    [By::Slug, By::Path].map(|by| Lookup { by, viewer, kind, columns })
                 })
             })
         });
@@ -174,7 +244,31 @@ mod tests {
                     let (viewer, kind) = (lookup.viewer, lookup.kind);
                     assert_eq!(templated.values, built.values, "{viewer:?} {kind:?} {backend:?}");
                 }
+                // Read together: each padded size's statement, for any values.
+                for size in [1, 2, 4, 8] {
+                    let shape = Shape { batch: size as u8, ..lookup.shape() };
+                    for (at, input) in times.iter().flat_map(|at| inputs.map(|input| (*at, input)))
+                    {
+                        let inputs: Vec<Value> =
+                            (0..size).map(|n| Value::from(format!("{input}{n}"))).collect();
+                        let built = |at, inputs: &[Value]| lookup.build_many(backend, at, inputs);
+                        let templated = templates::statement(shape, backend, at, &inputs, built);
+                        let built = lookup.build_many(backend, at, &inputs);
+                        assert_eq!(templated.sql, built.sql);
+                        assert_eq!(templated.values, built.values, "{size} {backend:?}");
+                    }
+                }
             }
         }
+    }
+
+    /// Only the public's lookups by a value no two items share are read together.
+    #[test]
+    fn only_the_publics_unique_lookups_are_read_together() {
+        let lookup = |by, viewer, kind| Lookup { by, viewer, kind, columns: Columns::ALL };
+        assert!(lookup(By::Slug, Viewer::Public, ContentType::NewsArticle).batchable());
+        assert!(lookup(By::Path, Viewer::Public, ContentType::Page).batchable());
+        assert!(!lookup(By::Slug, Viewer::Public, ContentType::Page).batchable());
+        assert!(!lookup(By::Slug, Viewer::Staff, ContentType::NewsArticle).batchable());
     }
 }

@@ -35,6 +35,9 @@ pub struct Shape {
     pub columns: Columns,
     /// For the first page of a list, what else its text depends on.
     pub list: Option<ListShape>,
+    /// For lookups read together, how many values the statement reads (see
+    /// [`super::batches`]); 0 for anything else.
+    pub batch: u8,
 }
 
 /// The first page of a list, filtered at most on whether items are featured.
@@ -151,6 +154,7 @@ mod tests {
             kind: None,
             columns: Columns::ALL,
             list: None,
+            batch: 0,
         };
         let build = |_: DateTime<Utc>, inputs: &[Value]| {
             let Value::String(Some(text)) = &inputs[0] else { panic!("a text input") };
@@ -178,6 +182,7 @@ mod tests {
                 featured: None,
                 fetch,
             }),
+            batch: 0,
         };
         let build = |_: DateTime<Utc>, inputs: &[Value]| Statement {
             sql: "SELECT ?".into(),
