@@ -224,6 +224,8 @@ impl Db {
             .with_context(|| format!("connecting to the read replica at {}", redact(url)))?;
         count_statements(&mut replica, &self.statements);
         self.replica = Some(replica);
+        // The public's lookups now read the replica: none waiting may go there from here.
+        self.batches = self.batches.as_ref().map(|_| Batches::default());
         Ok(self)
     }
 
@@ -250,6 +252,11 @@ impl Db {
     pub fn without_sqlite_reads(mut self) -> Db {
         self.sqlite_reads = None;
         self
+    }
+
+    /// The public's lookups read together, on PostgreSQL (for the tests that watch them).
+    pub fn batches(&self) -> Option<&Batches> {
+        self.batches.as_ref()
     }
 
     /// The direct SQLite reads, on a SQLite file.

@@ -8,14 +8,18 @@
 //! waiting by then in one statement (`slug IN (...)`). A lookup that finds nothing running
 //! is read at once, by a statement of its own.
 //!
+//! A statement keeps its shape's turn for ten seconds at most, and lookups whose client has
+//! gone are left out of the next.
+//!
 //! Every lookup is answered by a statement that began after it was asked, at that
 //! statement's time: it sees every write committed before it was asked, as a statement of
 //! its own would. The values are unique (a slug of any kind but pages, a page's path), so
 //! each row answers exactly the lookups of its value. The statement is built by the same
 //! code as a single lookup's, so the visibility rule stays in one place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::oneshot;
@@ -29,7 +33,12 @@ use super::read::Lookup;
 const RUNNING_PER_SHAPE: usize = 1;
 
 /// Values read by one statement at most; more wait for the next.
-pub const MOST_PER_STATEMENT: usize = 64;
+pub(crate) const MOST_PER_STATEMENT: usize = 64;
+
+/// How long one statement may keep its shape's turn. A lookup by a unique index takes well
+/// under a millisecond; one stuck (on a lock, or on a connection the network has silently
+/// dropped) would otherwise hold back every later lookup of its shape.
+const STATEMENT_TIME: Duration = Duration::from_secs(10);
 
 /// The lookups waiting and running, by shape; one per database handle.
 #[derive(Clone, Default)]
@@ -38,7 +47,7 @@ pub struct Batches(Arc<Mutex<HashMap<Lookup, Queue>>>);
 #[derive(Default)]
 struct Queue {
     running: usize,
-    waiting: Vec<Waiter>,
+    waiting: VecDeque<Waiter>,
 }
 
 struct Waiter {
@@ -54,55 +63,103 @@ impl Batches {
         value: &str,
         pool: &DatabaseConnection,
     ) -> Result<Option<Item>, DbErr> {
-        let (reply, answer) = oneshot::channel();
+        let (reply, answered) = oneshot::channel();
         let start = {
             let mut queues = self.queues();
             let queue = queues.entry(lookup).or_default();
-            queue.waiting.push(Waiter { value: value.to_owned(), reply });
-            (queue.running < RUNNING_PER_SHAPE).then(|| {
+            queue.waiting.push_back(Waiter { value: value.to_owned(), reply });
+            if queue.running < RUNNING_PER_SHAPE {
                 queue.running += 1;
-                next_batch(queue)
-            })
+                Some(next_batch(queue))
+            } else {
+                None
+            }
         };
         // The statement runs on a task of its own, so that a client hanging up cannot stop
-        // it halfway and leave the lookups that joined it without an answer.
+        // it halfway and leave the lookups that joined it without an answer. The turn is
+        // taken here, so that it is given back even if that task never runs.
         if let Some(batch) = start {
-            tokio::spawn(self.clone().run(lookup, pool.clone(), batch));
+            let turn = Turn { batches: self.clone(), lookup, given_back: false };
+            tokio::spawn(turn.run(pool.clone(), batch));
         }
-        match answer.await {
+        match answered.await {
             Ok(found) => found.map_err(DbErr::Custom),
             Err(_) => Err(DbErr::Custom("a batch of lookups ended without an answer".into())),
         }
     }
 
+    /// Lookups waiting for a statement to read them (for the tests that hold them together).
+    pub fn waiting(&self) -> usize {
+        self.queues().values().map(|queue| queue.waiting.len()).sum()
+    }
+
     fn queues(&self) -> MutexGuard<'_, HashMap<Lookup, Queue>> {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
 
+/// The lookups that wait longest, as many as one statement reads; those whose client has
+/// gone are left out.
+fn next_batch(queue: &mut Queue) -> Vec<Waiter> {
+    queue.waiting.retain(|waiter| !waiter.reply.is_closed());
+    let count = queue.waiting.len().min(MOST_PER_STATEMENT);
+    queue.waiting.drain(..count).collect()
+}
+
+/// A shape's turn to run statements (see [`RUNNING_PER_SHAPE`]).
+struct Turn {
+    batches: Batches,
+    lookup: Lookup,
+    given_back: bool,
+}
+
+impl Turn {
     /// Reads `batch`, then every batch that gathered meanwhile, until none is waiting.
-    async fn run(self, lookup: Lookup, pool: DatabaseConnection, mut batch: Vec<Waiter>) {
-        let mut running = Running { batches: &self, lookup, ended: false };
+    async fn run(mut self, pool: DatabaseConnection, mut batch: Vec<Waiter>) {
         loop {
-            answer(lookup, &pool, batch).await;
-            let mut queues = self.queues();
-            let Some(queue) = queues.get_mut(&lookup) else { break };
-            if queue.waiting.is_empty() {
-                queue.running -= 1;
-                if queue.running == 0 {
-                    queues.remove(&lookup);
-                }
-                break;
+            answer(self.lookup, &pool, batch).await;
+            match self.next() {
+                Some(next) => batch = next,
+                None => return,
             }
-            batch = next_batch(queue);
         }
-        running.ended = true;
+    }
+
+    /// The next batch; or `None`, the turn given back, when none is waiting. Both happen
+    /// under one lock, so a lookup arriving meanwhile either joins the batch or starts a
+    /// turn of its own.
+    fn next(&mut self) -> Option<Vec<Waiter>> {
+        let mut queues = self.batches.queues();
+        let queue = queues.get_mut(&self.lookup)?;
+        let batch = next_batch(queue);
+        if !batch.is_empty() {
+            return Some(batch);
+        }
+        queue.running -= 1;
+        if queue.running == 0 {
+            queues.remove(&self.lookup);
+        }
+        self.given_back = true;
+        None
     }
 }
 
-/// The lookups that wait longest, as many as one statement reads.
-fn next_batch(queue: &mut Queue) -> Vec<Waiter> {
-    let count = queue.waiting.len().min(MOST_PER_STATEMENT);
-    queue.waiting.drain(..count).collect()
+/// A turn that ends before its work (its task panicked, or never ran) is given back; if it
+/// was the shape's last, the lookups still waiting are answered with an error as their
+/// queue goes, rather than waiting for ever.
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if self.given_back {
+            return;
+        }
+        let mut queues = self.batches.queues();
+        if let Some(queue) = queues.get_mut(&self.lookup) {
+            queue.running -= 1;
+            if queue.running == 0 {
+                queues.remove(&self.lookup);
+            }
+        }
+    }
 }
 
 /// Reads one statement for `batch` and answers each lookup in it.
@@ -110,10 +167,14 @@ async fn answer(lookup: Lookup, pool: &DatabaseConnection, mut batch: Vec<Waiter
     batch.sort_unstable_by(|a, b| a.value.cmp(&b.value));
     let mut values: Vec<&str> = batch.iter().map(|waiter| waiter.value.as_str()).collect();
     values.dedup();
-    let found = match lookup.run_many(pool, &values).await {
-        Ok(found) => found,
-        Err(err) => {
-            let detail = err.to_string();
+    let read = tokio::time::timeout(STATEMENT_TIME, lookup.run_many(pool, &values)).await;
+    let found = match read {
+        Ok(Ok(found)) => found,
+        failed => {
+            let detail = match failed {
+                Ok(Err(err)) => err.to_string(),
+                _ => format!("a batch of lookups took longer than {STATEMENT_TIME:?}"),
+            };
             for waiter in batch {
                 let _ = waiter.reply.send(Err(detail.clone()));
             }
@@ -131,28 +192,5 @@ async fn answer(lookup: Lookup, pool: &DatabaseConnection, mut batch: Vec<Waiter
         let item =
             if again { items.get(&waiter.value).cloned() } else { items.remove(&waiter.value) };
         let _ = waiter.reply.send(Ok(item));
-    }
-}
-
-/// Gives up a shape's turn if its task ends before its work (a panic), failing the lookups
-/// still waiting, so that none waits for ever.
-struct Running<'a> {
-    batches: &'a Batches,
-    lookup: Lookup,
-    ended: bool,
-}
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        if self.ended {
-            return;
-        }
-        let mut queues = self.batches.queues();
-        if let Some(queue) = queues.get_mut(&self.lookup) {
-            queue.running -= 1;
-            if queue.running == 0 {
-                queues.remove(&self.lookup);
-            }
-        }
     }
 }

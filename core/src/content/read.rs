@@ -12,7 +12,6 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-#[cfg(doc)]
 use super::batches;
 use super::rows::{self, Columns};
 use super::templates::{self, Shape};
@@ -151,6 +150,7 @@ impl Lookup {
         let last = values.last().copied().unwrap_or_default();
         let inputs: Vec<Value> =
             (0..size).map(|at| Value::from(values.get(at).copied().unwrap_or(last))).collect();
+        // Never 0, a single lookup's shape: see the assertion below.
         let shape = Shape { batch: size as u8, ..self.shape() };
         let statement = templates::statement(shape, backend, now(), &inputs, |at, inputs| {
             self.build_many(backend, at, inputs)
@@ -167,6 +167,11 @@ impl Lookup {
     }
 
     async fn run(&self, conn: &impl RowSource, value: &str) -> ApiResult<Option<Item>> {
+        // No slug or path holds a NUL, and PostgreSQL refuses one in a text value: read
+        // with others, one client's NUL would fail every lookup in its statement.
+        if value.contains('\0') {
+            return Ok(None);
+        }
         if self.batchable()
             && let Some((batches, pool)) = conn.batches()
         {
@@ -181,6 +186,9 @@ impl Lookup {
         Ok(rows::one_of(conn, statement, self.columns).await?)
     }
 }
+
+// A batch's padded size fits `Shape::batch`.
+const _: () = assert!(batches::MOST_PER_STATEMENT.next_power_of_two() <= u8::MAX as usize);
 
 /// Many items by id, in one query.
 pub async fn by_ids(
