@@ -53,6 +53,9 @@ impl App {
         if !config.sqlite_direct_reads {
             db = db.without_sqlite_reads();
         }
+        if !config.postgres_kept_connections {
+            db = db.without_postgres_reads();
+        }
         let public_url = config.media.public_url.as_deref();
         db = db.with_site_defaults(Defaults::from_config(&config.feeds, public_url));
         if let Some(replica) = &config.database_read_url {

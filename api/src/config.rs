@@ -122,6 +122,19 @@ pub struct ServeConfig {
     )]
     pub sqlite_direct_reads: bool,
 
+    /// On PostgreSQL, read content on a few connections (at most a quarter of the pool)
+    /// kept out of the pool between reads, so that each read is not followed by the pool's
+    /// test of its connection, a second round trip. `false` reads everything through the
+    /// pool.
+    #[arg(
+        long,
+        env = "QUIRE_POSTGRES_KEPT_CONNECTIONS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub postgres_kept_connections: bool,
+
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish, in seconds;
     /// then Quire stops anyway (download counts are saved either way).
     #[arg(long, env = "QUIRE_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
@@ -348,6 +361,7 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             database_max_connections: None,
             sqlite_direct_reads: true,
+            postgres_kept_connections: true,
             shutdown_grace_seconds: 10,
             request_timeout_seconds: 30,
             graphiql: true,

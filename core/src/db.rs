@@ -21,7 +21,9 @@ use crate::content::Viewer;
 use crate::content::batches::Batches;
 use crate::site::settings::Defaults;
 
+pub mod postgres_reads;
 pub mod sqlite_reads;
+pub use postgres_reads::PostgresReads;
 pub use sqlite_reads::SqliteReads;
 
 /// A database handle: the pool, a count of the SQL statements it has run (for tests and
@@ -35,6 +37,9 @@ pub struct Db {
     sqlite_reads: Option<Arc<SqliteReads>>,
     /// On PostgreSQL, the public's lookups read together (see [`Batches`]).
     batches: Option<Batches>,
+    /// On PostgreSQL, content read on connections kept out of the pool (see
+    /// [`postgres_reads`]); reads of the primary only.
+    postgres_reads: Option<Arc<PostgresReads>>,
     /// SQLite allows one writer; taking turns in-process avoids `SQLITE_BUSY` when two
     /// transactions would both upgrade from read to write.
     write_lock: Option<Arc<Mutex<()>>>,
@@ -196,11 +201,18 @@ impl Db {
         let sqlite_reads =
             sqlite_file(url).map(|path| Arc::new(SqliteReads::new(path, statements.clone())));
         let batches = (!is_sqlite).then(Batches::default);
+        let postgres_reads = if is_sqlite {
+            None
+        } else {
+            let pool = conn.get_postgres_connection_pool().clone();
+            PostgresReads::new(pool, max_connections, statements.clone()).map(Arc::new)
+        };
         Ok(Db {
             conn,
             replica: None,
             sqlite_reads,
             batches,
+            postgres_reads,
             write_lock,
             statements,
             commits: Commits::default(),
@@ -241,11 +253,24 @@ impl Db {
     /// Where `viewer`'s reads of content rows go: as [`Db::reads_for`], and on a SQLite file
     /// straight to SQLite where a read is short (see [`sqlite_reads`]).
     pub fn rows_for(&self, viewer: Viewer) -> Reads<'_> {
+        let on_the_primary = self.replica.is_none() || viewer != Viewer::Public;
         Reads {
             pool: self.reads_for(viewer),
             direct: self.sqlite_reads.as_deref(),
             batches: self.batches.as_ref().filter(|_| viewer == Viewer::Public),
+            postgres: self.postgres_reads.as_ref().filter(|_| on_the_primary),
         }
+    }
+
+    /// Sends every content read through SeaORM's pool (for the tests that compare).
+    pub fn without_postgres_reads(mut self) -> Db {
+        self.postgres_reads = None;
+        self
+    }
+
+    /// The content reads on kept connections, on PostgreSQL.
+    pub fn postgres_reads(&self) -> Option<&PostgresReads> {
+        self.postgres_reads.as_deref()
     }
 
     /// Sends every read through the pool (`--sqlite-direct-reads false`).
@@ -347,6 +372,9 @@ impl Db {
     }
 
     pub async fn close(self) {
+        if let Some(reads) = &self.postgres_reads {
+            reads.give_back();
+        }
         if let Err(err) = self.conn.close().await {
             tracing::warn!(error = %err, "closing the database");
         }
@@ -374,6 +402,30 @@ pub struct Reads<'a> {
     pool: &'a DatabaseConnection,
     direct: Option<&'a SqliteReads>,
     batches: Option<&'a Batches>,
+    postgres: Option<&'a Arc<PostgresReads>>,
+}
+
+impl Reads<'_> {
+    /// The same reads, for a task of its own to hold.
+    pub fn to_owned(&self) -> OwnedReads {
+        OwnedReads { pool: self.pool.clone(), postgres: self.postgres.cloned() }
+    }
+}
+
+/// [`Reads`] of content without the SQLite path or the batches, owned.
+pub struct OwnedReads {
+    pool: DatabaseConnection,
+    postgres: Option<Arc<PostgresReads>>,
+}
+
+impl RowSource for OwnedReads {
+    type Pool = DatabaseConnection;
+    fn pool(&self) -> &DatabaseConnection {
+        &self.pool
+    }
+    fn postgres(&self) -> Option<&PostgresReads> {
+        self.postgres.as_deref()
+    }
 }
 
 /// What content rows can be read from: any connection or transaction, or [`Reads`], which
@@ -386,8 +438,12 @@ pub trait RowSource {
     fn direct(&self) -> Option<&SqliteReads> {
         None
     }
-    /// Where the public's lookups go to be read together, and the pool they read from.
-    fn batches(&self) -> Option<(&Batches, &DatabaseConnection)> {
+    /// Where the public's lookups go to be read together, and where they read from.
+    fn batches(&self) -> Option<(&Batches, OwnedReads)> {
+        None
+    }
+    /// On PostgreSQL, where reads go first, if anywhere.
+    fn postgres(&self) -> Option<&PostgresReads> {
         None
     }
 }
@@ -400,8 +456,11 @@ impl RowSource for Reads<'_> {
     fn direct(&self) -> Option<&SqliteReads> {
         self.direct
     }
-    fn batches(&self) -> Option<(&Batches, &DatabaseConnection)> {
-        self.batches.map(|batches| (batches, self.pool))
+    fn batches(&self) -> Option<(&Batches, OwnedReads)> {
+        self.batches.map(|batches| (batches, self.to_owned()))
+    }
+    fn postgres(&self) -> Option<&PostgresReads> {
+        self.postgres.map(|reads| &**reads)
     }
 }
 

@@ -33,6 +33,7 @@ mod newsletter;
 mod pagination;
 mod persistence;
 mod portability;
+mod postgres_reads;
 mod preview;
 mod redirects;
 mod revisions;

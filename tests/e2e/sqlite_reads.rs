@@ -32,7 +32,11 @@ fn queries(cursor: &str, article: &str, node: &str) -> Vec<(String, Value)> {
     ]
 }
 
-async fn answers(app: &TestApp, token: Option<&str>, queries: &[(String, Value)]) -> Vec<Value> {
+pub(crate) async fn answers(
+    app: &TestApp,
+    token: Option<&str>,
+    queries: &[(String, Value)],
+) -> Vec<Value> {
     let mut out = Vec::new();
     for (query, variables) in queries {
         let body = json!({ "query": query, "variables": variables });
@@ -43,13 +47,12 @@ async fn answers(app: &TestApp, token: Option<&str>, queries: &[(String, Value)]
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn direct_reads_answer_as_the_pool_does() {
-    let mut app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+/// The lls example site, an editor's token, a draft and an article scheduled for next
+/// year (the public sees neither), and the reads to ask of it.
+pub(crate) async fn site_with_hidden_items(app: &TestApp) -> (String, Vec<(String, Value)>) {
     let site = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/lls"));
     quire_api::seed::load(app.db(), &app.storage(), site).await.unwrap();
-    let token = editor(&app).await;
-    // A draft and an article scheduled for next year: the public sees neither.
+    let token = editor(app).await;
     let query = "mutation { d: createNewsArticle(input: { title: \"Draft only\" }) { id } s: createNewsArticle(input: { title: \"Not yet\" }) { id } }";
     let created = app.gql_as(&token, query, json!({})).await;
     let scheduled = data(&created)["s"]["id"].as_str().unwrap().to_string();
@@ -61,7 +64,21 @@ async fn direct_reads_answer_as_the_pool_does() {
     let cursor = news["pageInfo"]["endCursor"].as_str().unwrap().to_string();
     let article = news["nodes"][0]["slug"].as_str().unwrap().to_string();
     let node = news["nodes"][0]["id"].as_str().unwrap().to_string();
-    let queries = queries(&cursor, &article, &node);
+    (token, queries(&cursor, &article, &node))
+}
+
+/// The public's answers hold neither hidden item; editors' hold both.
+pub(crate) fn assert_hidden_from_the_public_only(public: &[Value], staff: &[Value]) {
+    let public_text = serde_json::to_string(public).unwrap();
+    assert!(!public_text.contains("Draft only") && !public_text.contains("Not yet"));
+    let staff_text = serde_json::to_string(staff).unwrap();
+    assert!(staff_text.contains("Draft only") && staff_text.contains("Not yet"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_reads_answer_as_the_pool_does() {
+    let mut app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (token, queries) = site_with_hidden_items(&app).await;
 
     let before = app.db().sqlite_reads().expect("direct reads on a SQLite file").answered();
     let public = answers(&app, None, &queries).await;
@@ -70,10 +87,7 @@ async fn direct_reads_answer_as_the_pool_does() {
     // Two viewers, each list and lookup once; pages' children and parents in batches.
     assert!(answered >= 2 * 14, "only {answered} reads were answered directly");
 
-    let public_text = serde_json::to_string(&public).unwrap();
-    assert!(!public_text.contains("Draft only") && !public_text.contains("Not yet"));
-    let staff_text = serde_json::to_string(&staff).unwrap();
-    assert!(staff_text.contains("Draft only") && staff_text.contains("Not yet"));
+    assert_hidden_from_the_public_only(&public, &staff);
 
     app.reconfigure(|config| config.sqlite_direct_reads = false).await;
     assert!(app.db().sqlite_reads().is_none());

@@ -21,11 +21,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 use tokio::sync::oneshot;
 
 use super::Item;
 use super::read::Lookup;
+use crate::db::OwnedReads;
 
 /// Statements of one shape running at once. One lets the most lookups gather for the next:
 /// in the benchmark's lookups by slug, two at once answered 8% fewer requests a second, and
@@ -56,12 +57,12 @@ struct Waiter {
 }
 
 impl Batches {
-    /// The item `lookup` finds for `value`, read through `pool`, alone or with others.
+    /// The item `lookup` finds for `value`, read from `reads`, alone or with others.
     pub(crate) async fn read(
         &self,
         lookup: Lookup,
         value: &str,
-        pool: &DatabaseConnection,
+        reads: OwnedReads,
     ) -> Result<Option<Item>, DbErr> {
         let (reply, answered) = oneshot::channel();
         let start = {
@@ -80,7 +81,7 @@ impl Batches {
         // taken here, so that it is given back even if that task never runs.
         if let Some(batch) = start {
             let turn = Turn { batches: self.clone(), lookup, given_back: false };
-            tokio::spawn(turn.run(pool.clone(), batch));
+            tokio::spawn(turn.run(reads, batch));
         }
         match answered.await {
             Ok(found) => found.map_err(DbErr::Custom),
@@ -115,9 +116,9 @@ struct Turn {
 
 impl Turn {
     /// Reads `batch`, then every batch that gathered meanwhile, until none is waiting.
-    async fn run(mut self, pool: DatabaseConnection, mut batch: Vec<Waiter>) {
+    async fn run(mut self, reads: OwnedReads, mut batch: Vec<Waiter>) {
         loop {
-            answer(self.lookup, &pool, batch).await;
+            answer(self.lookup, &reads, batch).await;
             match self.next() {
                 Some(next) => batch = next,
                 None => return,
@@ -163,11 +164,11 @@ impl Drop for Turn {
 }
 
 /// Reads one statement for `batch` and answers each lookup in it.
-async fn answer(lookup: Lookup, pool: &DatabaseConnection, mut batch: Vec<Waiter>) {
+async fn answer(lookup: Lookup, reads: &OwnedReads, mut batch: Vec<Waiter>) {
     batch.sort_unstable_by(|a, b| a.value.cmp(&b.value));
     let mut values: Vec<&str> = batch.iter().map(|waiter| waiter.value.as_str()).collect();
     values.dedup();
-    let read = tokio::time::timeout(STATEMENT_TIME, lookup.run_many(pool, &values)).await;
+    let read = tokio::time::timeout(STATEMENT_TIME, lookup.run_many(reads, &values)).await;
     let found = match read {
         Ok(Ok(found)) => found,
         failed => {

@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use quire_entity::content_item::{self, Column};
 use sea_orm::sea_query::Value;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, Statement,
 };
 use uuid::Uuid;
 
@@ -142,10 +141,10 @@ impl Lookup {
     /// batch, each prepared once per connection.
     pub(crate) async fn run_many(
         &self,
-        pool: &DatabaseConnection,
+        reads: &impl RowSource,
         values: &[&str],
     ) -> Result<Vec<Item>, DbErr> {
-        let backend = pool.get_database_backend();
+        let backend = reads.pool().get_database_backend();
         let size = values.len().next_power_of_two();
         let last = values.last().copied().unwrap_or_default();
         let inputs: Vec<Value> =
@@ -155,7 +154,7 @@ impl Lookup {
         let statement = templates::statement(shape, backend, now(), &inputs, |at, inputs| {
             self.build_many(backend, at, inputs)
         });
-        rows::all_of(pool, statement, self.columns).await
+        rows::all_of(reads, statement, self.columns).await
     }
 
     /// The statement at `at` for the value `inputs[0]`.
@@ -173,9 +172,9 @@ impl Lookup {
             return Ok(None);
         }
         if self.batchable()
-            && let Some((batches, pool)) = conn.batches()
+            && let Some((batches, reads)) = conn.batches()
         {
-            return Ok(batches.read(*self, value, pool).await?);
+            return Ok(batches.read(*self, value, reads).await?);
         }
         let backend = conn.pool().get_database_backend();
         let shape = self.shape();

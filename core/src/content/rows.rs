@@ -108,6 +108,14 @@ pub async fn all_of(
     if let Some(items) = read_directly(source, &statement, columns) {
         return Ok(items);
     }
+    if let Some(reads) = source.postgres() {
+        match reads.query(&statement, |row| decode(row, columns)).await {
+            Ok(items) => return Ok(items),
+            Err(declined) => {
+                tracing::debug!(reason = %declined.0, "a content read went through SeaORM")
+            }
+        }
+    }
     let rows = source.pool().query_all_raw(statement).await?;
     rows.iter().map(|row| decode_result(row, columns)).collect()
 }
