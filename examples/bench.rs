@@ -197,6 +197,8 @@ async fn serve(url: String, dir: String, pool: u32, cache_mb: u64) -> anyhow::Re
     }
     config.sqlite_direct_reads =
         std::env::var("QUIRE_SQLITE_DIRECT_READS").as_deref() != Ok("false");
+    config.postgres_kept_connections =
+        std::env::var("QUIRE_POSTGRES_KEPT_CONNECTIONS").as_deref() != Ok("false");
     // Logging as `quire serve` sets it up, so its cost is measured too.
     quire_api::telemetry::init(quire_api::telemetry::LogFormat::Text);
     let app = App::build(config).await?;

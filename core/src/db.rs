@@ -205,7 +205,7 @@ impl Db {
             None
         } else {
             let pool = conn.get_postgres_connection_pool().clone();
-            PostgresReads::new(pool, max_connections, statements.clone()).map(Arc::new)
+            PostgresReads::new(pool, max_connections, statements.clone())
         };
         Ok(Db {
             conn,
@@ -238,7 +238,9 @@ impl Db {
         self.replica = Some(replica);
         // The public's lookups now read the replica: none waiting may go there from here.
         self.batches = self.batches.as_ref().map(|_| Batches::default());
-        Ok(self)
+        // With the public on the replica, connections kept out of the primary's pool would
+        // serve editors' reads alone, and cost writes their room.
+        Ok(self.without_postgres_reads())
     }
 
     /// Where `viewer`'s reads go: the public's to the read replica when there is one; staff
@@ -250,21 +252,24 @@ impl Db {
         }
     }
 
-    /// Where `viewer`'s reads of content rows go: as [`Db::reads_for`], and on a SQLite file
-    /// straight to SQLite where a read is short (see [`sqlite_reads`]).
+    /// Where `viewer`'s reads of content rows go: as [`Db::reads_for`]; on a SQLite file
+    /// straight to SQLite where a read is short (see [`sqlite_reads`]); on PostgreSQL on
+    /// connections kept out of the pool (see [`postgres_reads`]).
     pub fn rows_for(&self, viewer: Viewer) -> Reads<'_> {
-        let on_the_primary = self.replica.is_none() || viewer != Viewer::Public;
         Reads {
             pool: self.reads_for(viewer),
             direct: self.sqlite_reads.as_deref(),
             batches: self.batches.as_ref().filter(|_| viewer == Viewer::Public),
-            postgres: self.postgres_reads.as_ref().filter(|_| on_the_primary),
+            // Only without a replica (see `with_replica`): all reads are of the primary.
+            postgres: self.postgres_reads.as_ref(),
         }
     }
 
-    /// Sends every content read through SeaORM's pool (for the tests that compare).
+    /// Sends every content read through SeaORM's pool (`--postgres-kept-connections false`).
     pub fn without_postgres_reads(mut self) -> Db {
-        self.postgres_reads = None;
+        if let Some(reads) = self.postgres_reads.take() {
+            reads.give_back();
+        }
         self
     }
 
@@ -406,8 +411,9 @@ pub struct Reads<'a> {
 }
 
 impl Reads<'_> {
-    /// The same reads, for a task of its own to hold.
-    pub fn to_owned(&self) -> OwnedReads {
+    /// Where these reads go but for SQLite's direct reads and the batches, for a task of
+    /// its own to hold (the batched lookups' task).
+    pub fn for_task(&self) -> OwnedReads {
         OwnedReads { pool: self.pool.clone(), postgres: self.postgres.cloned() }
     }
 }
@@ -457,7 +463,7 @@ impl RowSource for Reads<'_> {
         self.direct
     }
     fn batches(&self) -> Option<(&Batches, OwnedReads)> {
-        self.batches.map(|batches| (batches, self.to_owned()))
+        self.batches.map(|batches| (batches, self.for_task()))
     }
     fn postgres(&self) -> Option<&PostgresReads> {
         self.postgres.map(|reads| &**reads)

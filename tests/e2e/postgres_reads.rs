@@ -19,12 +19,15 @@ async fn kept_connections_answer_as_the_pool_does() {
     let (token, queries) = site_with_hidden_items(&app).await;
 
     let reads = app.db().postgres_reads().expect("kept connections with a pool of 8");
-    let before = reads.answered();
+    let (answered, reused) = (reads.answered(), reads.reused());
     let public = answers(&app, None, &queries).await;
     let staff = answers(&app, Some(&token), &queries).await;
-    let answered = app.db().postgres_reads().unwrap().answered() - before;
+    let reads = app.db().postgres_reads().unwrap();
+    let answered = reads.answered() - answered;
     // Two viewers, each list and lookup once; pages' children and parents in batches.
     assert!(answered >= 2 * 14, "only {answered} reads were answered on kept connections");
+    assert_eq!(reads.declined(), 0, "every read was answered where it was asked");
+    assert!(reads.reused() > reused, "no read found a connection kept by the one before");
 
     assert_hidden_from_the_public_only(&public, &staff);
 

@@ -110,9 +110,9 @@ pub async fn all_of(
     }
     if let Some(reads) = source.postgres() {
         match reads.query(&statement, |row| decode(row, columns)).await {
-            Ok(items) => return Ok(items),
+            Ok(items) => return items,
             Err(declined) => {
-                tracing::debug!(reason = %declined.0, "a content read went through SeaORM")
+                tracing::debug!(target: "quire::sql", reason = %declined.0, sql = %statement.sql, "a content read goes back to SeaORM");
             }
         }
     }
