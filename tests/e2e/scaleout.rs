@@ -196,6 +196,8 @@ async fn public_reads_go_to_the_read_replica() {
     }
     let url = replica.database_url.clone();
     app.reconfigure(|c| c.database_read_url = Some(url)).await;
+    // Connections kept out of the primary's pool would read the primary for the public.
+    assert!(app.db().postgres_reads().is_none(), "kept connections are off with a replica");
     let token = editor(&app).await;
     let titles = |response: &Value| data(response)["news"]["nodes"][0]["title"].clone();
     assert_eq!(titles(&app.gql(NEWS, json!({})).await), "On the replica");
