@@ -445,7 +445,7 @@ pub trait RowSource {
         None
     }
     /// Where the public's lookups go to be read together, and where they read from.
-    fn batches(&self) -> Option<(&Batches, OwnedReads)> {
+    fn batches(&self) -> Option<(&Batches, Reads<'_>)> {
         None
     }
     /// On PostgreSQL, where reads go first, if anywhere.
@@ -462,8 +462,8 @@ impl RowSource for Reads<'_> {
     fn direct(&self) -> Option<&SqliteReads> {
         self.direct
     }
-    fn batches(&self) -> Option<(&Batches, OwnedReads)> {
-        self.batches.map(|batches| (batches, self.for_task()))
+    fn batches(&self) -> Option<(&Batches, Reads<'_>)> {
+        self.batches.map(|batches| (batches, *self))
     }
     fn postgres(&self) -> Option<&PostgresReads> {
         self.postgres.map(|reads| &**reads)

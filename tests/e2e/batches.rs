@@ -14,7 +14,7 @@ use crate::fixtures::{create, editor, published};
 use crate::support::{Backend, TestApp, data};
 
 /// The lookups: (query, variables); the same article twice, a draft, another kind's slug,
-/// a slug nobody has, and pages by path.
+/// a slug nobody has, a slug holding a NUL, and pages by path.
 fn lookups() -> Vec<(&'static str, Value)> {
     let article = "query($s: String!) { newsArticle(slug: $s) { title slug body } }";
     let page = "query($p: String!) { page(path: $p) { title path } }";

@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 
 use super::Item;
 use super::read::Lookup;
-use crate::db::OwnedReads;
+use crate::db::{OwnedReads, Reads};
 
 /// Statements of one shape running at once. One lets the most lookups gather for the next:
 /// in the benchmark's lookups by slug, two at once answered 8% fewer requests a second, and
@@ -62,7 +62,7 @@ impl Batches {
         &self,
         lookup: Lookup,
         value: &str,
-        reads: OwnedReads,
+        reads: Reads<'_>,
     ) -> Result<Option<Item>, DbErr> {
         let (reply, answered) = oneshot::channel();
         let start = {
@@ -81,7 +81,7 @@ impl Batches {
         // taken here, so that it is given back even if that task never runs.
         if let Some(batch) = start {
             let turn = Turn { batches: self.clone(), lookup, given_back: false };
-            tokio::spawn(turn.run(reads, batch));
+            tokio::spawn(turn.run(reads.for_task(), batch));
         }
         match answered.await {
             Ok(found) => found.map_err(DbErr::Custom),
@@ -136,12 +136,19 @@ impl Turn {
         if !batch.is_empty() {
             return Some(batch);
         }
-        queue.running -= 1;
-        if queue.running == 0 {
-            queues.remove(&self.lookup);
-        }
+        give_back(&mut queues, self.lookup);
         self.given_back = true;
         None
+    }
+}
+
+/// Ends one of `lookup`'s turns; its queue goes with the last.
+fn give_back(queues: &mut HashMap<Lookup, Queue>, lookup: Lookup) {
+    if let Some(queue) = queues.get_mut(&lookup) {
+        queue.running -= 1;
+        if queue.running == 0 {
+            queues.remove(&lookup);
+        }
     }
 }
 
@@ -150,15 +157,8 @@ impl Turn {
 /// queue goes, rather than waiting for ever.
 impl Drop for Turn {
     fn drop(&mut self) {
-        if self.given_back {
-            return;
-        }
-        let mut queues = self.batches.queues();
-        if let Some(queue) = queues.get_mut(&self.lookup) {
-            queue.running -= 1;
-            if queue.running == 0 {
-                queues.remove(&self.lookup);
-            }
+        if !self.given_back {
+            give_back(&mut self.batches.queues(), self.lookup);
         }
     }
 }

@@ -125,7 +125,7 @@ impl PostgresReads {
         let Some(arguments) = arguments(statement) else {
             return declined("a value this path does not bind".into());
         };
-        let (conn, since) = match self.take() {
+        let (mut conn, since) = match self.take() {
             Some(kept) => {
                 self.reused.fetch_add(1, Ordering::Relaxed);
                 (kept.conn, kept.since)
@@ -135,7 +135,6 @@ impl PostgresReads {
                 Err(err) => return Ok(Err(acquire_error(err))),
             },
         };
-        let mut conn = conn;
         let started = Instant::now();
         let query = sqlx::query_with(sqlx::AssertSqlSafe(statement.sql.as_str()), arguments);
         let rows = query.fetch_all(&mut *conn).await;
@@ -172,24 +171,10 @@ impl PostgresReads {
         self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The most recently used kept connection that is not due back.
+    /// The most recently used kept connection, once those due back have gone.
     fn take(&self) -> Option<Kept> {
-        let mut due = Vec::new();
-        let found = {
-            let mut idle = self.idle();
-            let mut found = None;
-            while let Some(kept) = idle.kept.pop() {
-                if kept.is_due_back() {
-                    due.push(kept);
-                } else {
-                    found = Some(kept);
-                    break;
-                }
-            }
-            found
-        };
-        drop(due);
-        found
+        self.give_back_the_due();
+        self.idle().kept.pop()
     }
 
     /// Keeps `conn` for the next read if there is room; otherwise it goes back to the pool.
@@ -202,14 +187,9 @@ impl PostgresReads {
 
     /// Gives back the connections due back.
     fn give_back_the_due(&self) {
-        let due = {
-            let mut idle = self.idle();
-            let (due, kept) =
-                std::mem::take(&mut idle.kept).into_iter().partition(Kept::is_due_back);
-            idle.kept = kept;
-            due
-        };
-        drop::<Vec<Kept>>(due);
+        // Taken out under the lock, given back (a task each) after it.
+        let due: Vec<Kept> = self.idle().kept.extract_if(.., |kept| kept.is_due_back()).collect();
+        drop(due);
     }
 }
 
